@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+/** Env entries every app shares. Each app's own env.ts extends this and is the only reader of process.env. */
+export const baseEnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_PRETTY: z.stringbool().optional(),
+  DATABASE_URL: z.string().url().default("mysql://root@127.0.0.1:3306/surge"),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  REDIS_KEY_PREFIX: z.string().default(""),
+  BUSINESS_TZ: z.string().default("Asia/Seoul"),
+});
+
+export type BaseEnv = z.infer<typeof baseEnvSchema>;
+
+export const DEV_JWT_SECRET = "surge-dev-secret-change-me-0123456789";
+
+export const jwtEnvSchema = z.object({
+  JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
+});
+
+export const portSchema = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Parses an env source, failing with one readable line per bad entry instead of a zod dump. */
+export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.infer<S> {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,39 @@
+import { sql, type Kysely } from "kysely";
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable("events")
+    .addColumn("position", "bigint", (c) => c.primaryKey())
+    .addColumn("event_id", "char(36)", (c) => c.notNull().unique())
+    .addColumn("stream_id", "varchar(191)", (c) => c.notNull())
+    .addColumn("version", "integer", (c) => c.notNull())
+    .addColumn("type", "varchar(128)", (c) => c.notNull())
+    // LONGTEXT, not JSON: MariaDB's JSON is LONGTEXT anyway and mysql2 would parse only MySQL's.
+    .addColumn("data", sql`longtext`, (c) => c.notNull())
+    .addColumn("metadata", sql`longtext`, (c) => c.notNull())
+    .addColumn("occurred_at", sql`datetime(3)`, (c) => c.notNull())
+    .addColumn("recorded_at", sql`datetime(3)`, (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP(3)`))
+    .addUniqueConstraint("events_stream_version", ["stream_id", "version"])
+    .execute();
+  await db.schema.createIndex("events_type_position").on("events").columns(["type", "position"]).execute();
+
+  // One row whose lock serializes position assignment in commit order (design-notes: gap safety).
+  await db.schema
+    .createTable("event_sequence")
+    .addColumn("id", "integer", (c) => c.primaryKey())
+    .addColumn("last_position", "bigint", (c) => c.notNull())
+    .execute();
+  await sql`INSERT INTO event_sequence (id, last_position) VALUES (1, 0)`.execute(db);
+
+  await db.schema
+    .createTable("guard_fences")
+    .addColumn("fence_key", "varchar(191)", (c) => c.primaryKey())
+    .addColumn("token", "char(36)", (c) => c.notNull())
+    .execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable("guard_fences").execute();
+  await db.schema.dropTable("event_sequence").execute();
+  await db.schema.dropTable("events").execute();
+}

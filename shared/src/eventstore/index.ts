@@ -1,0 +1,3 @@
+export * from "./types.js";
+export * from "./group-commit.js";
+export * from "./mysql-event-store.js";

@@ -1,0 +1,79 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { routePath } from "hono/route";
+import type { Logger } from "pino";
+import { AppError } from "../errors/index.js";
+import type { AuthUser } from "./auth.js";
+import type { Metrics } from "./metrics.js";
+import { errorHandler, problemResponse } from "./problem.js";
+import { validationHook } from "./validation.js";
+
+export type AppEnv = { Variables: { user: AuthUser; requestId: string } };
+
+export interface Dependency {
+  name: string;
+  check: () => Promise<unknown>;
+}
+
+export interface BaseAppOptions {
+  title: string;
+  logger: Logger;
+  metrics: Metrics;
+  dependencies: Dependency[];
+}
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+async function probe(dep: Dependency): Promise<string | null> {
+  try {
+    await Promise.race([dep.check(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 1000))]);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/**
+ * The frame every Surge HTTP app shares: request ids, body limit, metrics, health/ready/metrics,
+ * OpenAPI and Swagger UI, 404 and error rendering as problem+json. Apps add their routes to it.
+ */
+export function createBaseApp({ title, logger, metrics, dependencies }: BaseAppOptions) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const end = metrics.latency.startTimer();
+    await next();
+    const route = routePath(c);
+    end({ method: c.req.method, route });
+    metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+  });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError("PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/ready", async (c) => {
+    const results = await Promise.all(dependencies.map(async (d) => [d.name, await probe(d)] as const));
+    const down = results.filter(([, err]) => err !== null);
+    const body = { status: down.length === 0 ? "ready" : "unavailable", down: Object.fromEntries(down) };
+    return c.json(body, down.length === 0 ? 200 : 503);
+  });
+  app.get("/metrics", async (c) => c.text(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }));
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title, version: "1.0.0" } });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  app.notFound(() => problemResponse(new AppError("NOT_FOUND", "No such route.")));
+  app.onError(errorHandler(logger));
+  return app;
+}
+
+export type BaseApp = ReturnType<typeof createBaseApp>;

@@ -1,0 +1,40 @@
+import type { Logger } from "pino";
+
+/**
+ * Runs stop hooks in reverse start order on SIGINT/SIGTERM, once, so every composition root
+ * drains servers before closing the pools they use.
+ */
+export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    const force = setTimeout(() => {
+      logger.error("graceful stop took too long; exiting");
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    stop()
+      .then(() => {
+        logger.info("stopped");
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, "stop failed");
+        process.exit(1);
+      });
+  };
+  process.once("SIGINT", () => handler("SIGINT"));
+  process.once("SIGTERM", () => handler("SIGTERM"));
+}
+
+export class Stack {
+  private readonly stops: Array<() => Promise<void>> = [];
+  add(stop: () => Promise<void>): void {
+    this.stops.push(stop);
+  }
+  async stop(): Promise<void> {
+    for (const s of this.stops.reverse()) await s();
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./context.js";
+export * from "./private-redis.js";
+export * from "./env.js";
