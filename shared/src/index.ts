@@ -7,3 +7,4 @@ export * from "./domain/index.js";
 export * from "./http/index.js";
 export * from "./logging.js";
 export * from "./lifecycle.js";
+export * from "./preflight.js";

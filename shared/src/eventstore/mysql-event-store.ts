@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { Database, Db, EventsTable } from "../db/index.js";
 import { ConcurrencyError, FenceError, StaleAppendError } from "../errors/index.js";
 import { GroupCommit, type BatchLimits } from "./group-commit.js";
-import type { AppendOptions, AppendResult, EventStore, ExpectedVersion, NewEvent, StoredEvent } from "./types.js";
+import type { AppendOptions, AppendResult, EventStore, ExpectedVersion, NewEvent, ReadStreamOptions, StoredEvent } from "./types.js";
 
 interface AppendRequest {
   streamId: string;
@@ -129,9 +129,10 @@ export class MysqlEventStore implements EventStore {
     return new Map(rows.map((r) => [r.fence_key, r.token]));
   }
 
-  async readStream(streamId: string, options: { fromVersion?: number; toPosition?: number } = {}): Promise<StoredEvent[]> {
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     let q = this.db.selectFrom("events").selectAll().where("stream_id", "=", streamId);
     if (options.fromVersion !== undefined) q = q.where("version", ">=", options.fromVersion);
+    if (options.toVersion !== undefined) q = q.where("version", "<=", options.toVersion);
     if (options.toPosition !== undefined) q = q.where("position", "<=", options.toPosition);
     const rows = await q.orderBy("version").execute();
     return rows.map(toStored);

@@ -35,6 +35,13 @@ export interface AppendOptions {
   notAfter?: number;
 }
 
+export interface ReadStreamOptions {
+  fromVersion?: number;
+  toVersion?: number;
+  /** Only events at or before this global position (state as of a point in the log). */
+  toPosition?: number;
+}
+
 export interface AppendResult {
   streamId: string;
   /** Stream version after the append. */
@@ -49,7 +56,7 @@ export interface AppendResult {
  */
 export interface EventStore {
   append(streamId: string, expected: ExpectedVersion, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
-  readStream(streamId: string, options?: { fromVersion?: number; toPosition?: number }): Promise<StoredEvent[]>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Events with position > `after`, in position order. */
   readAll(after: number, limit: number): Promise<StoredEvent[]>;
   headPosition(): Promise<number>;

@@ -1,0 +1,44 @@
+/**
+ * Lua scripts of the coupon guard. KEYS are always meta, users, resv of one coupon.
+ * A reservation ledger entry (claimId → "userId|deadlineMs") is written by the same script that
+ * takes the unit, so a unit taken by a process that died before appending can be found and freed.
+ */
+export const claimScript = `
+local m = redis.call('HMGET', KEYS[1], 'quantity', 'perUserLimit', 'opensAt', 'closesAt', 'claimed', 'fence')
+if not m[1] then return {'NOT_LOADED', 0, 0, ''} end
+local now = tonumber(ARGV[3])
+local claimed = tonumber(m[5])
+local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if now < tonumber(m[3]) or (m[4] ~= '' and now >= tonumber(m[4])) then return {'CLAIM_WINDOW_CLOSED', claimed, held, m[6]} end
+if held >= tonumber(m[2]) then return {'ALREADY_CLAIMED', claimed, held, m[6]} end
+if claimed >= tonumber(m[1]) then return {'SOLD_OUT', claimed, held, m[6]} end
+redis.call('HINCRBY', KEYS[1], 'claimed', 1)
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[1] .. '|' .. ARGV[4])
+return {'OK', claimed, held, m[6]}
+`;
+
+/** Idempotent by claim id: only a reservation still in the ledger gives its unit back. */
+export const releaseScript = `
+local r = redis.call('HGET', KEYS[3], ARGV[1])
+if not r then return 0 end
+redis.call('HDEL', KEYS[3], ARGV[1])
+local user = string.match(r, '^(.*)|')
+redis.call('HINCRBY', KEYS[1], 'claimed', -1)
+redis.call('HINCRBY', KEYS[2], user, -1)
+return 1
+`;
+
+/** Clears leftovers of a lost state before a rebuild writes the per-user counts. */
+export const resetScript = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2], KEYS[3])
+return 1
+`;
+
+/** Publishes the rebuilt state; meta last, because its presence is what "loaded" means. */
+export const publishScript = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'quantity', ARGV[1], 'perUserLimit', ARGV[2], 'opensAt', ARGV[3], 'closesAt', ARGV[4], 'claimed', ARGV[5], 'fence', ARGV[6])
+return 1
+`;

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/shared";
+
+const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+const schema = baseEnvSchema
+  .extend(jwtEnvSchema.shape)
+  .extend({
+    COMMAND_API_PORT: portSchema(3000),
+    /** A guard reservation with no event behind it is returned to sale after this long. */
+    GUARD_RESERVATION_TTL_MS: ms(30_000),
+    /** An append not written this long after its reservation is dropped, so the sweeper can trust the store. */
+    GUARD_APPEND_DEADLINE_MS: ms(10_000),
+    GUARD_SWEEP_INTERVAL_MS: ms(10_000),
+  })
+  .refine((e) => e.GUARD_APPEND_DEADLINE_MS < e.GUARD_RESERVATION_TTL_MS, {
+    message: "GUARD_APPEND_DEADLINE_MS must be shorter than GUARD_RESERVATION_TTL_MS",
+    path: ["GUARD_APPEND_DEADLINE_MS"],
+  });
+
+export type CommandApiEnv = z.infer<typeof schema>;
+
+/** The only reader of process.env in command-api; `overrides` win (tests, the bench). */
+export function readEnv(overrides: Record<string, string | undefined> = {}): CommandApiEnv {
+  return parseEnv(schema, { ...process.env, ...overrides });
+}

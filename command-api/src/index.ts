@@ -1,0 +1,2 @@
+export { startCommandApi, type CommandApi } from "./start.js";
+export { readEnv } from "./env.js";

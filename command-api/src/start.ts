@@ -1,0 +1,71 @@
+import {
+  createDb,
+  createLogger,
+  createMetrics,
+  createRedis,
+  DEV_JWT_SECRET,
+  listen,
+  MysqlEventStore,
+  preflight,
+  Stack,
+} from "@surge/shared";
+import { Counter, Histogram } from "prom-client";
+import { sql } from "kysely";
+import { createCommandApp } from "./app.js";
+import { CouponDefinitions } from "./coupons/definitions.js";
+import { CouponGuard } from "./coupons/guard.js";
+import type { CommandApiEnv } from "./env.js";
+
+/** The composition root of command-api: builds every dependency once and knows how to stop them. */
+export async function startCommandApi(env: CommandApiEnv) {
+  const logger = createLogger("command-api", env.LOG_LEVEL, env.LOG_PRETTY ?? false);
+  if (env.JWT_SECRET === DEV_JWT_SECRET && env.NODE_ENV !== "test") {
+    logger.warn("JWT_SECRET is the development default: anyone can mint tokens. Set JWT_SECRET outside development.");
+  }
+  await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
+  const stack = new Stack();
+
+  const db = createDb({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
+  stack.add(() => db.destroy());
+  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
+  stack.add(async () => void (await redis.quit().catch(() => redis.disconnect())));
+
+  const metrics = createMetrics("command-api");
+  const batchSizes = new Histogram({
+    name: "eventstore_append_batch_size",
+    help: "Appends committed together in one transaction",
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [metrics.registry],
+  });
+  const outcomes = new Counter({ name: "coupon_claims_total", help: "Coupon claims by outcome", labelNames: ["outcome"] as const, registers: [metrics.registry] });
+
+  const store = new MysqlEventStore(db, { onBatch: (n) => batchSizes.observe(n) });
+  stack.add(() => store.close());
+  const guard = new CouponGuard(redis, store, { reservationTtlMs: env.GUARD_RESERVATION_TTL_MS }, logger);
+  const app = createCommandApp({
+    store,
+    guard,
+    definitions: new CouponDefinitions(store),
+    appendDeadlineMs: env.GUARD_APPEND_DEADLINE_MS,
+    outcomes,
+    logger,
+    metrics,
+    jwtSecret: env.JWT_SECRET,
+    dependencies: [
+      { name: "mysql", check: () => sql`SELECT 1`.execute(db) },
+      { name: "redis", check: () => redis.ping() },
+    ],
+  });
+
+  const sweeper = setInterval(() => {
+    guard.sweep().catch((err: unknown) => logger.error({ err }, "reservation sweep failed"));
+  }, env.GUARD_SWEEP_INTERVAL_MS);
+  stack.add(async () => clearInterval(sweeper));
+
+  const server = await listen(app.fetch, env.COMMAND_API_PORT);
+  stack.add(() => server.close());
+  logger.info({ url: server.url }, "command-api listening");
+  return { url: server.url, port: server.port, logger, guard, stop: () => stack.stop() };
+}
+
+export type CommandApi = Awaited<ReturnType<typeof startCommandApi>>;
