@@ -6,6 +6,7 @@ import { createRedis, deleteByPrefix } from "../redis/index.js";
 import { MysqlEventStore } from "../eventstore/index.js";
 import { signToken, type Role } from "../http/auth.js";
 import { testEnv } from "./env.js";
+import "./provided.js";
 
 export interface TestContext {
   databaseUrl: string;

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
+import "./provided.js";
 
 function dockerAnswers(): boolean {
   try {
@@ -36,11 +37,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     for (const stop of stops) await stop();
   };
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    databaseUrl: string;
-    redisUrl: string;
-  }
 }

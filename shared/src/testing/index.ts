@@ -1,3 +1,4 @@
 export * from "./context.js";
 export * from "./private-redis.js";
 export * from "./env.js";
+export * from "./http.js";

@@ -24,6 +24,8 @@ export async function startPrivateRedis(): Promise<{ url: string; stop: () => Pr
   });
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // Refused connections are expected until the server listens.
+  probe.on("error", () => undefined);
   for (let i = 0; i < 100; i++) {
     try {
       await probe.connect();

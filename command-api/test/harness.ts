@@ -1,0 +1,34 @@
+import { bearer, http, type TestContext } from "@surge/shared/testing";
+import { readEnv } from "../src/env.js";
+import { startCommandApi, type CommandApi } from "../src/start.js";
+
+/** The real command-api, started through its composition root on a free port. */
+export function startApi(ctx: TestContext, overrides: Record<string, string> = {}): Promise<CommandApi> {
+  return startCommandApi(readEnv({ ...ctx.appEnv, COMMAND_API_PORT: "0", ...overrides }));
+}
+
+export async function createCoupon(api: CommandApi, adminToken: string, body: Record<string, unknown> = {}) {
+  const res = await http("POST", `${api.url}/admin/coupons`, {
+    headers: bearer(adminToken),
+    body: { name: "WELCOME 5000", discount: { type: "FIXED", amount: 5000 }, quantity: 100, ...body },
+  });
+  if (res.status !== 201) throw new Error(`coupon creation failed: ${res.status} ${res.text}`);
+  return res.body as { couponId: string; quantity: number; perUserLimit: number };
+}
+
+export const claim = (api: CommandApi, couponId: string, token: string) =>
+  http("POST", `${api.url}/coupons/${couponId}/claims`, { headers: bearer(token) });
+
+export async function claimedEvents(ctx: TestContext, couponId: string) {
+  const events = await ctx.store.readStream(`coupon-${couponId}`);
+  return events.filter((e) => e.type === "CouponClaimed").map((e) => e.data as { claimId: string; userId: string });
+}
+
+export function tally(statuses: Array<{ status: number; body: any }>): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const r of statuses) {
+    const key = r.status === 201 ? "201" : `${r.status} ${r.body?.code ?? ""}`;
+    t[key] = (t[key] ?? 0) + 1;
+  }
+  return t;
+}
