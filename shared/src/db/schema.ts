@@ -10,6 +10,7 @@ export interface EventsTable {
   type: string;
   data: string;
   metadata: string;
+  tag: string | null;
   occurred_at: Date;
   recorded_at: Generated<Date>;
 }

@@ -73,6 +73,28 @@ describe("MySQL event store", () => {
     );
   });
 
+  it("appends to several streams atomically: one conflicting part fails them all", async () => {
+    const a = `thing-${newId()}`;
+    const b = `thing-${newId()}`;
+    await ctx.store.append(b, "no_stream", [event(0)]);
+    await expect(
+      ctx.store.appendMulti([
+        { streamId: a, expected: "no_stream", events: [event(1)] },
+        { streamId: b, expected: "no_stream", events: [event(2)] },
+      ]),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await ctx.store.readStream(a)).toHaveLength(0);
+    const [ra, rb] = await ctx.store.appendMulti([
+      { streamId: a, expected: "no_stream", events: [{ ...event(1), tag: "sale:1" }] },
+      { streamId: b, expected: 1, events: [{ ...event(2), tag: "sale:1" }] },
+    ]);
+    expect([ra!.version, rb!.version]).toEqual([1, 2]);
+    expect(ra!.lastPosition).toBe(rb!.positions[0]);
+    const tagged = await ctx.store.readByTag("sale:1");
+    expect(tagged.map((e) => e.streamId)).toEqual([a, b]);
+    expect((await ctx.store.readEvent(tagged[0]!.eventId))?.streamId).toBe(a);
+  });
+
   it("reports which event ids are committed", async () => {
     const id = newId();
     await ctx.store.append(`thing-${newId()}`, "any", [event(1, id)]);

@@ -3,12 +3,19 @@ import { v7 as uuidv7 } from "uuid";
 import type { Database, Db, EventsTable } from "../db/index.js";
 import { ConcurrencyError, FenceError, StaleAppendError } from "../errors/index.js";
 import { GroupCommit, type BatchLimits } from "./group-commit.js";
-import type { AppendOptions, AppendResult, EventStore, ExpectedVersion, NewEvent, ReadStreamOptions, StoredEvent } from "./types.js";
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ExpectedVersion,
+  NewEvent,
+  ReadStreamOptions,
+  StoredEvent,
+  StreamAppend,
+} from "./types.js";
 
 interface AppendRequest {
-  streamId: string;
-  expected: ExpectedVersion;
-  events: NewEvent[];
+  parts: StreamAppend[];
   options: AppendOptions;
 }
 
@@ -34,6 +41,7 @@ function toStored(r: Row): StoredEvent {
     type: r.type,
     data: JSON.parse(r.data) as unknown,
     metadata: JSON.parse(r.metadata) as StoredEvent["metadata"],
+    tag: r.tag,
     occurredAt: r.occurred_at,
   };
 }
@@ -44,13 +52,15 @@ function versionMatches(expected: ExpectedVersion, current: number): boolean {
   return expected === current;
 }
 
+const eventBytes = (events: NewEvent[]) => events.reduce((n, e) => n + JSON.stringify(e.data).length + 256, 0);
+
 /**
  * MySQL/MariaDB adapter. Every append transaction first locks the one `event_sequence` row and
  * takes positions from it, so transactions assign and commit positions in the same order and a
  * rollback returns its numbers: readers can never see N+1 before N.
  */
 export class MysqlEventStore implements EventStore {
-  private readonly committer: GroupCommit<AppendRequest, AppendResult>;
+  private readonly committer: GroupCommit<AppendRequest, AppendResult[]>;
 
   constructor(
     private readonly db: Db,
@@ -63,54 +73,49 @@ export class MysqlEventStore implements EventStore {
     );
   }
 
-  append(streamId: string, expected: ExpectedVersion, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    if (events.length === 0) throw new Error("append needs at least one event");
-    const bytes = events.reduce((n, e) => n + JSON.stringify(e.data).length + 256, 0);
-    return this.committer.submit({ streamId, expected, events, options }, bytes);
+  async append(streamId: string, expected: ExpectedVersion, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const [result] = await this.appendMulti([{ streamId, expected, events }], options);
+    return result!;
   }
 
-  private async flush(batch: AppendRequest[]): Promise<Array<AppendResult | Error>> {
+  appendMulti(parts: StreamAppend[], options: AppendOptions = {}): Promise<AppendResult[]> {
+    if (parts.length === 0 || parts.some((p) => p.events.length === 0)) throw new Error("append needs at least one event per stream");
+    return this.committer.submit({ parts, options }, parts.reduce((n, p) => n + eventBytes(p.events), 0));
+  }
+
+  private async flush(batch: AppendRequest[]): Promise<Array<AppendResult[] | Error>> {
     return this.db
       .transaction()
       .setIsolationLevel("read committed")
       .execute(async (trx) => {
         const seq = await lockSequence(trx);
-        const streamIds = [...new Set(batch.map((b) => b.streamId))];
-        const versionRows = await trx
-          .selectFrom("events")
-          .select(["stream_id", (eb) => eb.fn.max("version").as("v")])
-          .where("stream_id", "in", streamIds)
-          .groupBy("stream_id")
-          .execute();
-        const versions = new Map(versionRows.map((r) => [r.stream_id, Number(r.v)]));
+        const versions = await this.currentVersions(trx, batch);
         const fences = await this.currentFences(trx, batch);
-
         let position = Number(seq.last_position);
         const rows: Row[] = [];
         const now = Date.now();
-        const outcomes = batch.map((req): AppendResult | Error => {
-          if (req.options.notAfter !== undefined && now > req.options.notAfter) return new StaleAppendError(req.streamId);
+
+        const outcomes = batch.map((req): AppendResult[] | Error => {
+          if (req.options.notAfter !== undefined && now > req.options.notAfter) return new StaleAppendError(req.parts[0]!.streamId);
           const fence = req.options.fence;
           if (fence && fences.get(fence.key) !== fence.token) return new FenceError(fence.key);
-          const current = versions.get(req.streamId) ?? 0;
-          if (!versionMatches(req.expected, current)) return new ConcurrencyError(req.streamId, String(req.expected), current);
-          const positions: number[] = [];
-          req.events.forEach((e, i) => {
-            position += 1;
-            positions.push(position);
-            rows.push({
-              position,
-              event_id: e.eventId ?? uuidv7(),
-              stream_id: req.streamId,
-              version: current + i + 1,
-              type: e.type,
-              data: JSON.stringify(e.data),
-              metadata: JSON.stringify(e.metadata),
-              occurred_at: new Date(e.metadata.occurredAt),
+          // Check every part before assigning anything, so a conflict leaves the batch untouched.
+          const pending = new Map<string, number>();
+          for (const part of req.parts) {
+            const current = pending.get(part.streamId) ?? versions.get(part.streamId) ?? 0;
+            if (!versionMatches(part.expected, current)) return new ConcurrencyError(part.streamId, String(part.expected), current);
+            pending.set(part.streamId, current + part.events.length);
+          }
+          return req.parts.map((part) => {
+            const current = versions.get(part.streamId) ?? 0;
+            const positions = part.events.map((e, i) => {
+              position += 1;
+              rows.push(toRow(e, part.streamId, current + i + 1, position));
+              return position;
             });
+            versions.set(part.streamId, current + part.events.length);
+            return { streamId: part.streamId, version: current + part.events.length, positions, lastPosition: position };
           });
-          versions.set(req.streamId, current + req.events.length);
-          return { streamId: req.streamId, version: current + req.events.length, positions, lastPosition: position };
         });
 
         if (rows.length > 0) {
@@ -118,8 +123,20 @@ export class MysqlEventStore implements EventStore {
           await trx.updateTable("event_sequence").set({ last_position: position }).where("id", "=", 1).execute();
         }
         await this.options.beforeCommit?.(position);
-        return outcomes;
+        // Callers of a multi-stream append care about the last position of the whole append.
+        return outcomes.map((o) => (o instanceof Error ? o : o.map((r) => ({ ...r, lastPosition: o[o.length - 1]!.lastPosition }))));
       });
+  }
+
+  private async currentVersions(trx: Transaction<Database>, batch: AppendRequest[]): Promise<Map<string, number>> {
+    const streamIds = [...new Set(batch.flatMap((b) => b.parts.map((p) => p.streamId)))];
+    const rows = await trx
+      .selectFrom("events")
+      .select(["stream_id", (eb) => eb.fn.max("version").as("v")])
+      .where("stream_id", "in", streamIds)
+      .groupBy("stream_id")
+      .execute();
+    return new Map(rows.map((r) => [r.stream_id, Number(r.v)]));
   }
 
   private async currentFences(trx: Transaction<Database>, batch: AppendRequest[]): Promise<Map<string, string>> {
@@ -134,18 +151,22 @@ export class MysqlEventStore implements EventStore {
     if (options.fromVersion !== undefined) q = q.where("version", ">=", options.fromVersion);
     if (options.toVersion !== undefined) q = q.where("version", "<=", options.toVersion);
     if (options.toPosition !== undefined) q = q.where("position", "<=", options.toPosition);
-    const rows = await q.orderBy("version").execute();
-    return rows.map(toStored);
+    return (await q.orderBy("version").execute()).map(toStored);
+  }
+
+  async readByTag(tag: string, options: { toPosition?: number } = {}): Promise<StoredEvent[]> {
+    let q = this.db.selectFrom("events").selectAll().where("tag", "=", tag);
+    if (options.toPosition !== undefined) q = q.where("position", "<=", options.toPosition);
+    return (await q.orderBy("position").execute()).map(toStored);
+  }
+
+  async readEvent(eventId: string): Promise<StoredEvent | null> {
+    const row = await this.db.selectFrom("events").selectAll().where("event_id", "=", eventId).executeTakeFirst();
+    return row ? toStored(row) : null;
   }
 
   async readAll(after: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.db
-      .selectFrom("events")
-      .selectAll()
-      .where("position", ">", after)
-      .orderBy("position")
-      .limit(limit)
-      .execute();
+    const rows = await this.db.selectFrom("events").selectAll().where("position", ">", after).orderBy("position").limit(limit).execute();
     return rows.map(toStored);
   }
 
@@ -179,4 +200,18 @@ export class MysqlEventStore implements EventStore {
   async close(): Promise<void> {
     await this.committer.idle();
   }
+}
+
+function toRow(e: NewEvent, streamId: string, version: number, position: number): Row {
+  return {
+    position,
+    event_id: e.eventId ?? uuidv7(),
+    stream_id: streamId,
+    version,
+    type: e.type,
+    data: JSON.stringify(e.data),
+    metadata: JSON.stringify(e.metadata),
+    tag: e.tag ?? null,
+    occurred_at: new Date(e.metadata.occurredAt),
+  };
 }

@@ -12,6 +12,8 @@ export interface NewEvent {
   type: string;
   data: unknown;
   metadata: EventMetadata;
+  /** Cross-stream index key, e.g. `event:<eventId>` on order events (see readByTag). */
+  tag?: string;
 }
 
 export interface StoredEvent {
@@ -22,6 +24,7 @@ export interface StoredEvent {
   type: string;
   data: unknown;
   metadata: EventMetadata;
+  tag: string | null;
   occurredAt: Date;
 }
 
@@ -42,6 +45,12 @@ export interface ReadStreamOptions {
   toPosition?: number;
 }
 
+export interface StreamAppend {
+  streamId: string;
+  expected: ExpectedVersion;
+  events: NewEvent[];
+}
+
 export interface AppendResult {
   streamId: string;
   /** Stream version after the append. */
@@ -56,7 +65,15 @@ export interface AppendResult {
  */
 export interface EventStore {
   append(streamId: string, expected: ExpectedVersion, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several streams atomically: every part commits or none does (a conflict in one part
+   * fails the whole call). Results are in the order of `parts`.
+   */
+  appendMulti(parts: StreamAppend[], options?: AppendOptions): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /** Every event carrying `tag`, in position order. */
+  readByTag(tag: string, options?: { toPosition?: number }): Promise<StoredEvent[]>;
+  readEvent(eventId: string): Promise<StoredEvent | null>;
   /** Events with position > `after`, in position order. */
   readAll(after: number, limit: number): Promise<StoredEvent[]>;
   headPosition(): Promise<number>;

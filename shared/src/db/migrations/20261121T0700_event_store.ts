@@ -11,11 +11,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // LONGTEXT, not JSON: MariaDB's JSON is LONGTEXT anyway and mysql2 would parse only MySQL's.
     .addColumn("data", sql`longtext`, (c) => c.notNull())
     .addColumn("metadata", sql`longtext`, (c) => c.notNull())
+    // One optional cross-stream tag (e.g. "event:<id>" on every order of a sale) so a guard can be
+    // rebuilt from an index range instead of a scan over every stream of a category.
+    .addColumn("tag", "varchar(191)")
     .addColumn("occurred_at", sql`datetime(3)`, (c) => c.notNull())
     .addColumn("recorded_at", sql`datetime(3)`, (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP(3)`))
     .addUniqueConstraint("events_stream_version", ["stream_id", "version"])
     .execute();
   await db.schema.createIndex("events_type_position").on("events").columns(["type", "position"]).execute();
+  await db.schema.createIndex("events_tag_position").on("events").columns(["tag", "position"]).execute();
 
   // One row whose lock serializes position assignment in commit order (design-notes: gap safety).
   await db.schema
