@@ -75,3 +75,10 @@ export function decideCoupon(state: CouponState, command: CouponCommand): Coupon
 }
 
 export const couponDecider = { initialState: initialCouponState, evolve: evolveCoupon, decide: decideCoupon };
+
+/** FIXED takes min(amount, total); PERCENT takes floor(total × percent / 100), capped by maxAmount. */
+export function discountFor(discount: CouponDefinition["discount"], totalAmount: number): number {
+  if (discount.type === "FIXED") return Math.min(discount.amount, totalAmount);
+  const raw = Math.floor((totalAmount * discount.percent) / 100);
+  return discount.maxAmount === undefined ? raw : Math.min(raw, discount.maxAmount);
+}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { eventType, type EventOf } from "../event-type.js";
+import { instant } from "../schemas.js";
 
 export const discountSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("FIXED"), amount: z.number().int().min(1).max(100_000_000) }),
@@ -11,7 +12,6 @@ export const discountSchema = z.discriminatedUnion("type", [
 ]);
 export type Discount = z.infer<typeof discountSchema>;
 
-const instant = z.iso.datetime({ offset: true });
 
 export const CouponCreated = eventType(
   "CouponCreated",
