@@ -1,9 +1,16 @@
-import { createBaseApp, requireAuth, type Dependency, type Logger, type Metrics } from "@surge/shared";
+import { createBaseApp, idempotency, rateLimit, requireAuth, type Db, type Dependency, type Logger, type Metrics, type OrderDeps } from "@surge/shared";
+import type { Redis } from "ioredis";
 import type { ClaimDeps } from "./coupons/claim.js";
 import { couponRoutes } from "./coupons/routes.js";
+import { eventRoutes } from "./sales/events.js";
+import { orderRoutes } from "./sales/orders.js";
+import { productRoutes } from "./sales/products.js";
 
-export interface CommandAppDeps extends ClaimDeps {
+export interface CommandAppDeps extends ClaimDeps, OrderDeps {
+  db: Db;
+  redis: Redis;
   jwtSecret: string;
+  rateLimit: { perSecond: number; burst: number };
   logger: Logger;
   metrics: Metrics;
   dependencies: Dependency[];
@@ -11,8 +18,16 @@ export interface CommandAppDeps extends ClaimDeps {
 
 export function createCommandApp(deps: CommandAppDeps) {
   const app = createBaseApp({ title: "Surge command API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies });
-  app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"));
-  app.use("/coupons/*", requireAuth(deps.jwtSecret));
+  const limit = rateLimit(deps.redis, deps.rateLimit);
+  const optionalKey = idempotency(deps.db, { required: false });
+  // Order matters: authenticate, then limit the user, then dedupe by Idempotency-Key.
+  app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"), limit, optionalKey);
+  for (const path of ["/coupons/*", "/orders/*"]) app.use(path, requireAuth(deps.jwtSecret), limit, optionalKey);
+  app.use("/orders", requireAuth(deps.jwtSecret), limit, idempotency(deps.db, { required: true }));
+
   couponRoutes(app, deps);
+  productRoutes(app, deps);
+  eventRoutes(app, deps);
+  orderRoutes(app, deps);
   return app;
 }

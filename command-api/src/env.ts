@@ -12,6 +12,9 @@ const schema = baseEnvSchema
     /** An append not written this long after its reservation is dropped, so the sweeper can trust the store. */
     GUARD_APPEND_DEADLINE_MS: ms(10_000),
     GUARD_SWEEP_INTERVAL_MS: ms(10_000),
+    ORDER_PAYMENT_TTL_S: z.coerce.number().int().min(1).default(600),
+    RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
+    RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(40),
   })
   .refine((e) => e.GUARD_APPEND_DEADLINE_MS < e.GUARD_RESERVATION_TTL_MS, {
     message: "GUARD_APPEND_DEADLINE_MS must be shorter than GUARD_RESERVATION_TTL_MS",

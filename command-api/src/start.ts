@@ -1,4 +1,5 @@
 import {
+  CouponGuard,
   createDb,
   createLogger,
   createMetrics,
@@ -7,13 +8,14 @@ import {
   listen,
   MysqlEventStore,
   preflight,
+  SaleDefinitions,
   Stack,
+  StockGuard,
 } from "@surge/shared";
 import { Counter, Histogram } from "prom-client";
 import { sql } from "kysely";
 import { createCommandApp } from "./app.js";
 import { CouponDefinitions } from "./coupons/definitions.js";
-import { CouponGuard } from "./coupons/guard.js";
 import type { CommandApiEnv } from "./env.js";
 
 /** The composition root of command-api: builds every dependency once and knows how to stop them. */
@@ -42,9 +44,16 @@ export async function startCommandApi(env: CommandApiEnv) {
   const store = new MysqlEventStore(db, { onBatch: (n) => batchSizes.observe(n) });
   stack.add(() => store.close());
   const guard = new CouponGuard(redis, store, { reservationTtlMs: env.GUARD_RESERVATION_TTL_MS }, logger);
+  const stock = new StockGuard(redis, store, { reservationTtlMs: env.GUARD_RESERVATION_TTL_MS }, logger);
   const app = createCommandApp({
+    db,
+    redis,
     store,
     guard,
+    stock,
+    sales: new SaleDefinitions(store),
+    paymentTtlS: env.ORDER_PAYMENT_TTL_S,
+    rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
     definitions: new CouponDefinitions(store),
     appendDeadlineMs: env.GUARD_APPEND_DEADLINE_MS,
     outcomes,
@@ -58,14 +67,14 @@ export async function startCommandApi(env: CommandApiEnv) {
   });
 
   const sweeper = setInterval(() => {
-    guard.sweep().catch((err: unknown) => logger.error({ err }, "reservation sweep failed"));
+    for (const g of [guard, stock]) g.sweep().catch((err: unknown) => logger.error({ err }, "reservation sweep failed"));
   }, env.GUARD_SWEEP_INTERVAL_MS);
   stack.add(async () => clearInterval(sweeper));
 
   const server = await listen(app.fetch, env.COMMAND_API_PORT);
   stack.add(() => server.close());
   logger.info({ url: server.url }, "command-api listening");
-  return { url: server.url, port: server.port, logger, guard, stop: () => stack.stop() };
+  return { url: server.url, port: server.port, logger, guard, stock, stop: () => stack.stop() };
 }
 
 export type CommandApi = Awaited<ReturnType<typeof startCommandApi>>;

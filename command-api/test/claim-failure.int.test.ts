@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { Counter, Registry } from "prom-client";
-import { AppError, couponStream, createDb, MysqlEventStore, newId } from "@surge/shared";
+import { AppError, CouponGuard, couponKeys, couponStream, createDb, MysqlEventStore, newId } from "@surge/shared";
 import { createTestContext, type TestContext } from "@surge/shared/testing";
 import { claimCoupon } from "../src/coupons/claim.js";
 import { CouponDefinitions } from "../src/coupons/definitions.js";
-import { CouponGuard } from "../src/coupons/guard.js";
-import { couponKeys } from "../src/coupons/keys.js";
 
 let ctx: TestContext;
 beforeAll(async () => {

@@ -8,3 +8,5 @@ export * from "./http/index.js";
 export * from "./logging.js";
 export * from "./lifecycle.js";
 export * from "./preflight.js";
+export * from "./guards/index.js";
+export * from "./sales/index.js";

@@ -1,20 +1,22 @@
 import {
   AppError,
+  couponFenceKey,
   couponStream,
   decideCoupon,
   FenceError,
   newId,
   notFound,
   unavailable,
+  metadataFor,
+  type ClaimVerdict,
+  type CommandContext,
   type CouponDefinition,
+  type CouponGuard,
   type EventStore,
   type Logger,
 } from "@surge/shared";
 import type { Counter } from "prom-client";
-import { metadataFor, type CommandContext } from "../command-context.js";
 import type { CouponDefinitions } from "./definitions.js";
-import type { ClaimVerdict, CouponGuard } from "./guard.js";
-import { couponFenceKey } from "./keys.js";
 
 export interface ClaimView {
   claimId: string;
@@ -54,9 +56,10 @@ export async function claimCoupon(deps: ClaimDeps, couponId: string, ctx: Comman
       const result = await attemptClaim(deps, def, ctx);
       deps.outcomes.inc({ outcome: "CLAIMED" });
       return result;
-    } catch (err) {
+    } catch (caught) {
       // The guard was rebuilt while this claim was in flight: decide again against the new state.
-      if (err instanceof FenceError && attempt < 3) continue;
+      if (caught instanceof FenceError && attempt < 3) continue;
+      const err = caught instanceof FenceError ? unavailable("The coupon guard keeps being rebuilt; try again.", caught) : caught;
       deps.outcomes.inc({ outcome: err instanceof AppError ? err.code : "ERROR" });
       throw err;
     }
@@ -96,7 +99,10 @@ async function attemptClaim(deps: ClaimDeps, def: CouponDefinition, ctx: Command
     return { claim: { ...claimed.data, status: "AVAILABLE" as const }, position: appended.lastPosition };
   } catch (err) {
     await deps.guard.release(def.couponId, claimId).catch((e: unknown) => deps.logger.error({ err: e, claimId }, "release failed; the sweeper will"));
-    if (err instanceof FenceError) throw err;
+    if (err instanceof FenceError) {
+      await deps.guard.invalidate(def.couponId, verdict.fence).catch(() => undefined);
+      throw err;
+    }
     throw unavailable("The claim could not be recorded; nothing was claimed.", err);
   }
 }

@@ -1,5 +1,5 @@
-import { couponStream, decideCoupon, initialCouponState, newId, type CouponDefinition, type Discount, type EventStore } from "@surge/shared";
-import { metadataFor, type CommandContext } from "../command-context.js";
+import { couponStream, decideCoupon, initialCouponState, metadataFor, newId, type CommandContext, type CouponDefinition, type Discount, type EventStore } from "@surge/shared";
+
 import type { CouponDefinitions } from "./definitions.js";
 
 export interface CreateCouponInput {

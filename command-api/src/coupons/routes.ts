@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { discountSchema, type AppEnv } from "@surge/shared";
-import type { Context } from "hono";
+import { commandContext } from "../http/context.js";
 import { claimCoupon, type ClaimDeps } from "./claim.js";
 import { createCoupon } from "./create.js";
 
@@ -63,7 +63,6 @@ const claimRoute = createRoute({
   responses: { 201: { content: { "application/json": { schema: claimBody } }, description: "Claimed" }, 404: problem, 409: problem, 503: problem },
 });
 
-export const commandContext = (c: Context<AppEnv>) => ({ userId: c.get("user").id, correlationId: c.get("requestId"), now: new Date() });
 
 export function couponRoutes(app: OpenAPIHono<AppEnv>, deps: ClaimDeps): void {
   app.openapi(createCouponRoute, async (c) => {

@@ -4,3 +4,5 @@ export * from "./metrics.js";
 export * from "./problem.js";
 export * from "./validation.js";
 export * from "./server.js";
+export * from "./idempotency.js";
+export * from "./rate-limit.js";

@@ -49,11 +49,14 @@ export async function createTestContext(opts: { redisUrl?: string } = {}): Promi
     token: (sub, role = "user", ttl = 3600) => signToken({ id: sub, role }, testEnv.jwtSecret, ttl),
     appEnv: {
       NODE_ENV: "test",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: testEnv.logLevel,
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: redisKeyPrefix,
       JWT_SECRET: testEnv.jwtSecret,
+      // Concurrency tests send hundreds of requests per user; the rate-limit test sets its own.
+      RATE_LIMIT_PER_SECOND: "100000",
+      RATE_LIMIT_BURST: "100000",
     },
     close: async () => {
       await store.close();

@@ -5,7 +5,9 @@ import type { SaleEventState } from "../sale-event/decide.js";
 import type { OrderEvent, OrderItem, PlacedOrder, cancelReasons } from "./events.js";
 
 export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "CANCELLED" | "EXPIRED";
-export type OrderState = { status: "absent" } | { status: OrderStatus; order: PlacedOrder };
+export type OrderState =
+  | { status: "absent" }
+  | { status: OrderStatus; order: PlacedOrder; cancelReason: (typeof cancelReasons)[number] | null; updatedAt: string };
 
 export interface PlaceOrder {
   type: "PlaceOrder";
@@ -29,11 +31,11 @@ export const initialOrderState = (): OrderState => ({ status: "absent" });
 export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
   switch (event.type) {
     case "OrderPlaced":
-      return { status: "PENDING_PAYMENT", order: event.data };
+      return { status: "PENDING_PAYMENT", order: event.data, cancelReason: null, updatedAt: event.data.placedAt };
     case "OrderCancelled":
-      return state.status === "absent" ? state : { ...state, status: "CANCELLED" };
+      return state.status === "absent" ? state : { ...state, status: "CANCELLED", cancelReason: event.data.reason, updatedAt: event.data.cancelledAt };
     case "OrderExpired":
-      return state.status === "absent" ? state : { ...state, status: "EXPIRED" };
+      return state.status === "absent" ? state : { ...state, status: "EXPIRED", updatedAt: event.data.expiredAt };
   }
 }
 

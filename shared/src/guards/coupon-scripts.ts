@@ -1,5 +1,5 @@
 /**
- * Lua scripts of the coupon guard. KEYS are always meta, users, resv of one coupon.
+ * Lua scripts of the coupon guard. KEYS are always meta, users, resv of one coupon (one hash tag).
  * A reservation ledger entry (claimId → "userId|deadlineMs") is written by the same script that
  * takes the unit, so a unit taken by a process that died before appending can be found and freed.
  */
@@ -18,27 +18,18 @@ redis.call('HSET', KEYS[3], ARGV[2], ARGV[1] .. '|' .. ARGV[4])
 return {'OK', claimed, held, m[6]}
 `;
 
-/** Idempotent by claim id: only a reservation still in the ledger gives its unit back. */
+/**
+ * Idempotent by claim id: only a reservation still in the ledger gives its unit back. With no
+ * state loaded it does nothing: a claim is released only when its append failed, so the store
+ * a rebuild reads does not hold it (and HINCRBY must not resurrect a partial meta hash).
+ */
 export const releaseScript = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local r = redis.call('HGET', KEYS[3], ARGV[1])
 if not r then return 0 end
 redis.call('HDEL', KEYS[3], ARGV[1])
 local user = string.match(r, '^(.*)|')
 redis.call('HINCRBY', KEYS[1], 'claimed', -1)
 redis.call('HINCRBY', KEYS[2], user, -1)
-return 1
-`;
-
-/** Clears leftovers of a lost state before a rebuild writes the per-user counts. */
-export const resetScript = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('DEL', KEYS[2], KEYS[3])
-return 1
-`;
-
-/** Publishes the rebuilt state; meta last, because its presence is what "loaded" means. */
-export const publishScript = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'quantity', ARGV[1], 'perUserLimit', ARGV[2], 'opensAt', ARGV[3], 'closesAt', ARGV[4], 'claimed', ARGV[5], 'fence', ARGV[6])
 return 1
 `;

@@ -1,4 +1,4 @@
-import type { EventMetadata } from "@surge/shared";
+import type { EventMetadata } from "../eventstore/index.js";
 
 /** Who asked and why: becomes every appended event's metadata. */
 export interface CommandContext {
@@ -13,3 +13,6 @@ export const metadataFor = (ctx: CommandContext, causationId: string | null = nu
   userId: ctx.userId,
   occurredAt: ctx.now.toISOString(),
 });
+
+/** A system actor for jobs (scheduler, expiry, settlement). */
+export const systemContext = (job: string, now = new Date()): CommandContext => ({ userId: `system:${job}`, correlationId: `${job}:${now.toISOString()}`, now });

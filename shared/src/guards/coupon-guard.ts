@@ -1,0 +1,137 @@
+import type { Redis } from "ioredis";
+import type { EventStore } from "../eventstore/index.js";
+import type { Logger } from "../logging.js";
+import { parseEvent } from "../domain/event-type.js";
+import { couponEventTypes, couponStream, evolveCoupon, initialCouponState, type CouponDefinition } from "../domain/coupon/index.js";
+import { claimScript, releaseScript } from "./coupon-scripts.js";
+import { invalidateStale, publishState, runScript, whenLoaded, withRebuildLock, type RebuildOutcome } from "./guard-kit.js";
+
+/**
+ * Every key of one coupon shares the hash tag `{couponId}`, so each Lua script touches a single
+ * Redis Cluster slot. The set of loaded coupons is outside any tag and only the sweeper reads it.
+ */
+export const couponKeys = (couponId: string) => {
+  const tag = `cpn:{${couponId}}`;
+  return { meta: `${tag}:meta`, users: `${tag}:users`, resv: `${tag}:resv`, lock: `${tag}:lock` };
+};
+export const LOADED_COUPONS = "surge:guards:coupons";
+export const couponFenceKey = (couponId: string) => `cpn:${couponId}`;
+
+export type ClaimCode = "OK" | "SOLD_OUT" | "ALREADY_CLAIMED" | "CLAIM_WINDOW_CLOSED";
+
+export interface ClaimVerdict {
+  code: ClaimCode;
+  claimedBefore: number;
+  heldBefore: number;
+  /** The guard generation that decided; the append must still match it to commit. */
+  fence: string;
+}
+
+/**
+ * The Redis side of a coupon drop: decides claims atomically and is rebuilt from the event store
+ * whenever its state is missing. It never invents state: a missing counter means "not loaded".
+ */
+export class CouponGuard {
+  constructor(
+    private readonly redis: Redis,
+    private readonly store: EventStore,
+    private readonly options: { reservationTtlMs: number },
+    private readonly logger: Logger,
+  ) {}
+
+  async claim(couponId: string, userId: string, claimId: string, now: Date): Promise<ClaimVerdict> {
+    const k = couponKeys(couponId);
+    const t = now.getTime();
+    const [code, claimed, held, fence] = await whenLoaded(
+      () => runScript<[string, number, number, string]>(this.redis, claimScript, [k.meta, k.users, k.resv], [userId, claimId, t, t + this.options.reservationTtlMs]),
+      () => this.rebuild(couponId),
+      "coupon",
+    );
+    return { code: code as ClaimCode, claimedBefore: Number(claimed), heldBefore: Number(held), fence };
+  }
+
+  /** The claim's event is in the store: drop its ledger entry. */
+  async confirm(couponId: string, claimId: string): Promise<void> {
+    await this.redis.hdel(couponKeys(couponId).resv, claimId);
+  }
+
+  /** Gives a reserved unit back; a second call for the same claim does nothing. */
+  async release(couponId: string, claimId: string): Promise<boolean> {
+    const k = couponKeys(couponId);
+    return (await runScript<number>(this.redis, releaseScript, [k.meta, k.users, k.resv], [claimId])) === 1;
+  }
+
+  /** The append was refused by the fence: the published state is stale, so let the next request rebuild it. */
+  async invalidate(couponId: string, fence: string): Promise<void> {
+    await invalidateStale(this.redis, couponKeys(couponId).meta, fence);
+  }
+
+  /**
+   * Rebuilds the coupon's guard state from the store. Rotating the fence first waits out appends
+   * in flight and makes any later append decided by the lost state fail, so the stream read next
+   * is the complete truth the new state starts from.
+   */
+  rebuild(couponId: string): Promise<RebuildOutcome> {
+    const k = couponKeys(couponId);
+    return withRebuildLock(this.redis, k.lock, async () => {
+      if ((await this.redis.exists(k.meta)) === 1) return "loaded";
+      const fence = await this.store.rotateFence(couponFenceKey(couponId));
+      let state = initialCouponState();
+      const users = new Map<string, number>();
+      for (const raw of await this.store.readStream(couponStream(couponId))) {
+        const e = parseEvent(couponEventTypes, raw);
+        if (!e) continue;
+        state = evolveCoupon(state, e);
+        if (e.type === "CouponClaimed") users.set(e.data.userId, (users.get(e.data.userId) ?? 0) + 1);
+      }
+      if (state.status === "absent") return "absent";
+      const published = await publishState(this.redis, k.meta, metaFields(state.definition, state.claimed, fence), [
+        [k.users, [...users]],
+        [k.resv, []],
+      ]);
+      if (!published) return "loaded";
+      await this.redis.sadd(LOADED_COUPONS, couponId);
+      this.logger.info({ couponId, claimed: state.claimed, users: users.size }, "coupon guard rebuilt from the store");
+      return "loaded";
+    });
+  }
+
+  /**
+   * Settles reservations older than their deadline: those whose event is in the store are
+   * confirmed, the rest return to sale. The store check waits out appends in flight, and appends
+   * are refused after their own (shorter) deadline, so a released unit can never be committed later.
+   */
+  async sweep(now = Date.now()): Promise<{ confirmed: number; released: number }> {
+    let confirmed = 0;
+    let released = 0;
+    for (const couponId of await this.redis.smembers(LOADED_COUPONS)) {
+      const ledger = await this.redis.hgetall(couponKeys(couponId).resv);
+      const expired = Object.entries(ledger)
+        .filter(([, v]) => Number(v.slice(v.lastIndexOf("|") + 1)) < now)
+        .map(([claimId]) => claimId);
+      if (expired.length === 0) continue;
+      const committed = await this.store.committedEventIds(expired);
+      for (const claimId of expired) {
+        if (committed.has(claimId)) {
+          await this.confirm(couponId, claimId);
+          confirmed++;
+        } else if (await this.release(couponId, claimId)) {
+          released++;
+        }
+      }
+    }
+    if (released > 0) this.logger.warn({ released, confirmed }, "returned orphaned coupon reservations to sale");
+    return { confirmed, released };
+  }
+}
+
+function metaFields(d: CouponDefinition, claimed: number, fence: string): Record<string, string | number> {
+  return {
+    quantity: d.quantity,
+    perUserLimit: d.perUserLimit,
+    opensAt: Date.parse(d.claimOpensAt),
+    closesAt: d.claimClosesAt === null ? "" : Date.parse(d.claimClosesAt),
+    claimed,
+    fence,
+  };
+}

@@ -1,0 +1,155 @@
+import type { Redis } from "ioredis";
+import type { EventStore } from "../eventstore/index.js";
+import type { Logger } from "../logging.js";
+import { parseEvent } from "../domain/event-type.js";
+import { evolveSaleEvent, initialSaleEventState, saleEventStream, saleEventTag, saleEventTypes, type SaleEventStatus } from "../domain/sale-event/index.js";
+import { orderEventTypes } from "../domain/order/index.js";
+import { invalidateStale, publishState, runScript, whenLoaded, withRebuildLock, type RebuildOutcome } from "./guard-kit.js";
+import { confirmScript, loadedScript, releaseScript, reserveScript, setStatusScript } from "./stock-scripts.js";
+
+export const saleKeys = (eventId: string) => {
+  const tag = `evt:{${eventId}}`;
+  return [`${tag}:meta`, `${tag}:stock`, `${tag}:limit`, `${tag}:bought`, `${tag}:orders`] as const;
+};
+const lockKey = (eventId: string) => `evt:{${eventId}}:lock`;
+export const LOADED_SALES = "surge:guards:sales";
+export const saleFenceKey = (eventId: string) => `evt:${eventId}`;
+
+export type ReserveVerdict =
+  | { code: "OK"; fence: string }
+  | { code: "EVENT_NOT_OPEN" | "DUPLICATE" }
+  | { code: "UNKNOWN_DEAL"; dealId: string }
+  | { code: "SOLD_OUT" | "PURCHASE_LIMIT_EXCEEDED"; dealId: string; available: number };
+
+type Reply = [string, ...string[]];
+
+/**
+ * The Redis side of a flash sale: stock and per-user limits, decided for all lines of an order in
+ * one script, released exactly once per order id, and rebuilt from the event store when missing.
+ */
+export class StockGuard {
+  constructor(
+    private readonly redis: Redis,
+    private readonly store: EventStore,
+    private readonly options: { reservationTtlMs: number },
+    private readonly logger: Logger,
+  ) {}
+
+  private run(script: string, eventId: string, ...args: Array<string | number>): Promise<Reply> {
+    return whenLoaded(
+      () => runScript<Reply>(this.redis, script, saleKeys(eventId), args),
+      () => this.rebuild(eventId),
+      "event",
+    );
+  }
+
+  async reserve(eventId: string, userId: string, orderId: string, lines: Array<{ dealId: string; quantity: number }>, now: Date): Promise<ReserveVerdict> {
+    const args = lines.flatMap((l) => [l.dealId, l.quantity]);
+    const [code, a, b] = await this.run(reserveScript, eventId, userId, orderId, now.getTime() + this.options.reservationTtlMs, lines.length, ...args);
+    switch (code) {
+      case "OK":
+        return { code, fence: a! };
+      case "SOLD_OUT":
+      case "PURCHASE_LIMIT_EXCEEDED":
+        return { code, dealId: a!, available: Math.max(0, Number(b)) };
+      case "UNKNOWN_DEAL":
+        return { code, dealId: a! };
+      default:
+        return { code: code as "EVENT_NOT_OPEN" | "DUPLICATE" };
+    }
+  }
+
+  /** The append was refused by the fence: the published state is stale, so let the next request rebuild it. */
+  async invalidate(eventId: string, fence: string): Promise<void> {
+    await invalidateStale(this.redis, saleKeys(eventId)[0], fence);
+  }
+
+  async confirm(eventId: string, orderId: string): Promise<void> {
+    await this.run(confirmScript, eventId, orderId);
+  }
+
+  /** Idempotent by order id: the units of one order come back once, however often this runs. */
+  async release(eventId: string, orderId: string): Promise<boolean> {
+    const [code] = await this.run(releaseScript, eventId, orderId);
+    return code === "OK";
+  }
+
+  async setStatus(eventId: string, status: SaleEventStatus): Promise<void> {
+    await this.run(setStatusScript, eventId, status);
+  }
+
+  async remaining(eventId: string): Promise<Record<string, number>> {
+    await this.run(loadedScript, eventId);
+    const stock = await this.redis.hgetall(saleKeys(eventId)[1]);
+    return Object.fromEntries(Object.entries(stock).map(([k, v]) => [k, Number(v)]));
+  }
+
+  /**
+   * Rebuild: rotate the fence (waits out appends in flight, fails later appends decided on the
+   * lost state), then fold the sale's own stream and every order event tagged with it.
+   */
+  rebuild(eventId: string): Promise<RebuildOutcome> {
+    const keys = saleKeys(eventId);
+    return withRebuildLock(this.redis, lockKey(eventId), async () => {
+      if ((await this.redis.exists(keys[0])) === 1) return "loaded";
+      const fence = await this.store.rotateFence(saleFenceKey(eventId));
+      let sale = initialSaleEventState();
+      for (const raw of await this.store.readStream(saleEventStream(eventId))) {
+        const e = parseEvent(saleEventTypes, raw);
+        if (e) sale = evolveSaleEvent(sale, e);
+      }
+      if (sale.status === "absent") return "absent";
+
+      const live = new Map<string, { userId: string; items: Array<{ dealId: string; quantity: number }> }>();
+      for (const raw of await this.store.readByTag(saleEventTag(eventId))) {
+        const e = parseEvent(orderEventTypes, raw);
+        if (e?.type === "OrderPlaced") live.set(e.data.orderId, e.data);
+        else if (e) live.delete(e.data.orderId);
+      }
+      const stock = new Map(sale.definition.deals.map((d) => [d.dealId, d.stock]));
+      const bought = new Map<string, number>();
+      const ledger: Array<[string, string]> = [];
+      for (const [orderId, o] of live) {
+        for (const i of o.items) {
+          stock.set(i.dealId, (stock.get(i.dealId) ?? 0) - i.quantity);
+          bought.set(`${i.dealId}|${o.userId}`, (bought.get(`${i.dealId}|${o.userId}`) ?? 0) + i.quantity);
+        }
+        ledger.push([orderId, `${o.userId}|0|${o.items.map((i) => `${i.dealId}:${i.quantity}`).join(",")}|C`]);
+      }
+      const published = await publishState(this.redis, keys[0], { status: sale.status, fence }, [
+        [keys[1], [...stock]],
+        [keys[2], sale.definition.deals.map((d) => [d.dealId, d.perUserLimit])],
+        [keys[3], [...bought]],
+        [keys[4], ledger],
+      ]);
+      if (!published) return "loaded";
+      await this.redis.sadd(LOADED_SALES, eventId);
+      this.logger.info({ eventId, liveOrders: live.size }, "stock guard rebuilt from the store");
+      return "loaded";
+    });
+  }
+
+  /** Reservations past their deadline: confirmed when OrderPlaced is in the store, else released. */
+  async sweep(now = Date.now()): Promise<{ confirmed: number; released: number }> {
+    let confirmed = 0;
+    let released = 0;
+    for (const eventId of await this.redis.smembers(LOADED_SALES)) {
+      const ledger = await this.redis.hgetall(saleKeys(eventId)[4]);
+      const overdue = Object.entries(ledger)
+        .filter(([, v]) => v.endsWith("|R") && Number(v.split("|")[1]) < now)
+        .map(([orderId]) => orderId);
+      if (overdue.length === 0) continue;
+      const committed = await this.store.committedEventIds(overdue);
+      for (const orderId of overdue) {
+        if (committed.has(orderId)) {
+          await this.confirm(eventId, orderId);
+          confirmed++;
+        } else if (await this.release(eventId, orderId)) {
+          released++;
+        }
+      }
+    }
+    if (released > 0) this.logger.warn({ released, confirmed }, "returned orphaned stock reservations to sale");
+    return { confirmed, released };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Lua scripts of the sale (stock) guard. KEYS are always, for one sale event (one hash tag):
+ * 1 meta (status, fence), 2 stock (deal → remaining), 3 limit (deal → per-user limit),
+ * 4 bought (deal|user → live quantity), 5 orders (orderId → "user|deadline|deal:qty,…|state").
+ * Ledger state R = reserved, no event known yet; C = its OrderPlaced is in the store; X = released.
+ * Every script answers NOT_LOADED when meta is missing, so callers rebuild instead of guessing.
+ */
+const header = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'NOT_LOADED'} end
+`;
+
+const parseLines = `
+local function lines_of(s)
+  local out = {}
+  for deal, qty in string.gmatch(s, '([^:,]+):(%d+)') do out[#out + 1] = {deal, tonumber(qty)} end
+  return out
+end
+`;
+
+/** ARGV: userId, orderId, deadlineMs, n, then n pairs dealId, qty. All lines or none. */
+export const reserveScript = `${header}
+if status ~= 'OPEN' then return {'EVENT_NOT_OPEN'} end
+if redis.call('HEXISTS', KEYS[5], ARGV[2]) == 1 then return {'DUPLICATE'} end
+local n = tonumber(ARGV[4])
+local parts = {}
+for i = 0, n - 1 do
+  local deal, q = ARGV[5 + 2 * i], tonumber(ARGV[6 + 2 * i])
+  local stock = redis.call('HGET', KEYS[2], deal)
+  if not stock then return {'UNKNOWN_DEAL', deal} end
+  local limit = tonumber(redis.call('HGET', KEYS[3], deal))
+  local bought = tonumber(redis.call('HGET', KEYS[4], deal .. '|' .. ARGV[1]) or '0')
+  if bought + q > limit then return {'PURCHASE_LIMIT_EXCEEDED', deal, limit - bought} end
+  if tonumber(stock) < q then return {'SOLD_OUT', deal, stock} end
+  parts[#parts + 1] = deal .. ':' .. q
+end
+for i = 0, n - 1 do
+  local deal, q = ARGV[5 + 2 * i], tonumber(ARGV[6 + 2 * i])
+  redis.call('HINCRBY', KEYS[2], deal, -q)
+  redis.call('HINCRBY', KEYS[4], deal .. '|' .. ARGV[1], q)
+end
+redis.call('HSET', KEYS[5], ARGV[2], ARGV[1] .. '|' .. ARGV[3] .. '|' .. table.concat(parts, ',') .. '|R')
+return {'OK', redis.call('HGET', KEYS[1], 'fence')}
+`;
+
+/** ARGV: orderId. Marks the reservation as backed by its event. */
+export const confirmScript = `${header}
+local e = redis.call('HGET', KEYS[5], ARGV[1])
+if not e or string.sub(e, -1) ~= 'R' then return {'NOOP'} end
+redis.call('HSET', KEYS[5], ARGV[1], string.sub(e, 1, -2) .. 'C')
+return {'OK'}
+`;
+
+/** ARGV: orderId. Gives the order's units back exactly once, whatever its ledger state. */
+export const releaseScript = `${header}${parseLines}
+local e = redis.call('HGET', KEYS[5], ARGV[1])
+if not e or string.sub(e, -1) == 'X' then return {'NOOP'} end
+local user, _, lines = string.match(e, '^(.-)|(%d+)|(.*)|%a$')
+for _, l in ipairs(lines_of(lines)) do
+  redis.call('HINCRBY', KEYS[2], l[1], l[2])
+  redis.call('HINCRBY', KEYS[4], l[1] .. '|' .. user, -l[2])
+end
+redis.call('HSET', KEYS[5], ARGV[1], string.sub(e, 1, -2) .. 'X')
+return {'OK'}
+`;
+
+/** Answers OK once the state is loaded, so a reader can rebuild before it looks. */
+export const loadedScript = `${header}
+return {'OK'}
+`;
+
+/** ARGV: status. */
+export const setStatusScript = `${header}
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+return {'OK'}
+`;

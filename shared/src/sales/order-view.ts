@@ -1,0 +1,45 @@
+import type { OrderState, PlacedOrder } from "../domain/order/index.js";
+
+export interface OrderView {
+  orderId: string;
+  status: "PENDING_PAYMENT" | "PAID" | "CANCELLED" | "EXPIRED";
+  eventId: string;
+  items: PlacedOrder["items"];
+  totalAmount: number;
+  discountAmount: number;
+  payableAmount: number;
+  couponClaimId: string | null;
+  createdAt: string;
+  expiresAt: string;
+  cancelReason: string | null;
+  payment: null | { paymentId: string; method: string; status: string; amount: number };
+  goods: null | { name: string; status: string };
+  paidAt: string | null;
+  updatedAt: string;
+}
+
+/** The contract's OrderView from the command side's own state (the query side builds the same from its table). */
+export function orderView(order: PlacedOrder, status: OrderView["status"], extra: Partial<OrderView> = {}): OrderView {
+  return {
+    orderId: order.orderId,
+    status,
+    eventId: order.eventId,
+    items: order.items,
+    totalAmount: order.totalAmount,
+    discountAmount: order.discountAmount,
+    payableAmount: order.payableAmount,
+    couponClaimId: order.couponClaimId,
+    createdAt: order.placedAt,
+    expiresAt: order.expiresAt,
+    cancelReason: null,
+    payment: null,
+    goods: null,
+    paidAt: null,
+    updatedAt: order.placedAt,
+    ...extra,
+  };
+}
+
+export function viewOf(state: Exclude<OrderState, { status: "absent" }>): OrderView {
+  return orderView(state.order, state.status, { updatedAt: state.updatedAt, cancelReason: state.cancelReason });
+}

@@ -1,0 +1,144 @@
+import { AppError, ConcurrencyError, FenceError, notFound, unavailable } from "../errors/index.js";
+import type { EventStore, StreamAppend } from "../eventstore/index.js";
+import type { StockGuard } from "../guards/index.js";
+import { saleFenceKey } from "../guards/index.js";
+import { decideCouponClaim } from "../domain/coupon-claim/index.js";
+import { couponClaimStream } from "../domain/coupon-claim/index.js";
+import {
+  decideOrder,
+  evolveOrder,
+  initialOrderState,
+  orderEventTypes,
+  orderStream,
+  type OrderCommand,
+  type OrderState,
+  type PlacedOrder,
+} from "../domain/order/index.js";
+import { saleEventTag } from "../domain/sale-event/index.js";
+import { loadClaim } from "./claims.js";
+import { metadataFor, type CommandContext } from "./context.js";
+import { loadAggregate } from "./load.js";
+import { retryOnConflict } from "./retry.js";
+import type { SaleDefinitions } from "./sale-definitions.js";
+import { eventIdOfDeal } from "./sale-events.js";
+
+export interface OrderDeps {
+  store: EventStore;
+  stock: StockGuard;
+  sales: SaleDefinitions;
+  paymentTtlS: number;
+  appendDeadlineMs: number;
+}
+
+export interface PlaceOrderInput {
+  orderId: string;
+  items: Array<{ dealId: string; quantity: number }>;
+  couponClaimId?: string | null | undefined;
+}
+
+export const loadOrder = (store: EventStore, orderId: string) =>
+  loadAggregate(store, orderStream(orderId), orderEventTypes, initialOrderState() as OrderState, evolveOrder);
+
+function eventOf(items: PlaceOrderInput["items"]): string {
+  const ids = new Set(items.map((i) => eventIdOfDeal(i.dealId)));
+  const [eventId] = ids;
+  if (ids.size !== 1 || !eventId) {
+    if (ids.has(null)) throw notFound("deal");
+    throw new AppError("VALIDATION_FAILED", "All deals of an order must belong to one event.", { errors: [{ path: "items", message: "deals of several events" }] });
+  }
+  return eventId;
+}
+
+/**
+ * Place: check the coupon and price the order (pure), reserve every line in one Lua call, then
+ * append OrderPlaced and, with a coupon, CouponClaimReserved in one atomic append that expects
+ * the claim's version: of five orders racing for one coupon exactly one commits.
+ */
+export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: CommandContext): Promise<{ order: PlacedOrder; position: number }> {
+  const eventId = eventOf(input.items);
+  const definition = await deps.sales.get(eventId);
+  if (!definition) throw notFound("deal");
+  const claim = input.couponClaimId ? await loadClaim(deps.store, input.couponClaimId) : null;
+  const claimEvents = claim
+    ? decideCouponClaim(claim.state, { type: "ReserveClaim", issued: claim.issued, userId: ctx.userId, orderId: input.orderId, now: ctx.now })
+    : [];
+  const decide = (status: "OPEN" | "SCHEDULED") =>
+    decideOrder(initialOrderState(), {
+      type: "PlaceOrder",
+      orderId: input.orderId,
+      userId: ctx.userId,
+      sale: { status, definition },
+      lines: input.items,
+      coupon: claim ? { claimId: claim.issued.claimId, definition: claim.issued.coupon } : null,
+      now: ctx.now,
+      paymentTtlS: deps.paymentTtlS,
+    });
+  // Price and check the coupon before taking stock, so a bad coupon never churns the guard.
+  const [placed] = decide("OPEN");
+  if (placed?.type !== "OrderPlaced") throw new Error("decider returned no OrderPlaced");
+
+  const verdict = await deps.stock.reserve(eventId, ctx.userId, input.orderId, input.items, ctx.now);
+  switch (verdict.code) {
+    case "OK":
+      break;
+    case "EVENT_NOT_OPEN":
+      throw new AppError("EVENT_NOT_OPEN", "The event is not open for orders.");
+    case "SOLD_OUT":
+      throw new AppError("SOLD_OUT", "Not enough stock for this deal.", { extra: { dealId: verdict.dealId, available: verdict.available } });
+    case "PURCHASE_LIMIT_EXCEEDED":
+      throw new AppError("PURCHASE_LIMIT_EXCEEDED", "This order would pass your limit for the deal.", { extra: { dealId: verdict.dealId, available: verdict.available } });
+    case "UNKNOWN_DEAL":
+      throw notFound(`deal ${verdict.dealId}`);
+    case "DUPLICATE":
+      throw new AppError("CONFLICT", "This order is already being placed.");
+  }
+
+  const parts: StreamAppend[] = [
+    { streamId: orderStream(input.orderId), expected: "no_stream", events: [{ eventId: input.orderId, ...placed, tag: saleEventTag(eventId), metadata: metadataFor(ctx) }] },
+  ];
+  if (claim) parts.push({ streamId: couponClaimStream(claim.issued.claimId), expected: claim.version, events: claimEvents.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
+  try {
+    const results = await deps.store.appendMulti(parts, { fence: { key: saleFenceKey(eventId), token: verdict.fence }, notAfter: ctx.now.getTime() + deps.appendDeadlineMs });
+    await deps.stock.confirm(eventId, input.orderId).catch(() => undefined);
+    return { order: placed.data, position: results[0]!.lastPosition };
+  } catch (err) {
+    await deps.stock.release(eventId, input.orderId).catch(() => undefined);
+    if (err instanceof ConcurrencyError && err.streamId.startsWith("claim-")) throw new AppError("COUPON_NOT_USABLE", "The coupon claim was just used by another order.");
+    if (err instanceof ConcurrencyError) throw new AppError("CONFLICT", "An order with this id exists.");
+    if (err instanceof FenceError) {
+      await deps.stock.invalidate(eventId, verdict.fence).catch(() => undefined);
+      throw unavailable("The stock guard was rebuilt while ordering; try again.", err);
+    }
+    throw unavailable("The order could not be recorded; nothing was reserved.", err);
+  }
+}
+
+/**
+ * Cancel and expire end an unpaid order: the order event and the coupon's release are one
+ * atomic append (so the coupon comes back exactly once), then the stock is released by order id.
+ */
+export async function endOrder(
+  deps: Pick<OrderDeps, "store" | "stock">,
+  orderId: string,
+  command: Extract<OrderCommand, { type: "CancelOrder" | "ExpireOrder" }>,
+  ctx: CommandContext,
+  owner?: { userId: string; isAdmin: boolean },
+): Promise<{ state: OrderState; position: number | null }> {
+  const result = await retryOnConflict(async () => {
+    const { state, version } = await loadOrder(deps.store, orderId);
+    if (state.status === "absent" || (owner && !owner.isAdmin && state.order.userId !== owner.userId)) throw notFound("order");
+    const events = decideOrder(state, command);
+    if (events.length === 0) return { state, position: null };
+    const order = state.order;
+    const parts: StreamAppend[] = [{ streamId: orderStream(orderId), expected: version, events: events.map((e) => ({ ...e, tag: saleEventTag(order.eventId), metadata: metadataFor(ctx) })) }];
+    if (order.couponClaimId) {
+      const claim = await loadClaim(deps.store, order.couponClaimId);
+      const released = decideCouponClaim(claim.state, { type: "ReleaseClaim", issued: claim.issued, orderId, now: ctx.now });
+      if (released.length > 0) parts.push({ streamId: couponClaimStream(order.couponClaimId), expected: claim.version, events: released.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
+    }
+    const [appended] = await deps.store.appendMulti(parts);
+    return { state: events.reduce(evolveOrder, state), position: appended!.lastPosition };
+  });
+  if (result.state.status !== "absent") await deps.stock.release(result.state.order.eventId, orderId);
+  return result;
+}
