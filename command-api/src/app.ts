@@ -16,14 +16,17 @@ export interface CommandAppDeps extends ClaimDeps, OrderDeps {
   dependencies: Dependency[];
 }
 
+/** Routes where the contract requires an Idempotency-Key; on every other POST it is optional. */
+const KEY_REQUIRED = [/^\/orders$/, /^\/orders\/[^/]+\/payments$/, /^\/wallet\/charges$/];
+
 export function createCommandApp(deps: CommandAppDeps) {
   const app = createBaseApp({ title: "Surge command API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies });
   const limit = rateLimit(deps.redis, deps.rateLimit);
-  const optionalKey = idempotency(deps.db, { required: false });
+  const dedupe = idempotency(deps.db, { requiredFor: (_method, path) => KEY_REQUIRED.some((re) => re.test(path)) });
   // Order matters: authenticate, then limit the user, then dedupe by Idempotency-Key.
-  app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"), limit, optionalKey);
-  for (const path of ["/coupons/*", "/orders/*"]) app.use(path, requireAuth(deps.jwtSecret), limit, optionalKey);
-  app.use("/orders", requireAuth(deps.jwtSecret), limit, idempotency(deps.db, { required: true }));
+  // Hono's "/orders/*" also matches "/orders", so each prefix is registered exactly once.
+  app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"), limit, dedupe);
+  for (const path of ["/coupons/*", "/orders/*", "/wallet/*"]) app.use(path, requireAuth(deps.jwtSecret), limit, dedupe);
 
   couponRoutes(app, deps);
   productRoutes(app, deps);

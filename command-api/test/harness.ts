@@ -27,7 +27,7 @@ export async function claimedEvents(ctx: TestContext, couponId: string) {
 export function tally(statuses: Array<{ status: number; body: any }>): Record<string, number> {
   const t: Record<string, number> = {};
   for (const r of statuses) {
-    const key = r.status === 201 ? "201" : `${r.status} ${r.body?.code ?? ""}`;
+    const key = r.status < 300 ? String(r.status) : `${r.status} ${r.body?.code ?? ""}`;
     t[key] = (t[key] ?? 0) + 1;
   }
   return t;

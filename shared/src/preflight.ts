@@ -25,12 +25,15 @@ export async function preflight(urls: { databaseUrl: string; redisUrl?: string }
   }
   if (urls.redisUrl) {
     const redis = new Redis(urls.redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Without a listener ioredis prints the socket error with a stack trace; keep it for the message instead.
+    let socketError: Error | undefined;
+    redis.on("error", (err: Error) => (socketError ??= err));
     try {
       await redis.connect();
       await redis.ping();
     } catch (err) {
       problems.push(
-        `Redis is not answering at ${hostOf(urls.redisUrl)} (REDIS_URL): ${(err as Error).message}\n` +
+        `Redis is not answering at ${hostOf(urls.redisUrl)} (REDIS_URL): ${(socketError ?? (err as Error)).message}\n` +
           `  start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no\n` +
           `  or with Docker: docker compose up -d redis`,
       );

@@ -21,11 +21,12 @@ const duplicateKey = (err: unknown) => (err as { code?: string }).code === "ER_D
  * which wait for the first. Another body under the same key is 422. Responses of 5xx are not
  * kept, so a retry after a failure really retries.
  */
-export function idempotency(db: Db, opts: { required: boolean }): MiddlewareHandler<AppEnv> {
+export function idempotency(db: Db, opts: { requiredFor: (method: string, path: string) => boolean }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (c.req.method !== "POST") return next();
     const key = c.req.header("idempotency-key");
     if (key === undefined) {
-      if (opts.required) throw new AppError("VALIDATION_FAILED", "This route needs an Idempotency-Key header.", { errors: [{ path: "Idempotency-Key", message: "required" }] });
+      if (opts.requiredFor(c.req.method, c.req.path)) throw new AppError("VALIDATION_FAILED", "This route needs an Idempotency-Key header.", { errors: [{ path: "Idempotency-Key", message: "required" }] });
       return next();
     }
     if (key.length < 1 || key.length > 128) throw new AppError("VALIDATION_FAILED", "Idempotency-Key must be 1–128 characters.", { errors: [{ path: "Idempotency-Key", message: "1–128 characters" }] });

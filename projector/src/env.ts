@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { baseEnvSchema, parseEnv, portSchema } from "@surge/shared";
+
+const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+const schema = baseEnvSchema.extend({
+  /** Serves /health, /ready and /metrics (lag) only. */
+  PROJECTOR_PORT: portSchema(3003),
+  /** Events per transaction: larger batches share one commit, smaller ones show up sooner. */
+  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Pause between polls of the store when it has nothing new. */
+  PROJECTOR_IDLE_MS: ms(20),
+  /** Pause before retrying a batch that failed (database away, deadlock, bad event). */
+  PROJECTOR_RETRY_MS: ms(1000),
+});
+
+export type ProjectorEnv = z.infer<typeof schema>;
+
+/** The only reader of process.env in projector; `overrides` win (tests). */
+export function readEnv(overrides: Record<string, string | undefined> = {}): ProjectorEnv {
+  return parseEnv(schema, { ...process.env, ...overrides });
+}

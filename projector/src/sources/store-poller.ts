@@ -1,0 +1,77 @@
+import type { EventStore, Logger, StoredEvent } from "@surge/shared";
+
+export interface StorePollerOptions {
+  batchSize: number;
+  idleMs: number;
+  retryMs: number;
+}
+
+export interface StorePollerHooks {
+  /** Applies a batch and commits the checkpoint with it. */
+  apply: (events: StoredEvent[]) => Promise<void>;
+  /** The committed checkpoint, read at start and after every failure. */
+  checkpoint: () => Promise<number>;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Embedded mode: tails the MySQL event store by global position. The store makes positions visible
+ * in order, so polling after the checkpoint never skips an event, and no other state is needed.
+ */
+export class StorePoller {
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly hooks: StorePollerHooks,
+    private readonly options: StorePollerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Lets the batch in progress commit, then stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    // null: not known, read it from the database (the in-memory value is doubtful after a failure).
+    let checkpoint: number | null = null;
+    while (!this.stopping) {
+      try {
+        checkpoint ??= await this.hooks.checkpoint();
+        const events = await this.store.readAll(checkpoint, this.options.batchSize);
+        const last = events.at(-1);
+        if (!last) {
+          await this.sleep(this.options.idleMs);
+          continue;
+        }
+        await this.hooks.apply(events);
+        checkpoint = last.position;
+      } catch (err) {
+        this.hooks.onError?.(err);
+        this.logger.error({ err, checkpoint }, "projecting failed; retrying from the committed checkpoint");
+        checkpoint = null;
+        await this.sleep(this.options.retryMs);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

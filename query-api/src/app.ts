@@ -1,0 +1,28 @@
+import { createBaseApp, requireAuth, type Db, type Dependency, type Logger, type Metrics } from "@surge/shared";
+import { couponRoutes } from "./coupons/routes.js";
+import type { ProjectionPosition } from "./projection-position.js";
+import { projectionPositionHeader, waitForMinPosition } from "./read-your-writes.js";
+
+export interface QueryAppDeps {
+  db: Db;
+  position: ProjectionPosition;
+  minPositionWaitMs: number;
+  jwtSecret: string;
+  logger: Logger;
+  metrics: Metrics;
+  dependencies: Dependency[];
+}
+
+/** Every path served from the read models; each carries X-Projection-Position and honours X-Min-Position. */
+const queryPaths = ["/coupons/*", "/me/*"];
+const authenticatedPaths = ["/me/*"];
+
+export function createQueryApp(deps: QueryAppDeps) {
+  const app = createBaseApp({ title: "Surge query API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies });
+  // Order matters: the header wraps everything (401s included); auth answers before anyone waits.
+  for (const path of queryPaths) app.use(path, projectionPositionHeader(deps.position));
+  for (const path of authenticatedPaths) app.use(path, requireAuth(deps.jwtSecret));
+  for (const path of queryPaths) app.use(path, waitForMinPosition(deps.position, deps.minPositionWaitMs));
+  couponRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/shared";
+
+const schema = baseEnvSchema.extend(jwtEnvSchema.shape).extend({
+  QUERY_API_PORT: portSchema(3001),
+  /** How long a request with X-Min-Position waits for the projector before 503 PROJECTION_LAG (contract: 5 s). */
+  MIN_POSITION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /** How often this process re-reads the projector checkpoint while requests wait for it. */
+  CHECKPOINT_POLL_MS: z.coerce.number().int().min(1).max(1000).default(15),
+});
+
+export type QueryApiEnv = z.infer<typeof schema>;
+
+/** The only reader of process.env in query-api; `overrides` win (tests). */
+export function readEnv(overrides: Record<string, string | undefined> = {}): QueryApiEnv {
+  return parseEnv(schema, { ...process.env, ...overrides });
+}

@@ -1,0 +1,2 @@
+export { startQueryApi, type QueryApi } from "./start.js";
+export { readEnv, type QueryApiEnv } from "./env.js";

@@ -1,0 +1,50 @@
+import { PROJECTOR_CHECKPOINT, readCheckpoint, unavailable, type Db } from "@surge/shared";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The projector checkpoint as this process last read it. However many requests ask or wait at
+ * once, the row is read at most once per poll interval: they all share the read in flight. A
+ * cached value is only ever too low, so it is always a safe "the read models include up to here".
+ */
+export class ProjectionPosition {
+  private known = 0;
+  private readAt = Number.NEGATIVE_INFINITY;
+  private reading: Promise<number> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly pollMs: number,
+  ) {}
+
+  current(): Promise<number> {
+    if (performance.now() - this.readAt < this.pollMs) return Promise.resolve(this.known);
+    this.reading ??= this.read().finally(() => {
+      this.reading = null;
+    });
+    return this.reading;
+  }
+
+  /** The position once it reaches `min`, or the last one seen when `timeoutMs` has passed. */
+  async waitFor(min: number, timeoutMs: number): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const position = await this.current();
+      const left = deadline - performance.now();
+      if (position >= min || left <= 0) return position;
+      await sleep(Math.min(this.pollMs, left));
+    }
+  }
+
+  private async read(): Promise<number> {
+    let position: number;
+    try {
+      position = await readCheckpoint(this.db, PROJECTOR_CHECKPOINT);
+    } catch (err) {
+      throw unavailable("The read models are not answering.", err);
+    }
+    this.known = Math.max(this.known, position);
+    this.readAt = performance.now();
+    return this.known;
+  }
+}

@@ -1,0 +1,41 @@
+import { sql } from "kysely";
+import { createDb, createLogger, createMetrics, createRedis, DEV_JWT_SECRET, listen, preflight, Stack } from "@surge/shared";
+import { createQueryApp } from "./app.js";
+import type { QueryApiEnv } from "./env.js";
+import { ProjectionPosition } from "./projection-position.js";
+
+/** The composition root of query-api: builds every dependency once and knows how to stop them. */
+export async function startQueryApi(env: QueryApiEnv) {
+  const logger = createLogger("query-api", env.LOG_LEVEL, env.LOG_PRETTY ?? false);
+  if (env.JWT_SECRET === DEV_JWT_SECRET && env.NODE_ENV !== "test") {
+    logger.warn("JWT_SECRET is the development default: anyone can mint tokens. Set JWT_SECRET outside development.");
+  }
+  await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
+  const stack = new Stack();
+
+  const db = createDb({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
+  stack.add(() => db.destroy());
+  // The contract's /ready names Redis for both services; live views will read from it.
+  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
+  stack.add(async () => void (await redis.quit().catch(() => redis.disconnect())));
+
+  const app = createQueryApp({
+    db,
+    position: new ProjectionPosition(db, env.CHECKPOINT_POLL_MS),
+    minPositionWaitMs: env.MIN_POSITION_WAIT_MS,
+    jwtSecret: env.JWT_SECRET,
+    logger,
+    metrics: createMetrics("query-api"),
+    dependencies: [
+      { name: "mysql", check: () => sql`SELECT 1`.execute(db) },
+      { name: "redis", check: () => redis.ping() },
+    ],
+  });
+
+  const server = await listen(app.fetch, env.QUERY_API_PORT);
+  stack.add(() => server.close());
+  logger.info({ url: server.url }, "query-api listening");
+  return { url: server.url, port: server.port, logger, stop: () => stack.stop() };
+}
+
+export type QueryApi = Awaited<ReturnType<typeof startQueryApi>>;
