@@ -89,7 +89,8 @@ export class CouponGuard {
         [k.users, [...users]],
         [k.resv, []],
       ]);
-      if (!published) return "loaded";
+      // Torn: Redis lost the staged state mid-rebuild; report busy so the caller rebuilds again.
+      if (published !== "published") return published === "already" ? "loaded" : "busy";
       await this.redis.sadd(LOADED_COUPONS, couponId);
       this.logger.info({ couponId, claimed: state.claimed, users: users.size }, "coupon guard rebuilt from the store");
       return "loaded";

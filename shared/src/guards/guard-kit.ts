@@ -53,23 +53,28 @@ async function hsetChunked(redis: Redis, key: string, entries: Array<[string, st
 }
 
 /**
- * Makes a rebuilt state visible in one step: KEYS = meta, then the final keys, then their staged
- * copies; ARGV = meta field/value pairs. Refuses when a state is already published (a concurrent
- * rebuilder won; FLUSHALL can delete the lock that should have kept us apart).
+ * Makes a rebuilt state visible in one step. KEYS = meta, the n final keys, their n staged copies;
+ * ARGV = the n expected sizes, then meta field/value pairs. Answers 0 when a state is already
+ * published (a concurrent rebuilder won: FLUSHALL can delete the lock that kept us apart) and -1
+ * when a staged hash is not complete (FLUSHALL between staging and publishing), so nothing partial
+ * ever becomes the guard's state.
  */
 const publishScript = `
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
-  return 0
-end
 local n = (#KEYS - 1) / 2
+local function drop_staged() for i = n + 2, #KEYS do redis.call('DEL', KEYS[i]) end end
+if redis.call('EXISTS', KEYS[1]) == 1 then drop_staged() return 0 end
+for i = 1, n do
+  if redis.call('HLEN', KEYS[n + 1 + i]) ~= tonumber(ARGV[i]) then drop_staged() return -1 end
+end
 for i = 2, n + 1 do
   local staged = KEYS[i + n]
   if redis.call('EXISTS', staged) == 1 then redis.call('RENAME', staged, KEYS[i]) else redis.call('DEL', KEYS[i]) end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV))
+redis.call('HSET', KEYS[1], unpack(ARGV, n + 1))
 return 1
 `;
+
+export type PublishOutcome = "published" | "already" | "torn";
 
 /**
  * Publishes a guard state rebuilt from the store: each hash is staged under a key of this
@@ -80,12 +85,14 @@ export async function publishState(
   meta: string,
   fields: Record<string, string | number>,
   hashes: Array<[key: string, entries: Array<[string, string | number]>]>,
-): Promise<boolean> {
+): Promise<PublishOutcome> {
   const stage = newId();
   const staged = hashes.map(([key]) => `${key}:staged:${stage}`);
   for (const [i, [, entries]] of hashes.entries()) await hsetChunked(redis, staged[i]!, entries);
-  const args = Object.entries(fields).flat();
-  return (await runScript<number>(redis, publishScript, [meta, ...hashes.map(([k]) => k), ...staged], args)) === 1;
+  const sizes = hashes.map(([, entries]) => new Set(entries.map(([k]) => k)).size);
+  const args = [...sizes, ...Object.entries(fields).flat()];
+  const r = await runScript<number>(redis, publishScript, [meta, ...hashes.map(([k]) => k), ...staged], args);
+  return r === 1 ? "published" : r === 0 ? "already" : "torn";
 }
 
 /**

@@ -122,7 +122,8 @@ export class StockGuard {
         [keys[3], [...bought]],
         [keys[4], ledger],
       ]);
-      if (!published) return "loaded";
+      // Torn: Redis lost the staged state mid-rebuild; report busy so the caller rebuilds again.
+      if (published !== "published") return published === "already" ? "loaded" : "busy";
       await this.redis.sadd(LOADED_SALES, eventId);
       this.logger.info({ eventId, liveOrders: live.size }, "stock guard rebuilt from the store");
       return "loaded";

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { createTestContext, startPrivateRedis, type TestContext } from "@surge/shared/testing";
+import type { CommandApi } from "../src/start.js";
+import { startApi, tally } from "./harness.js";
+import { createSale, order, soldInStore } from "./sales-harness.js";
+
+/** Own redis-server: FLUSHALL must not reach other test files. */
+let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
+let ctx: TestContext;
+let api: CommandApi;
+let sweepy: CommandApi;
+let admin: string;
+let flusher: Redis;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  ctx = await createTestContext({ redisUrl: redis.url });
+  api = await startApi(ctx);
+  sweepy = await startApi(ctx, { GUARD_RESERVATION_TTL_MS: "1500", GUARD_APPEND_DEADLINE_MS: "1000", GUARD_SWEEP_INTERVAL_MS: "250" });
+  admin = await ctx.token("admin1", "admin");
+  flusher = new Redis(redis.url);
+});
+afterAll(async () => {
+  flusher?.disconnect();
+  await api?.stop();
+  await sweepy?.stop();
+  await ctx?.close();
+  await redis?.stop();
+});
+
+describe("the stock guard is rebuilt from the store", () => {
+  it.each([1, 2])("FLUSHALL three times during order rush %i: never more sold than stock", async (rush) => {
+    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 60, perUserLimit: 2 }, { price: 500, stock: 40, perUserLimit: 2 }] });
+    const [d1, d2] = sale.deals.map((d) => d.dealId) as [string, string];
+    const tokens = await Promise.all(Array.from({ length: 600 }, (_, i) => ctx.token(`rush${rush}-${i}`)));
+    const chaos = (async () => {
+      for (let i = 0; i < 3; i++) {
+        await sleep(30 + i * 50);
+        await flusher.flushall();
+      }
+    })();
+    const results = await Promise.all(tokens.map((t, i) => order(api, t, i % 2 ? [{ dealId: d1, quantity: 2 }] : [{ dealId: d1, quantity: 1 }, { dealId: d2, quantity: 1 }])));
+    await chaos;
+    const t = tally(results);
+    expect(Object.keys(t).filter((k) => !["201", "409 SOLD_OUT", "503 UNAVAILABLE"].includes(k))).toEqual([]);
+    const sold = await soldInStore(ctx, sale.eventId);
+    expect(sold[d1]).toBeLessThanOrEqual(60);
+    expect(sold[d2] ?? 0).toBeLessThanOrEqual(40);
+    // Every 201 is an order in the store and every order in the store got its 201.
+    const placed = (await ctx.store.readByTag(`event:${sale.eventId}`)).filter((e) => e.type === "OrderPlaced");
+    expect(placed).toHaveLength(t["201"]!);
+    // The rebuilt guard agrees with the store: what is left is stock minus what was sold.
+    expect(await api.stock.remaining(sale.eventId)).toEqual({ [d1]: 60 - sold[d1]!, [d2]: 40 - (sold[d2] ?? 0) });
+  });
+
+  it("returns stock taken by a process that died before appending to sale", async () => {
+    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 2, perUserLimit: 2 }] });
+    const dealId = sale.deals[0]!.dealId;
+    const orphan = await sweepy.stock.reserve(sale.eventId, "ghost", "01a1fcd2-0000-7000-8000-00000000dead", [{ dealId, quantity: 2 }], new Date());
+    expect(orphan.code).toBe("OK");
+    expect((await order(api, await ctx.token("alive1"), [{ dealId, quantity: 1 }])).body.code).toBe("SOLD_OUT");
+    await sleep(2200);
+    const results = await Promise.all([1, 2, 3].map(async (i) => order(api, await ctx.token(`alive-after${i}`), [{ dealId, quantity: 1 }])));
+    expect(tally(results)).toEqual({ "201": 2, "409 SOLD_OUT": 1 });
+    expect(await soldInStore(ctx, sale.eventId)).toEqual({ [dealId]: 2 });
+  });
+});
