@@ -41,7 +41,7 @@ export async function soldInStore(ctx: TestContext, eventId: string): Promise<Re
   for (const e of await ctx.store.readByTag(`event:${eventId}`)) {
     const d = e.data as { orderId: string; items?: Array<{ dealId: string; quantity: number }> };
     if (e.type === "OrderPlaced") live.set(d.orderId, d.items!);
-    else live.delete(d.orderId);
+    else if (e.type === "OrderCancelled" || e.type === "OrderExpired") live.delete(d.orderId);
   }
   const sold: Record<string, number> = {};
   for (const items of live.values()) for (const i of items) sold[i.dealId] = (sold[i.dealId] ?? 0) + i.quantity;

@@ -7,3 +7,4 @@ export * from "./coupon-claim/index.js";
 export * from "./product/index.js";
 export * from "./sale-event/index.js";
 export * from "./order/index.js";
+export * from "./wallet/index.js";

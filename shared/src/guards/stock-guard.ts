@@ -5,11 +5,11 @@ import { parseEvent } from "../domain/event-type.js";
 import { evolveSaleEvent, initialSaleEventState, saleEventStream, saleEventTag, saleEventTypes, type SaleEventStatus } from "../domain/sale-event/index.js";
 import { orderEventTypes } from "../domain/order/index.js";
 import { invalidateStale, publishState, runScript, whenLoaded, withRebuildLock, type RebuildOutcome } from "./guard-kit.js";
-import { confirmScript, loadedScript, releaseScript, reserveScript, setStatusScript } from "./stock-scripts.js";
+import { allocateGoodsScript, confirmScript, loadedScript, releaseGoodsScript, releaseScript, reserveScript, setStatusScript } from "./stock-scripts.js";
 
 export const saleKeys = (eventId: string) => {
   const tag = `evt:{${eventId}}`;
-  return [`${tag}:meta`, `${tag}:stock`, `${tag}:limit`, `${tag}:bought`, `${tag}:orders`] as const;
+  return [`${tag}:meta`, `${tag}:stock`, `${tag}:limit`, `${tag}:bought`, `${tag}:orders`, `${tag}:goods`] as const;
 };
 const lockKey = (eventId: string) => `evt:{${eventId}}:lock`;
 export const LOADED_SALES = "surge:guards:sales";
@@ -74,6 +74,16 @@ export class StockGuard {
     return code === "OK";
   }
 
+  /** The first `goods.quantity` orders to ask (in order of payment) get a unit; asking again is harmless. */
+  async allocateGoods(eventId: string, orderId: string): Promise<boolean> {
+    const [code] = await this.run(allocateGoodsScript, eventId, orderId);
+    return code === "OK";
+  }
+
+  async releaseGoods(eventId: string, orderId: string): Promise<void> {
+    await this.run(releaseGoodsScript, eventId, orderId);
+  }
+
   async setStatus(eventId: string, status: SaleEventStatus): Promise<void> {
     await this.run(setStatusScript, eventId, status);
   }
@@ -101,10 +111,13 @@ export class StockGuard {
       if (sale.status === "absent") return "absent";
 
       const live = new Map<string, { userId: string; items: Array<{ dealId: string; quantity: number }> }>();
+      const goods = new Set<string>();
       for (const raw of await this.store.readByTag(saleEventTag(eventId))) {
         const e = parseEvent(orderEventTypes, raw);
         if (e?.type === "OrderPlaced") live.set(e.data.orderId, e.data);
-        else if (e) live.delete(e.data.orderId);
+        else if (e?.type === "OrderCancelled" || e?.type === "OrderExpired") live.delete(e.data.orderId);
+        else if (e?.type === "GoodsAllocated") goods.add(e.data.orderId);
+        else if (e?.type === "GoodsReleased") goods.delete(e.data.orderId);
       }
       const stock = new Map(sale.definition.deals.map((d) => [d.dealId, d.stock]));
       const bought = new Map<string, number>();
@@ -116,11 +129,12 @@ export class StockGuard {
         }
         ledger.push([orderId, `${o.userId}|0|${o.items.map((i) => `${i.dealId}:${i.quantity}`).join(",")}|C`]);
       }
-      const published = await publishState(this.redis, keys[0], { status: sale.status, fence }, [
+      const published = await publishState(this.redis, keys[0], { status: sale.status, fence, goodsQuantity: sale.definition.goods?.quantity ?? 0 }, [
         [keys[1], [...stock]],
         [keys[2], sale.definition.deals.map((d) => [d.dealId, d.perUserLimit])],
         [keys[3], [...bought]],
         [keys[4], ledger],
+        [keys[5], [...goods].map((o) => [o, 1])],
       ]);
       // Torn: Redis lost the staged state mid-rebuild; report busy so the caller rebuilds again.
       if (published !== "published") return published === "already" ? "loaded" : "busy";

@@ -1,7 +1,8 @@
 /**
  * Lua scripts of the sale (stock) guard. KEYS are always, for one sale event (one hash tag):
  * 1 meta (status, fence), 2 stock (deal → remaining), 3 limit (deal → per-user limit),
- * 4 bought (deal|user → live quantity), 5 orders (orderId → "user|deadline|deal:qty,…|state").
+ * 4 bought (deal|user → live quantity), 5 orders (orderId → "user|deadline|deal:qty,…|state"),
+ * 6 goods (orderId → 1 for each order holding a goods unit; meta.goodsQuantity is the pool).
  * Ledger state R = reserved, no event known yet; C = its OrderPlaced is in the store; X = released.
  * Every script answers NOT_LOADED when meta is missing, so callers rebuild instead of guessing.
  */
@@ -72,5 +73,19 @@ return {'OK'}
 /** ARGV: status. */
 export const setStatusScript = `${header}
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
+return {'OK'}
+`;
+
+/** ARGV: orderId. Gives a goods unit to the order if any is left; idempotent by order id. */
+export const allocateGoodsScript = `${header}
+if redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1 then return {'OK'} end
+if redis.call('HLEN', KEYS[6]) >= tonumber(redis.call('HGET', KEYS[1], 'goodsQuantity') or '0') then return {'NONE_LEFT'} end
+redis.call('HSET', KEYS[6], ARGV[1], '1')
+return {'OK'}
+`;
+
+/** ARGV: orderId. Returns the order's goods unit to the pool; idempotent. */
+export const releaseGoodsScript = `${header}
+redis.call('HDEL', KEYS[6], ARGV[1])
 return {'OK'}
 `;

@@ -1,0 +1,55 @@
+import { AppError } from "../../errors/index.js";
+import { MAX_BALANCE, type WalletEvent } from "./events.js";
+
+export interface WalletState {
+  balance: number;
+  updatedAt: string | null;
+}
+
+export type WalletCommand =
+  | { type: "ChargeWallet"; userId: string; chargeId: string; amount: number; now: Date }
+  | { type: "DebitPoints"; userId: string; orderId: string; paymentId: string; amount: number; now: Date }
+  | { type: "RefundPoints"; userId: string; orderId: string; paymentId: string; amount: number; now: Date };
+
+export const initialWalletState = (): WalletState => ({ balance: 0, updatedAt: null });
+
+export function evolveWallet(_state: WalletState, event: WalletEvent): WalletState {
+  switch (event.type) {
+    case "WalletCharged":
+      return { balance: event.data.balance, updatedAt: event.data.chargedAt };
+    case "PointsDebited":
+      return { balance: event.data.balance, updatedAt: event.data.debitedAt };
+    case "PointsRefunded":
+      return { balance: event.data.balance, updatedAt: event.data.refundedAt };
+  }
+}
+
+/**
+ * Every event carries the balance after it, so a replay never re-adds amounts. Refunds return
+ * points that were debited from this wallet and are not subject to the charge limit.
+ */
+export function decideWallet(state: WalletState, command: WalletCommand): WalletEvent[] {
+  const at = command.now.toISOString();
+  switch (command.type) {
+    case "ChargeWallet": {
+      const balance = state.balance + command.amount;
+      if (balance > MAX_BALANCE)
+        throw new AppError("BALANCE_LIMIT_EXCEEDED", `The balance may not pass ${MAX_BALANCE}.`, { extra: { balance: state.balance, limit: MAX_BALANCE } });
+      return [{ type: "WalletCharged", data: { userId: command.userId, chargeId: command.chargeId, amount: command.amount, balance, chargedAt: at } }];
+    }
+    case "DebitPoints": {
+      if (command.amount === 0) return [];
+      if (state.balance < command.amount)
+        throw new AppError("INSUFFICIENT_POINTS", "Not enough points.", { extra: { required: command.amount, balance: state.balance } });
+      const { userId, orderId, paymentId, amount } = command;
+      return [{ type: "PointsDebited", data: { userId, orderId, paymentId, amount, balance: state.balance - amount, debitedAt: at } }];
+    }
+    case "RefundPoints": {
+      if (command.amount === 0) return [];
+      const { userId, orderId, paymentId, amount } = command;
+      return [{ type: "PointsRefunded", data: { userId, orderId, paymentId, amount, balance: state.balance + amount, refundedAt: at } }];
+    }
+  }
+}
+
+export const walletDecider = { initialState: initialWalletState, evolve: evolveWallet, decide: decideWallet };

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { specFor } from "../spec.js";
+import { walletDecider } from "./decide.js";
+import type { WalletEvent } from "./events.js";
+
+const spec = specFor(walletDecider);
+const now = new Date("2026-11-21T10:00:00.000Z");
+const charged = (amount: number, balance: number): WalletEvent => ({ type: "WalletCharged", data: { userId: "u1", chargeId: `c${balance}`, amount, balance, chargedAt: now.toISOString() } });
+const charge = (amount: number) => ({ type: "ChargeWallet" as const, userId: "u1", chargeId: "c", amount, now });
+const debit = (amount: number) => ({ type: "DebitPoints" as const, userId: "u1", orderId: "o1", paymentId: "p1", amount, now });
+
+describe("wallet decider", () => {
+  it("charges and records the balance after the charge", () => {
+    expect(spec.given([charged(5000, 5000)]).when(charge(10_000))).toMatchObject({ events: [{ type: "WalletCharged", data: { amount: 10_000, balance: 15_000 } }] });
+  });
+
+  it("never passes 10,000,000", () => {
+    expect(spec.given([charged(9_999_999, 9_999_999)]).when(charge(1))).toMatchObject({ events: [{ data: { balance: 10_000_000 } }] });
+    expect(spec.given([charged(9_999_999, 9_999_999)]).when(charge(2))).toMatchObject({ error: { code: "BALANCE_LIMIT_EXCEEDED" } });
+  });
+
+  it("debits only what is there", () => {
+    expect(spec.given([charged(4000, 4000)]).when(debit(3000))).toMatchObject({ events: [{ type: "PointsDebited", data: { balance: 1000 } }] });
+    expect(spec.given([charged(4000, 4000)]).when(debit(4001))).toMatchObject({ error: { code: "INSUFFICIENT_POINTS" } });
+  });
+
+  it("debits nothing for a zero amount", () => {
+    expect(spec.given([]).when(debit(0))).toEqual({ events: [] });
+  });
+
+  it("refunds back to the wallet", () => {
+    expect(spec.given([charged(4000, 4000)]).when({ type: "RefundPoints", userId: "u1", orderId: "o1", paymentId: "p1", amount: 3000, now })).toMatchObject({
+      events: [{ type: "PointsRefunded", data: { balance: 7000 } }],
+    });
+  });
+});
