@@ -1,4 +1,7 @@
 import { createBaseApp, idempotency, rateLimit, requireAuth, type Db, type Dependency, type Logger, type Metrics, type OrderDeps } from "@surge/shared";
+import { paymentRoutes, type PaymentRouteDeps } from "./payments/routes.js";
+import { walletRoutes } from "./payments/wallet-routes.js";
+import { goodsRoutes } from "./sales/goods.js";
 import type { Redis } from "ioredis";
 import type { ClaimDeps } from "./coupons/claim.js";
 import { couponRoutes } from "./coupons/routes.js";
@@ -6,7 +9,7 @@ import { eventRoutes } from "./sales/events.js";
 import { orderRoutes } from "./sales/orders.js";
 import { productRoutes } from "./sales/products.js";
 
-export interface CommandAppDeps extends ClaimDeps, OrderDeps {
+export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps {
   db: Db;
   redis: Redis;
   jwtSecret: string;
@@ -32,5 +35,8 @@ export function createCommandApp(deps: CommandAppDeps) {
   productRoutes(app, deps);
   eventRoutes(app, deps);
   orderRoutes(app, deps);
+  paymentRoutes(app, deps);
+  walletRoutes(app, deps);
+  goodsRoutes(app, deps);
   return app;
 }

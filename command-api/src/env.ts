@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/shared";
+import { DEV_PG_WEBHOOK_SECRET } from "./pg-simulator/env.js";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -15,6 +16,11 @@ const schema = baseEnvSchema
     ORDER_PAYMENT_TTL_S: z.coerce.number().int().min(1).default(600),
     RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
     RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(40),
+    PG_BASE_URL: z.string().url().default("http://127.0.0.1:3002"),
+    PG_WEBHOOK_SECRET: z.string().min(16).default(DEV_PG_WEBHOOK_SECRET),
+    /** Where the gateway should call back; defaults to this process's own /pg/callback. */
+    PG_CALLBACK_URL: z.string().url().optional(),
+    PG_TIMEOUT_MS: ms(2_000),
   })
   .refine((e) => e.GUARD_APPEND_DEADLINE_MS < e.GUARD_RESERVATION_TTL_MS, {
     message: "GUARD_APPEND_DEADLINE_MS must be shorter than GUARD_RESERVATION_TTL_MS",

@@ -1,6 +1,8 @@
 import {
   CouponGuard,
   createDb,
+  GatewayClient,
+  KeyedQueue,
   createLogger,
   createMetrics,
   createRedis,
@@ -16,6 +18,7 @@ import { Counter, Histogram } from "prom-client";
 import { sql } from "kysely";
 import { createCommandApp } from "./app.js";
 import { CouponDefinitions } from "./coupons/definitions.js";
+import { CardSubmitter } from "./payments/submitter.js";
 import type { CommandApiEnv } from "./env.js";
 
 /** The composition root of command-api: builds every dependency once and knows how to stop them. */
@@ -45,6 +48,9 @@ export async function startCommandApi(env: CommandApiEnv) {
   stack.add(() => store.close());
   const guard = new CouponGuard(redis, store, { reservationTtlMs: env.GUARD_RESERVATION_TTL_MS }, logger);
   const stock = new StockGuard(redis, store, { reservationTtlMs: env.GUARD_RESERVATION_TTL_MS }, logger);
+  const submitter = new CardSubmitter(new GatewayClient({ baseUrl: env.PG_BASE_URL, timeoutMs: env.PG_TIMEOUT_MS }), logger);
+  stack.add(() => submitter.stop());
+  let ownUrl = "";
   const app = createCommandApp({
     db,
     redis,
@@ -52,6 +58,10 @@ export async function startCommandApi(env: CommandApiEnv) {
     guard,
     stock,
     sales: new SaleDefinitions(store),
+    wallets: new KeyedQueue(),
+    submitter,
+    webhookSecret: env.PG_WEBHOOK_SECRET,
+    callbackUrl: () => env.PG_CALLBACK_URL ?? `${ownUrl}/pg/callback`,
     paymentTtlS: env.ORDER_PAYMENT_TTL_S,
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
     definitions: new CouponDefinitions(store),
@@ -72,6 +82,7 @@ export async function startCommandApi(env: CommandApiEnv) {
   stack.add(async () => clearInterval(sweeper));
 
   const server = await listen(app.fetch, env.COMMAND_API_PORT);
+  ownUrl = server.url;
   stack.add(() => server.close());
   logger.info({ url: server.url }, "command-api listening");
   return { url: server.url, port: server.port, logger, guard, stock, stop: () => stack.stop() };

@@ -1,5 +1,9 @@
 import { createBaseApp, requireAuth, type Db, type Dependency, type Logger, type Metrics } from "@surge/shared";
 import { couponRoutes } from "./coupons/routes.js";
+import type { LiveHub } from "./events/live-hub.js";
+import { liveRoutes } from "./events/live-route.js";
+import { eventRoutes } from "./events/routes.js";
+import { orderRoutes } from "./orders/routes.js";
 import type { ProjectionPosition } from "./projection-position.js";
 import { projectionPositionHeader, waitForMinPosition } from "./read-your-writes.js";
 
@@ -8,14 +12,16 @@ export interface QueryAppDeps {
   position: ProjectionPosition;
   minPositionWaitMs: number;
   jwtSecret: string;
+  live: LiveHub;
+  liveHeartbeatMs: number;
   logger: Logger;
   metrics: Metrics;
   dependencies: Dependency[];
 }
 
 /** Every path served from the read models; each carries X-Projection-Position and honours X-Min-Position. */
-const queryPaths = ["/coupons/*", "/me/*"];
-const authenticatedPaths = ["/me/*"];
+const queryPaths = ["/coupons/*", "/events/*", "/me/*", "/orders/*"];
+const authenticatedPaths = ["/me/*", "/orders/*"];
 
 export function createQueryApp(deps: QueryAppDeps) {
   const app = createBaseApp({ title: "Surge query API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies });
@@ -24,5 +30,8 @@ export function createQueryApp(deps: QueryAppDeps) {
   for (const path of authenticatedPaths) app.use(path, requireAuth(deps.jwtSecret));
   for (const path of queryPaths) app.use(path, waitForMinPosition(deps.position, deps.minPositionWaitMs));
   couponRoutes(app, deps);
+  eventRoutes(app, deps);
+  liveRoutes(app, { db: deps.db, live: deps.live, heartbeatMs: deps.liveHeartbeatMs });
+  orderRoutes(app, deps);
   return app;
 }

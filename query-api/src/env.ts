@@ -7,6 +7,10 @@ const schema = baseEnvSchema.extend(jwtEnvSchema.shape).extend({
   MIN_POSITION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** How often this process re-reads the projector checkpoint while requests wait for it. */
   CHECKPOINT_POLL_MS: z.coerce.number().int().min(1).max(1000).default(15),
+  /** How often each watched event's read model is polled for GET /events/{id}/live (one loop per event per process). */
+  LIVE_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(200),
+  /** Interval of the comment lines that keep idle live streams open through proxies. */
+  LIVE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
 });
 
 export type QueryApiEnv = z.infer<typeof schema>;

@@ -10,3 +10,4 @@ export * from "./lifecycle.js";
 export * from "./preflight.js";
 export * from "./guards/index.js";
 export * from "./sales/index.js";
+export * from "./payments/index.js";

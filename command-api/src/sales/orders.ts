@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { endOrder, orderView, placeOrder, viewOf, type AppEnv, type OrderDeps } from "@surge/shared";
+import { cancelOrder, orderView, placeOrder, viewOf, type AppEnv, type OrderDeps, type PaymentDeps } from "@surge/shared";
 import { v5 as uuidv5 } from "uuid";
 import { commandContext } from "../http/context.js";
 import { id, json, jsonBody, problem, security } from "../http/schemas.js";
@@ -52,7 +52,7 @@ const cancelRoute = createRoute({
 const ORDER_ID_NAMESPACE = "8f4e2a1c-6b1d-4d5e-9a57-3c2f1e0d9b7a";
 export const orderIdFor = (userId: string, key: string) => uuidv5(`${userId}\n${key}`, ORDER_ID_NAMESPACE);
 
-export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps): void {
+export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentDeps): void {
   app.openapi(placeRoute, async (c) => {
     const ctx = commandContext(c);
     const orderId = orderIdFor(ctx.userId, c.req.valid("header")["idempotency-key"]);
@@ -64,12 +64,9 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps): void {
   app.openapi(cancelRoute, async (c) => {
     const ctx = commandContext(c);
     const user = c.get("user");
-    const { state, position } = await endOrder(deps, c.req.valid("param").orderId, { type: "CancelOrder", reason: user.role === "admin" ? "ADMIN" : "USER", now: ctx.now }, ctx, {
-      userId: user.id,
-      isAdmin: user.role === "admin",
-    });
-    if (state.status === "absent") throw new Error("cancel of an absent order");
-    if (position !== null) c.header("X-Position", String(position));
+    const owner = { userId: user.id, isAdmin: user.role === "admin" };
+    const { state, position } = await cancelOrder(deps, c.req.valid("param").orderId, user.role === "admin" ? "ADMIN" : "USER", ctx, owner);
+    c.header("X-Position", String(position));
     return c.json(viewOf(state), 200);
   });
 }

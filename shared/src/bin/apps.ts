@@ -16,7 +16,7 @@ const apps = [
   { name: "command-api", optional: false },
   { name: "query-api", optional: false },
   { name: "projector", optional: false },
-  { name: "batch", optional: true },
+  { name: "batch", optional: false },
 ] as const;
 
 export function builtApps(): { found: AppSpec[]; missing: string[] } {

@@ -74,6 +74,63 @@ export interface IdempotencyKeysTable {
   completed_at: Date | null;
 }
 
+export interface ProductsTable {
+  product_id: string;
+  name: string;
+  price: number;
+  created_at: Date;
+  updated_position: number;
+}
+
+export interface SaleEventsTable {
+  event_id: string;
+  name: string;
+  status: "SCHEDULED" | "OPEN" | "CLOSED";
+  opens_at: Date;
+  closes_at: Date | null;
+  goods_name: string | null;
+  goods_quantity: number | null;
+  goods_allocated: Generated<number>;
+  created_position: number;
+  updated_position: number;
+}
+
+export interface SaleDealsTable {
+  deal_id: string;
+  event_id: string;
+  ordinal: number;
+  product_id: string;
+  product_name: string;
+  sale_price: number;
+  stock: number;
+  sold: Generated<number>;
+  per_user_limit: number;
+  updated_position: number;
+}
+
+export interface OrdersTable {
+  order_id: string;
+  user_id: string;
+  event_id: string;
+  status: "PENDING_PAYMENT" | "PAID" | "CANCELLED" | "EXPIRED";
+  /** JSON text: the order's items as placed. */
+  items: string;
+  total_amount: number;
+  discount_amount: number;
+  payable_amount: number;
+  coupon_claim_id: string | null;
+  cancel_reason: string | null;
+  /** JSON text or null: the OrderView's payment. */
+  payment: string | null;
+  /** JSON text or null: the OrderView's goods. */
+  goods: string | null;
+  created_at: Date;
+  expires_at: Date;
+  paid_at: Date | null;
+  updated_at: Date;
+  updated_position: number;
+}
+
 export interface Database {
   events: EventsTable;
   event_sequence: EventSequenceTable;
@@ -83,4 +140,8 @@ export interface Database {
   projection_checkpoints: ProjectionCheckpointsTable;
   coupon_view: CouponViewTable;
   coupon_claims: CouponClaimsTable;
+  products: ProductsTable;
+  sale_events: SaleEventsTable;
+  sale_deals: SaleDealsTable;
+  orders: OrdersTable;
 }

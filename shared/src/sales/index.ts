@@ -6,3 +6,6 @@ export * from "./sale-events.js";
 export * from "./sale-definitions.js";
 export * from "./orders.js";
 export * from "./order-view.js";
+export * from "./keyed-queue.js";
+export * from "./wallet.js";
+export * from "./payments.js";

@@ -1,4 +1,4 @@
-import type { OrderState, PlacedOrder } from "../domain/order/index.js";
+import type { LiveOrder, PlacedOrder } from "../domain/order/index.js";
 
 export interface OrderView {
   orderId: string;
@@ -40,6 +40,7 @@ export function orderView(order: PlacedOrder, status: OrderView["status"], extra
   };
 }
 
-export function viewOf(state: Exclude<OrderState, { status: "absent" }>): OrderView {
-  return orderView(state.order, state.status, { updatedAt: state.updatedAt, cancelReason: state.cancelReason });
+export function viewOf(s: LiveOrder): OrderView {
+  const payment = s.payment ? { paymentId: s.payment.paymentId, method: s.payment.method, status: s.payment.status, amount: s.payment.amount } : null;
+  return orderView(s.order, s.status, { updatedAt: s.updatedAt, cancelReason: s.cancelReason, paidAt: s.paidAt, payment, goods: s.goods });
 }

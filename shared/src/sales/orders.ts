@@ -114,13 +114,14 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
 }
 
 /**
- * Cancel and expire end an unpaid order: the order event and the coupon's release are one
- * atomic append (so the coupon comes back exactly once), then the stock is released by order id.
+ * Expiry ends an unpaid order: OrderExpired and the coupon's release are one atomic append (so
+ * the coupon comes back exactly once), then the stock is released by order id. (Cancel, which may
+ * also refund, is cancelOrder in payments.ts.)
  */
 export async function endOrder(
   deps: Pick<OrderDeps, "store" | "stock">,
   orderId: string,
-  command: Extract<OrderCommand, { type: "CancelOrder" | "ExpireOrder" }>,
+  command: Extract<OrderCommand, { type: "ExpireOrder" }>,
   ctx: CommandContext,
   owner?: { userId: string; isAdmin: boolean },
 ): Promise<{ state: OrderState; position: number | null }> {

@@ -2,10 +2,12 @@ import type { Migration } from "kysely";
 import * as eventStore from "./20261121T0700_event_store.js";
 import * as readModels from "./20261121T0710_read_models.js";
 import * as idempotency from "./20261121T0800_idempotency.js";
+import * as salesReadModels from "./20261121T0910_sales_read_models.js";
 
 /** Static list instead of a folder scan, so migrations work the same from src (tsx) and dist. */
 export const migrations: Record<string, Migration> = {
   "20261121T0700_event_store": eventStore,
   "20261121T0710_read_models": readModels,
   "20261121T0800_idempotency": idempotency,
+  "20261121T0910_sales_read_models": salesReadModels,
 };

@@ -34,6 +34,10 @@ describe("coupon claim decider", () => {
     expect(spec.given([reserved("o2")]).when({ type: "ReleaseClaim", issued, orderId: "o1", now })).toEqual({ events: [] });
   });
 
+  it("comes back from USED when the paying order is cancelled", () => {
+    expect(spec.given([reserved("o1"), used("o1")]).when({ type: "ReleaseClaim", issued, orderId: "o1", now })).toEqual({ events: [released("o1")] });
+  });
+
   it("is usable again after release", () => {
     expect(spec.given([reserved("o1"), released("o1")]).when(reserve({ orderId: "o2" }))).toEqual({ events: [reserved("o2")] });
   });

@@ -49,7 +49,8 @@ export function decideCouponClaim(state: CouponClaimState, command: CouponClaimC
       return [{ type: "CouponClaimReserved", data: { ...base, reservedAt: command.now.toISOString() } }];
     }
     case "ReleaseClaim":
-      if (state.status !== "RESERVED" || state.orderId !== command.orderId) return [];
+      // A used claim comes back too when its paid order is cancelled and refunded.
+      if (state.status === "AVAILABLE" || state.orderId !== command.orderId) return [];
       return [{ type: "CouponClaimReleased", data: { ...base, releasedAt: command.now.toISOString() } }];
     case "UseClaim":
       if (state.status === "USED" && state.orderId === command.orderId) return [];

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { baseEnvSchema, parseEnv, portSchema } from "@surge/shared";
+
+const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+const schema = baseEnvSchema.extend({
+  /** Serves /health, /ready and /metrics only. */
+  BATCH_PORT: portSchema(3004),
+  /** Pause between polls of the event store log when it has nothing new. */
+  BATCH_TAIL_IDLE_MS: ms(250),
+  /** How often the scheduler re-checks every known event for a transition it missed. */
+  SCHEDULER_SWEEP_INTERVAL_S: seconds(30),
+  /** How often unpaid orders past their expiresAt are expired. */
+  ORDER_EXPIRY_INTERVAL_MS: ms(1000),
+  /** How often idempotency keys older than 24 h are deleted. */
+  IDEMPOTENCY_PURGE_INTERVAL_S: seconds(3600),
+});
+
+export type BatchEnv = z.infer<typeof schema>;
+
+/** The only reader of process.env in batch; `overrides` win (tests). */
+export function readEnv(overrides: Record<string, string | undefined> = {}): BatchEnv {
+  return parseEnv(schema, { ...process.env, ...overrides });
+}

@@ -1,0 +1,82 @@
+import { sql } from "kysely";
+import { createBaseApp, createDb, createLogger, createMetrics, createRedis, listen, MysqlEventStore, preflight, Stack, StockGuard } from "@surge/shared";
+import type { BatchEnv } from "./env.js";
+import { purgeIdempotency } from "./jobs/idempotency-purge.js";
+import { EventScheduler } from "./jobs/event-scheduler.js";
+import { OrderExpiry } from "./jobs/order-expiry.js";
+import { StockReleaseFollower } from "./jobs/stock-release.js";
+import { RedisLocks } from "./lock.js";
+import { LogTail } from "./log-tail.js";
+import { batchMetrics } from "./metrics.js";
+import { Periodic } from "./periodic.js";
+
+/** Reads per poll of the log: one round trip covers a busy second of a flash sale. */
+const TAIL_BATCH_SIZE = 500;
+/** The batch never reserves stock; the guard only needs a value for the reservations it will not make. */
+const UNUSED_RESERVATION_TTL_MS = 30_000;
+
+/** The composition root of batch: the event scheduler, order expiry, the stock-release follower and the purge. */
+export async function startBatch(env: BatchEnv) {
+  const logger = createLogger("batch", env.LOG_LEVEL, env.LOG_PRETTY ?? false);
+  await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
+  const stack = new Stack();
+
+  const db = createDb({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
+  stack.add(() => db.destroy());
+  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
+  stack.add(async () => void (await redis.quit().catch(() => redis.disconnect())));
+  const store = new MysqlEventStore(db);
+  stack.add(() => store.close());
+
+  const stock = new StockGuard(redis, store, { reservationTtlMs: UNUSED_RESERVATION_TTL_MS }, logger);
+  const locks = new RedisLocks(redis);
+  const deps = { store, stock };
+  const metrics = createMetrics("batch");
+  const m = batchMetrics(metrics);
+
+  const scheduler = new EventScheduler(deps, locks, logger, { onTransition: (to) => m.transitions.inc({ to }) });
+  const expiry = new OrderExpiry(deps, locks, logger, () => m.expired.inc());
+  const follower = new StockReleaseFollower(db, stock, logger, () => m.released.inc());
+  const tail = new LogTail(store, [scheduler, expiry, follower], { batchSize: TAIL_BATCH_SIZE, idleMs: env.BATCH_TAIL_IDLE_MS }, logger, (handler) =>
+    m.handlerErrors.inc({ handler }),
+  );
+  m.gauge("batch_tracked_events", "Sale events not yet closed that the scheduler watches", () => scheduler.tracked());
+  m.gauge("batch_pending_orders", "Unpaid orders the expiry job watches", () => expiry.pendingCount());
+  m.gauge("batch_stock_release_position", "Log position the stock-release follower has handled", () => tail.positions()[follower.name] ?? 0);
+
+  const app = createBaseApp({
+    title: "Surge batch",
+    logger,
+    metrics,
+    dependencies: [
+      { name: "mysql", check: () => sql`SELECT 1`.execute(db) },
+      { name: "redis", check: () => redis.ping() },
+    ],
+  });
+  const server = await listen(app.fetch, env.BATCH_PORT);
+  stack.add(() => server.close());
+
+  const outcome = (job: string) => (o: "ok" | "error") => m.jobRuns.inc({ job, outcome: o });
+  const periodic = [
+    new Periodic("event-sweep", () => scheduler.sweep(), { intervalMs: env.SCHEDULER_SWEEP_INTERVAL_S * 1000, onOutcome: outcome("event-sweep") }, logger),
+    new Periodic("order-expiry", () => expiry.tick(), { intervalMs: env.ORDER_EXPIRY_INTERVAL_MS, onOutcome: outcome("order-expiry") }, logger),
+    new Periodic("idempotency-purge", () => purgeIdempotency(db, locks, logger), {
+      intervalMs: env.IDEMPOTENCY_PURGE_INTERVAL_S * 1000,
+      // At start too: a batch restarted more often than hourly would otherwise never purge.
+      runAtStart: true,
+      onOutcome: outcome("idempotency-purge"),
+    }, logger),
+  ];
+
+  tail.start();
+  for (const p of periodic) p.start();
+  // Stopped first (the stack runs in reverse): no new work, then the work in flight finishes before the pools close.
+  stack.add(async () => {
+    await Promise.all([tail.stop(), scheduler.stop(), ...periodic.map((p) => p.stop())]);
+  });
+
+  logger.info({ url: server.url }, "batch running");
+  return { url: server.url, port: server.port, logger, positions: () => tail.positions(), stop: () => stack.stop() };
+}
+
+export type Batch = Awaited<ReturnType<typeof startBatch>>;

@@ -1,0 +1,26 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { chargeWallet, type AppEnv, type WalletDeps } from "@surge/shared";
+import { v5 as uuidv5 } from "uuid";
+import { commandContext } from "../http/context.js";
+import { json, jsonBody, problem, security } from "../http/schemas.js";
+
+const chargeRoute = createRoute({
+  method: "post",
+  path: "/wallet/charges",
+  tags: ["wallet"],
+  security,
+  request: { headers: z.object({ "idempotency-key": z.string().min(1).max(128) }), body: jsonBody(z.strictObject({ amount: z.number().int().min(1).max(1_000_000) })) },
+  responses: { 200: json(z.object({ balance: z.number(), charged: z.number() }).openapi("Charge"), "Charged"), 400: problem, 409: problem },
+});
+
+const CHARGE_ID_NAMESPACE = "5d2a8f61-7c3e-4b9a-a0d4-2e6f1c8b9a37";
+
+export function walletRoutes(app: OpenAPIHono<AppEnv>, deps: WalletDeps): void {
+  app.openapi(chargeRoute, async (c) => {
+    const ctx = commandContext(c);
+    const chargeId = uuidv5(`${ctx.userId}\n${c.req.valid("header")["idempotency-key"]}`, CHARGE_ID_NAMESPACE);
+    const { balance, charged, position } = await chargeWallet(deps, chargeId, c.req.valid("json").amount, ctx);
+    c.header("X-Position", String(position));
+    return c.json({ balance, charged }, 200);
+  });
+}

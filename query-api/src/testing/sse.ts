@@ -1,0 +1,81 @@
+export interface SseMessage {
+  event: string;
+  data: any;
+}
+
+export interface SseClient {
+  status: number;
+  headers: Headers;
+  /** The problem body when the server answered without streaming. */
+  problem: Record<string, unknown> | null;
+  /** The first not yet taken message of this type (matching `where`), waiting up to `timeoutMs`. */
+  next: (event: string, where?: (data: any) => boolean, timeoutMs?: number) => Promise<any>;
+  /** Every message received so far, taken or not. */
+  received: () => SseMessage[];
+  comments: () => number;
+  close: () => void;
+}
+
+/** A minimal EventSource over fetch: parses `event:`/`data:` blocks and counts `:` comments. */
+export async function openSse(url: string): Promise<SseClient> {
+  const abort = new AbortController();
+  const res = await fetch(url, { signal: abort.signal, headers: { accept: "text/event-stream" } });
+  const all: SseMessage[] = [];
+  const pending: SseMessage[] = [];
+  let comments = 0;
+  let wake: () => void = () => undefined;
+
+  if (!res.headers.get("content-type")?.startsWith("text/event-stream")) {
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, problem: text ? JSON.parse(text) : {}, next: () => Promise.reject(new Error("no stream")), received: () => [], comments: () => 0, close: () => undefined };
+  }
+
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let event = "message";
+          const data: string[] = [];
+          for (const line of block.split("\n")) {
+            if (line.startsWith(":")) comments++;
+            else if (line.startsWith("event: ")) event = line.slice(7);
+            else if (line.startsWith("data: ")) data.push(line.slice(6));
+          }
+          if (data.length > 0) {
+            const message = { event, data: JSON.parse(data.join("\n")) };
+            all.push(message);
+            pending.push(message);
+          }
+          wake();
+        }
+      }
+    } catch {
+      // Aborted by close().
+    }
+  })();
+
+  const next = async (event: string, where: (data: any) => boolean = () => true, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = pending.findIndex((m) => m.event === event && where(m.data));
+      if (i >= 0) return pending.splice(i, 1)[0]!.data;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${event} event within ${timeoutMs} ms; received ${JSON.stringify(all)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  };
+
+  return { status: res.status, headers: res.headers, problem: null, next, received: () => [...all], comments: () => comments, close: () => abort.abort() };
+}
