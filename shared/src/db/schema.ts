@@ -131,6 +131,14 @@ export interface OrdersTable {
   updated_position: number;
 }
 
+export interface WalletsTable {
+  user_id: string;
+  /** The balance after the user's latest wallet event (each event carries it). */
+  balance: number;
+  updated_at: Date;
+  updated_position: number;
+}
+
 export interface Database {
   events: EventsTable;
   event_sequence: EventSequenceTable;
@@ -144,4 +152,5 @@ export interface Database {
   sale_events: SaleEventsTable;
   sale_deals: SaleDealsTable;
   orders: OrdersTable;
+  wallets: WalletsTable;
 }

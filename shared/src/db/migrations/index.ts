@@ -3,6 +3,7 @@ import * as eventStore from "./20261121T0700_event_store.js";
 import * as readModels from "./20261121T0710_read_models.js";
 import * as idempotency from "./20261121T0800_idempotency.js";
 import * as salesReadModels from "./20261121T0910_sales_read_models.js";
+import * as walletReadModel from "./20261121T1010_wallet_read_model.js";
 
 /** Static list instead of a folder scan, so migrations work the same from src (tsx) and dist. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   "20261121T0710_read_models": readModels,
   "20261121T0800_idempotency": idempotency,
   "20261121T0910_sales_read_models": salesReadModels,
+  "20261121T1010_wallet_read_model": walletReadModel,
 };
