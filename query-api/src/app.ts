@@ -1,4 +1,5 @@
 import { createBaseApp, requireAuth, type Db, type Dependency, type Logger, type Metrics } from "@surge/shared";
+import { auditRoutes } from "./audit/routes.js";
 import { couponRoutes } from "./coupons/routes.js";
 import type { LiveHub } from "./events/live-hub.js";
 import { liveRoutes } from "./events/live-route.js";
@@ -6,6 +7,7 @@ import { eventRoutes } from "./events/routes.js";
 import { orderRoutes } from "./orders/routes.js";
 import type { ProjectionPosition } from "./projection-position.js";
 import { projectionPositionHeader, waitForMinPosition } from "./read-your-writes.js";
+import { walletRoutes } from "./wallet/routes.js";
 
 export interface QueryAppDeps {
   db: Db;
@@ -29,9 +31,12 @@ export function createQueryApp(deps: QueryAppDeps) {
   for (const path of queryPaths) app.use(path, projectionPositionHeader(deps.position));
   for (const path of authenticatedPaths) app.use(path, requireAuth(deps.jwtSecret));
   for (const path of queryPaths) app.use(path, waitForMinPosition(deps.position, deps.minPositionWaitMs));
+  app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"));
+  auditRoutes(app, deps);
   couponRoutes(app, deps);
   eventRoutes(app, deps);
   liveRoutes(app, { db: deps.db, live: deps.live, heartbeatMs: deps.liveHeartbeatMs });
   orderRoutes(app, deps);
+  walletRoutes(app, deps);
   return app;
 }

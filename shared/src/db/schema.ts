@@ -13,11 +13,13 @@ export interface EventsTable {
   tag: string | null;
   occurred_at: Date;
   recorded_at: Generated<Date>;
+  hash: string;
 }
 
 export interface EventSequenceTable {
   id: number;
   last_position: number;
+  last_hash: string;
 }
 
 export interface GuardFencesTable {

@@ -162,3 +162,40 @@ describe("MySQL event store", () => {
     expect(seen[seen.length - 1]).toBe(await ctx.store.headPosition());
   });
 });
+
+describe("tamper evidence", () => {
+  it("chains every event to the one before and names the first altered, deleted or inserted event", async () => {
+    const local = await createTestContext();
+    try {
+      for (let i = 0; i < 30; i++) await local.store.append(`thing-${i % 4}`, "any", [event(i), event(i + 100)]);
+      const { verifyChain } = await import("./chain.js");
+      expect(await verifyChain(local.db)).toMatchObject({ checked: 60, headPosition: 60, broken: null });
+
+      // One byte of one event's data.
+      const { sql } = await import("kysely");
+      await sql`UPDATE events SET data = REPLACE(data, '"n":7', '"n":8') WHERE position = 15`.execute(local.db);
+      expect((await verifyChain(local.db)).broken).toEqual({ position: 15, reason: "altered" });
+      await sql`UPDATE events SET data = REPLACE(data, '"n":8', '"n":7') WHERE position = 15`.execute(local.db);
+      expect((await verifyChain(local.db)).broken).toBeNull();
+
+      // Metadata is covered too.
+      await sql`UPDATE events SET metadata = REPLACE(metadata, '"c"', '"x"') WHERE position = 40`.execute(local.db);
+      expect((await verifyChain(local.db)).broken).toEqual({ position: 40, reason: "altered" });
+      await sql`UPDATE events SET metadata = REPLACE(metadata, '"x"', '"c"') WHERE position = 40`.execute(local.db);
+
+      const row = await local.db.selectFrom("events").selectAll().where("position", "=", 22).executeTakeFirstOrThrow();
+      await sql`DELETE FROM events WHERE position = 22`.execute(local.db);
+      expect((await verifyChain(local.db)).broken).toEqual({ position: 22, reason: "missing" });
+      await local.db.insertInto("events").values(row).execute();
+
+      const last = await local.db.selectFrom("events").selectAll().where("position", "=", 60).executeTakeFirstOrThrow();
+      await sql`DELETE FROM events WHERE position = 60`.execute(local.db);
+      expect((await verifyChain(local.db)).broken).toEqual({ position: 60, reason: "missing" });
+      await local.db.insertInto("events").values(last).execute();
+      await local.db.insertInto("events").values({ ...last, position: 61, event_id: newId(), version: 999 }).execute();
+      expect((await verifyChain(local.db)).broken).toEqual({ position: 61, reason: "inserted" });
+    } finally {
+      await local.close();
+    }
+  });
+});

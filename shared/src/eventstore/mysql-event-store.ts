@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { Database, Db, EventsTable } from "../db/index.js";
 import { ConcurrencyError, FenceError, StaleAppendError } from "../errors/index.js";
 import { GroupCommit, type BatchLimits } from "./group-commit.js";
+import { chainHash } from "./chain.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -27,10 +28,10 @@ export interface MysqlEventStoreOptions {
   beforeCommit?: (lastPosition: number) => Promise<void>;
 }
 
-type Row = Omit<EventsTable, "recorded_at">;
+type Row = Omit<EventsTable, "recorded_at" | "hash">;
 
 const lockSequence = (trx: Transaction<Database>) =>
-  trx.selectFrom("event_sequence").select("last_position").where("id", "=", 1).forUpdate().executeTakeFirstOrThrow();
+  trx.selectFrom("event_sequence").select(["last_position", "last_hash"]).where("id", "=", 1).forUpdate().executeTakeFirstOrThrow();
 
 function toStored(r: Row): StoredEvent {
   return {
@@ -119,8 +120,10 @@ export class MysqlEventStore implements EventStore {
         });
 
         if (rows.length > 0) {
-          await trx.insertInto("events").values(rows).execute();
-          await trx.updateTable("event_sequence").set({ last_position: position }).where("id", "=", 1).execute();
+          let hash = seq.last_hash;
+          const chained = rows.map((r) => ({ ...r, hash: (hash = chainHash(hash, r)) }));
+          await trx.insertInto("events").values(chained).execute();
+          await trx.updateTable("event_sequence").set({ last_position: position, last_hash: hash }).where("id", "=", 1).execute();
         }
         await this.options.beforeCommit?.(position);
         // Callers of a multi-stream append care about the last position of the whole append.

@@ -16,6 +16,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("tag", "varchar(191)")
     .addColumn("occurred_at", sql`datetime(3)`, (c) => c.notNull())
     .addColumn("recorded_at", sql`datetime(3)`, (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP(3)`))
+    // SHA-256 chained to the previous event of the global log: any UPDATE, insert or delete shows.
+    .addColumn("hash", "char(64)", (c) => c.notNull())
     .addUniqueConstraint("events_stream_version", ["stream_id", "version"])
     .execute();
   await db.schema.createIndex("events_type_position").on("events").columns(["type", "position"]).execute();
@@ -26,8 +28,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable("event_sequence")
     .addColumn("id", "integer", (c) => c.primaryKey())
     .addColumn("last_position", "bigint", (c) => c.notNull())
+    .addColumn("last_hash", "char(64)", (c) => c.notNull())
     .execute();
-  await sql`INSERT INTO event_sequence (id, last_position) VALUES (1, 0)`.execute(db);
+  await sql`INSERT INTO event_sequence (id, last_position, last_hash) VALUES (1, 0, ${"0".repeat(64)})`.execute(db);
 
   await db.schema
     .createTable("guard_fences")
