@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/bin/**", "**/bench/**", "**/testing/**"],
+    files: ["**/bin/**", "**/bench/**", "**/testing/**", "**/cli.ts"],
     rules: { "no-console": "off" },
   },
   {
