@@ -15,6 +15,16 @@ const schema = baseEnvSchema.extend({
   ORDER_EXPIRY_INTERVAL_MS: ms(1000),
   /** How often idempotency keys older than 24 h are deleted. */
   IDEMPOTENCY_PURGE_INTERVAL_S: seconds(3600),
+  /** The card gateway: refunds, and the status look-ups of the settle job. */
+  PG_BASE_URL: z.string().url().default("http://127.0.0.1:3002"),
+  /** Per gateway call; failed calls are retried a few times, and a circuit breaker stops calling a gateway that keeps failing. */
+  PG_TIMEOUT_MS: ms(2_000),
+  /** How often card payments pending for more than a few seconds are settled from the gateway's status. */
+  PAYMENT_SETTLE_INTERVAL_S: seconds(30),
+  /** Cron (read in BUSINESS_TZ) of the nightly check that weekly/monthly metrics equal their daily sums; "off" disables it. */
+  RANKINGS_VERIFY_CRON: z.string().default("10 0 * * *"),
+  /** Cron (read in BUSINESS_TZ) of the nightly top-100 snapshots, after the check has repaired; "off" disables it. */
+  RANKINGS_SNAPSHOT_CRON: z.string().default("20 0 * * *"),
 });
 
 export type BatchEnv = z.infer<typeof schema>;

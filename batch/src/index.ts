@@ -5,3 +5,7 @@ export { RedisLocks, type LockOutcome } from "./lock.js";
 export { EventScheduler } from "./jobs/event-scheduler.js";
 export { OrderExpiry } from "./jobs/order-expiry.js";
 export { StockReleaseFollower, STOCK_RELEASE_CHECKPOINT } from "./jobs/stock-release.js";
+export { PaymentCompensation, PAYMENT_COMPENSATION_CHECKPOINT } from "./jobs/payment-compensation.js";
+export { RefundProcess, REFUND_CHECKPOINT } from "./jobs/refunds.js";
+export { GoodsAllocation, GOODS_ALLOCATION_CHECKPOINT } from "./jobs/goods-allocation.js";
+export { PaymentSettler } from "./jobs/payment-settle.js";

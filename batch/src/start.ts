@@ -1,21 +1,44 @@
 import { sql } from "kysely";
-import { createBaseApp, createDb, createLogger, createMetrics, createRedis, listen, MysqlEventStore, preflight, Stack, StockGuard } from "@surge/shared";
+import {
+  createBaseApp,
+  createDb,
+  createLogger,
+  createMetrics,
+  createRedis,
+  GatewayClient,
+  KeyedQueue,
+  listen,
+  MysqlEventStore,
+  preflight,
+  SaleDefinitions,
+  Stack,
+  StockGuard,
+} from "@surge/shared";
 import type { BatchEnv } from "./env.js";
 import { purgeIdempotency } from "./jobs/idempotency-purge.js";
 import { EventScheduler } from "./jobs/event-scheduler.js";
+import { GoodsAllocation } from "./jobs/goods-allocation.js";
 import { OrderExpiry } from "./jobs/order-expiry.js";
+import { PaymentCompensation } from "./jobs/payment-compensation.js";
+import { PaymentSettler } from "./jobs/payment-settle.js";
+import { RefundProcess } from "./jobs/refunds.js";
 import { StockReleaseFollower } from "./jobs/stock-release.js";
 import { RedisLocks } from "./lock.js";
 import { LogTail } from "./log-tail.js";
 import { batchMetrics } from "./metrics.js";
 import { Periodic } from "./periodic.js";
+import { NightlyRankings, rankingCrons } from "./rankings/nightly.js";
 
 /** Reads per poll of the log: one round trip covers a busy second of a flash sale. */
 const TAIL_BATCH_SIZE = 500;
 /** The batch never reserves stock; the guard only needs a value for the reservations it will not make. */
 const UNUSED_RESERVATION_TTL_MS = 30_000;
 
-/** The composition root of batch: the event scheduler, order expiry, the stock-release follower and the purge. */
+/**
+ * The composition root of batch: the event scheduler, order expiry, the stock-release follower,
+ * the payment process managers (compensation of failed payments, card refunds, goods allocation),
+ * the settle job and the purge.
+ */
 export async function startBatch(env: BatchEnv) {
   const logger = createLogger("batch", env.LOG_LEVEL, env.LOG_PRETTY ?? false);
   await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
@@ -37,12 +60,22 @@ export async function startBatch(env: BatchEnv) {
   const scheduler = new EventScheduler(deps, locks, logger, { onTransition: (to) => m.transitions.inc({ to }) });
   const expiry = new OrderExpiry(deps, locks, logger, () => m.expired.inc());
   const follower = new StockReleaseFollower(db, stock, logger, () => m.released.inc());
-  const tail = new LogTail(store, [scheduler, expiry, follower], { batchSize: TAIL_BATCH_SIZE, idleMs: env.BATCH_TAIL_IDLE_MS }, logger, (handler) =>
+  const gateway = new GatewayClient({ baseUrl: env.PG_BASE_URL, timeoutMs: env.PG_TIMEOUT_MS });
+  const compensation = new PaymentCompensation(db, { store, stock, wallets: new KeyedQueue() }, logger, () => m.compensated.inc());
+  const refunds = new RefundProcess(db, store, gateway, logger, () => m.refunded.inc());
+  const goods = new GoodsAllocation(db, deps, new SaleDefinitions(store), logger, () => m.goodsAllocated.inc());
+  const settler = new PaymentSettler(store, gateway, locks, logger, {
+    onSettled: (outcome) => m.settled.inc({ outcome }),
+    onLookupFailed: (n) => m.settleLookupErrors.inc(n),
+  });
+  const handlers = [scheduler, expiry, follower, compensation, refunds, goods, settler];
+  const tail = new LogTail(store, handlers, { batchSize: TAIL_BATCH_SIZE, idleMs: env.BATCH_TAIL_IDLE_MS }, logger, (handler) =>
     m.handlerErrors.inc({ handler }),
   );
   m.gauge("batch_tracked_events", "Sale events not yet closed that the scheduler watches", () => scheduler.tracked());
   m.gauge("batch_pending_orders", "Unpaid orders the expiry job watches", () => expiry.pendingCount());
   m.gauge("batch_stock_release_position", "Log position the stock-release follower has handled", () => tail.positions()[follower.name] ?? 0);
+  m.gauge("batch_pending_card_payments", "Card payments without an outcome that the settle job watches", () => settler.pendingCount());
 
   const app = createBaseApp({
     title: "Surge batch",
@@ -60,6 +93,7 @@ export async function startBatch(env: BatchEnv) {
   const periodic = [
     new Periodic("event-sweep", () => scheduler.sweep(), { intervalMs: env.SCHEDULER_SWEEP_INTERVAL_S * 1000, onOutcome: outcome("event-sweep") }, logger),
     new Periodic("order-expiry", () => expiry.tick(), { intervalMs: env.ORDER_EXPIRY_INTERVAL_MS, onOutcome: outcome("order-expiry") }, logger),
+    new Periodic("payment-settle", () => settler.tick(), { intervalMs: env.PAYMENT_SETTLE_INTERVAL_S * 1000, onOutcome: outcome("payment-settle") }, logger),
     new Periodic("idempotency-purge", () => purgeIdempotency(db, locks, logger), {
       intervalMs: env.IDEMPOTENCY_PURGE_INTERVAL_S * 1000,
       // At start too: a batch restarted more often than hourly would otherwise never purge.
@@ -68,11 +102,15 @@ export async function startBatch(env: BatchEnv) {
     }, logger),
   ];
 
+  // Ranking roll-up check and snapshots: cron in BUSINESS_TZ, one batch process runs each night.
+  const nightly = new NightlyRankings({ db, locks, redis, businessTz: env.BUSINESS_TZ, logger, onOutcome: (job, o) => m.jobRuns.inc({ job, outcome: o }) }, rankingCrons(env));
+
   tail.start();
   for (const p of periodic) p.start();
+  nightly.start();
   // Stopped first (the stack runs in reverse): no new work, then the work in flight finishes before the pools close.
   stack.add(async () => {
-    await Promise.all([tail.stop(), scheduler.stop(), ...periodic.map((p) => p.stop())]);
+    await Promise.all([tail.stop(), scheduler.stop(), nightly.stop(), ...periodic.map((p) => p.stop())]);
   });
 
   logger.info({ url: server.url }, "batch running");

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { baseEnvSchema, parseEnv, portSchema } from "@surge/shared";
+import { baseEnvSchema, kafkaEnvSchema, parseEnv, portSchema } from "@surge/shared";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-const schema = baseEnvSchema.extend({
+const schema = baseEnvSchema.extend(kafkaEnvSchema.shape).extend({
   /** Serves /health, /ready and /metrics (lag) only. */
   PROJECTOR_PORT: portSchema(3003),
   /** Events per transaction: larger batches share one commit, smaller ones show up sooner. */
@@ -12,6 +12,12 @@ const schema = baseEnvSchema.extend({
   PROJECTOR_IDLE_MS: ms(20),
   /** Pause before retrying a batch that failed (database away, deadlock, bad event). */
   PROJECTOR_RETRY_MS: ms(1000),
+  /** Kafka mode (KAFKA_BROKERS set): the consumer group every projector instance joins. */
+  PROJECTOR_KAFKA_GROUP: z.string().min(1).default("surge-projector"),
+  /** Kafka mode: one instance consumes at a time; a standby takes over this long after it stops renewing. */
+  PROJECTOR_LEASE_TTL_MS: z.coerce.number().int().min(300).default(10_000),
+  /** Kafka mode: a handler failing this often (not for a database reason) sends its event to surge.dlt. */
+  PROJECTOR_POISON_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
 });
 
 export type ProjectorEnv = z.infer<typeof schema>;

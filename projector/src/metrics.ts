@@ -34,6 +34,8 @@ export function projectorMetrics(metrics: Metrics, db: Db, store: EventStore) {
     applied: new Counter({ name: "projector_events_applied_total", help: "Events applied to the read models, by type", labelNames: ["type"] as const, registers }),
     duplicates: new Counter({ name: "projector_events_duplicate_total", help: "Redelivered events skipped because they were already handled", registers }),
     failures: new Counter({ name: "projector_failures_total", help: "Batches that failed and were retried", registers }),
+    deadLettered: new Counter({ name: "projector_dead_lettered_total", help: "Kafka mode: poison events sent to surge.dlt and recorded in projection_failures", registers }),
+    safePosition: new Gauge({ name: "projector_safe_position", help: "Kafka mode: every event at or below this position is in the read models (min of the partitions' watermarks)", registers }),
     batchSeconds: new Histogram({
       name: "projector_batch_duration_seconds",
       help: "Time to apply and commit one batch",

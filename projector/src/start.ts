@@ -1,12 +1,18 @@
 import { sql } from "kysely";
 import { createBaseApp, createDb, createLogger, createMetrics, listen, MysqlEventStore, preflight, readCheckpoint, Stack, type StoredEvent } from "@surge/shared";
 import { applyBatch } from "./apply.js";
+import { withApplyLock } from "./apply-lock.js";
 import type { ProjectorEnv } from "./env.js";
 import { projectorMetrics } from "./metrics.js";
-import { handlers } from "./projections/index.js";
+import { handlersFor } from "./projections/index.js";
+import { startKafkaSource } from "./sources/kafka-wiring.js";
 import { StorePoller } from "./sources/store-poller.js";
+import type { Quarantine } from "./failures.js";
 
-/** The composition root of the projector (embedded mode: it tails the MySQL event store). */
+/**
+ * The composition root of the projector: embedded mode tails the MySQL event store; with
+ * KAFKA_BROKERS set it consumes the relay's topics instead. One set of handlers, one apply.
+ */
 export async function startProjector(env: ProjectorEnv) {
   const logger = createLogger("projector", env.LOG_LEVEL, env.LOG_PRETTY ?? false);
   await preflight({ databaseUrl: env.DATABASE_URL });
@@ -18,9 +24,11 @@ export async function startProjector(env: ProjectorEnv) {
   const metrics = createMetrics("projector");
   const m = projectorMetrics(metrics, db, store);
 
-  const apply = async (events: StoredEvent[]) => {
+  const handlers = handlersFor(env.BUSINESS_TZ);
+  const apply = async (events: StoredEvent[], quarantine?: Quarantine) => {
     const end = m.batchSeconds.startTimer();
-    const result = await applyBatch(db, handlers, events);
+    // Under the apply lock: a replay --swap must never rename tables under a batch in flight.
+    const result = await withApplyLock(db, (conn) => applyBatch(conn, handlers, events, undefined, quarantine));
     end();
     for (const e of result.applied) m.applied.inc({ type: e.type });
     if (result.duplicates > 0) m.duplicates.inc(result.duplicates);
@@ -34,6 +42,14 @@ export async function startProjector(env: ProjectorEnv) {
   });
   const server = await listen(app.fetch, env.PROJECTOR_PORT);
   stack.add(() => server.close());
+
+  const { KAFKA_BROKERS } = env;
+  if (KAFKA_BROKERS) {
+    const source = startKafkaSource({ ...env, KAFKA_BROKERS }, { db, logger, metrics: m, apply });
+    stack.add(() => source.stop());
+    logger.info({ url: server.url }, "projector running");
+    return { url: server.url, port: server.port, logger, stop: () => stack.stop() };
+  }
 
   const poller = new StorePoller(
     store,

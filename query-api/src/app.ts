@@ -1,4 +1,5 @@
-import { createBaseApp, requireAuth, type Db, type Dependency, type Logger, type Metrics } from "@surge/shared";
+import type { Redis } from "ioredis";
+import { createBaseApp, DEFAULT_BUSINESS_TZ, requireAuth, type Db, type Dependency, type Logger, type Metrics } from "@surge/shared";
 import { auditRoutes } from "./audit/routes.js";
 import { couponRoutes } from "./coupons/routes.js";
 import type { LiveHub } from "./events/live-hub.js";
@@ -6,6 +7,8 @@ import { liveRoutes } from "./events/live-route.js";
 import { eventRoutes } from "./events/routes.js";
 import { orderRoutes } from "./orders/routes.js";
 import type { ProjectionPosition } from "./projection-position.js";
+import { RankingCache } from "./rankings/cache.js";
+import { rankingRoutes } from "./rankings/routes.js";
 import { projectionPositionHeader, waitForMinPosition } from "./read-your-writes.js";
 import { walletRoutes } from "./wallet/routes.js";
 
@@ -19,10 +22,14 @@ export interface QueryAppDeps {
   logger: Logger;
   metrics: Metrics;
   dependencies: Dependency[];
+  /** Shared cache of ranking lists; without it every process caches in memory only. */
+  redis?: Redis;
+  /** BUSINESS_TZ: what "today" is for rankings. */
+  businessTz?: string;
 }
 
 /** Every path served from the read models; each carries X-Projection-Position and honours X-Min-Position. */
-const queryPaths = ["/coupons/*", "/events/*", "/me/*", "/orders/*"];
+const queryPaths = ["/coupons/*", "/events/*", "/me/*", "/orders/*", "/rankings/*"];
 const authenticatedPaths = ["/me/*", "/orders/*"];
 
 export function createQueryApp(deps: QueryAppDeps) {
@@ -38,5 +45,6 @@ export function createQueryApp(deps: QueryAppDeps) {
   liveRoutes(app, { db: deps.db, live: deps.live, heartbeatMs: deps.liveHeartbeatMs });
   orderRoutes(app, deps);
   walletRoutes(app, deps);
+  rankingRoutes(app, { db: deps.db, cache: new RankingCache(deps.redis ?? null), businessTz: deps.businessTz ?? DEFAULT_BUSINESS_TZ });
   return app;
 }

@@ -37,6 +37,8 @@ export async function startQueryApi(env: QueryApiEnv) {
       { name: "mysql", check: () => sql`SELECT 1`.execute(db) },
       { name: "redis", check: () => redis.ping() },
     ],
+    redis,
+    businessTz: env.BUSINESS_TZ,
   });
 
   const server = await listen(app.fetch, env.QUERY_API_PORT);

@@ -11,3 +11,5 @@ export * from "./preflight.js";
 export * from "./guards/index.js";
 export * from "./sales/index.js";
 export * from "./payments/index.js";
+export * from "./rankings/index.js";
+export * from "./kafka/index.js";

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import { AppError, OrderCancelled, OrderExpired, parseEvent, readCheckpoint, type Db, type Logger, type StockGuard, type StoredEvent } from "@surge/shared";
+import { saveCheckpoint } from "../checkpoint.js";
 import type { TailHandler } from "../log-tail.js";
 
 export const STOCK_RELEASE_CHECKPOINT = "stock-release";
@@ -43,15 +43,6 @@ export class StockReleaseFollower implements TailHandler {
       }
     }
     const last = events.at(-1);
-    if (last) await this.save(last.position);
-  }
-
-  private async save(position: number): Promise<void> {
-    // GREATEST: a second batch process behind this one must never move the checkpoint back.
-    await this.db
-      .insertInto("projection_checkpoints")
-      .values({ name: STOCK_RELEASE_CHECKPOINT, position })
-      .onDuplicateKeyUpdate({ position: sql`GREATEST(position, VALUES(position))`, updated_at: sql`CURRENT_TIMESTAMP(3)` })
-      .execute();
+    if (last) await saveCheckpoint(this.db, STOCK_RELEASE_CHECKPOINT, last.position);
   }
 }

@@ -1,4 +1,4 @@
-import { EventClosed, EventOpened, EventScheduled, OrderCancelled, OrderExpired, OrderPlaced, type StoredEvent } from "@surge/shared";
+import { EventClosed, EventOpened, EventScheduled, GoodsAllocated, GoodsReleased, OrderCancelled, OrderExpired, OrderPlaced, type StoredEvent } from "@surge/shared";
 import { dataOf, type Projection, type Trx } from "./handler.js";
 import { orderItemsOf } from "./orders.js";
 
@@ -11,6 +11,15 @@ const addSold = async (trx: Trx, event: StoredEvent, lines: Array<{ dealId: stri
       .where("deal_id", "=", line.dealId)
       .execute();
   }
+};
+
+const addAllocated = async (trx: Trx, event: StoredEvent, eventId: string, sign: 1 | -1) => {
+  // Relative, like sold: exact because apply commits the event_handled row with it.
+  await trx
+    .updateTable("sale_events")
+    .set((eb) => ({ goods_allocated: eb("goods_allocated", "+", sign), updated_position: event.position }))
+    .where("event_id", "=", eventId)
+    .execute();
 };
 
 /**
@@ -26,7 +35,10 @@ async function releaseOrder(trx: Trx, event: StoredEvent, orderId: string): Prom
   if (!endedBefore) await addSold(trx, event, orderItemsOf(row.items), -1);
 }
 
-/** sale_events (status, goods) and sale_deals (stock and units sold by live orders). */
+/**
+ * sale_events (status, goods handed out) and sale_deals (stock and units sold by live orders).
+ * Payments never change sold: an order holds its units from OrderPlaced until it ends, paid or not.
+ */
 export const saleEventProjection: Projection = {
   [EventScheduled.type]: async (trx, event) => {
     const d = dataOf(EventScheduled, event);
@@ -76,4 +88,8 @@ export const saleEventProjection: Projection = {
   [OrderPlaced.type]: async (trx, event) => addSold(trx, event, dataOf(OrderPlaced, event).items, 1),
   [OrderCancelled.type]: async (trx, event) => releaseOrder(trx, event, dataOf(OrderCancelled, event).orderId),
   [OrderExpired.type]: async (trx, event) => releaseOrder(trx, event, dataOf(OrderExpired, event).orderId),
+
+  // The decider allocates only to a paid order without goods and releases only goods it holds.
+  [GoodsAllocated.type]: async (trx, event) => addAllocated(trx, event, dataOf(GoodsAllocated, event).eventId, 1),
+  [GoodsReleased.type]: async (trx, event) => addAllocated(trx, event, dataOf(GoodsReleased, event).eventId, -1),
 };

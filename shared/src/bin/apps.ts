@@ -19,13 +19,27 @@ const apps = [
   { name: "batch", optional: false },
 ] as const;
 
-export function builtApps(): { found: AppSpec[]; missing: string[] } {
+/** The Kafka relay: part of the system only when Kafka is (KAFKA_BROKERS set); it ships with command-api. */
+const relay = { name: "relay", path: join("command-api", "dist", "relay", "main.js") };
+
+/**
+ * The card gateway simulator: started with the system so card payments work out of the box; left
+ * out when PG_BASE_URL names a real gateway.
+ */
+const pgSimulator = { name: "pg-simulator", path: join("command-api", "dist", "pg-simulator", "main.js") };
+
+export function builtApps(options: { kafka: boolean; pgSimulator?: boolean } = { kafka: false }): { found: AppSpec[]; missing: string[] } {
   const found: AppSpec[] = [];
   const missing: string[] = [];
-  for (const app of apps) {
-    const entry = join(repoRoot, app.name, "dist", "main.js");
+  const wanted = [
+    ...apps.map((a) => ({ name: a.name, path: join(a.name, "dist", "main.js"), optional: a.optional as boolean })),
+    ...(options.kafka ? [{ ...relay, optional: false }] : []),
+    ...(options.pgSimulator !== false ? [{ ...pgSimulator, optional: false }] : []),
+  ];
+  for (const app of wanted) {
+    const entry = join(repoRoot, app.path);
     if (existsSync(entry)) found.push({ name: app.name, entry });
-    else if (!app.optional) missing.push(`${app.name}/dist/main.js`);
+    else if (!app.optional) missing.push(app.path);
   }
   return { found, missing };
 }

@@ -1,8 +1,13 @@
-import { baseEnvSchema, parseEnv, type BaseEnv } from "../config/index.js";
+import { z } from "zod";
+import { baseEnvSchema, parseEnv } from "../config/index.js";
+import { kafkaEnvSchema } from "../kafka/env.js";
+
+/** KAFKA_BROKERS decides whether the launcher starts the relay; PG_BASE_URL, whether it starts the gateway simulator. */
+const schema = baseEnvSchema.extend(kafkaEnvSchema.shape).extend({ PG_BASE_URL: z.string().url().optional() });
 
 /** The only reader of process.env in shared/src/bin: the launcher and the migrator share one config. */
-export function readEnv(): BaseEnv {
-  return parseEnv(baseEnvSchema, process.env);
+export function readEnv(): z.infer<typeof schema> {
+  return parseEnv(schema, process.env);
 }
 
 /**

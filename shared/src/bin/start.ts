@@ -11,15 +11,20 @@ import { Supervisor } from "./supervisor.js";
 const color = process.stdout.isTTY === true && process.stdout.hasColors();
 const say = (message: string) => console.log(color ? `\x1b[1msurge |\x1b[0m ${message}` : `surge | ${message}`);
 
+let kafka = false;
+let simulate = true;
 try {
   const env = readEnv();
+  kafka = env.KAFKA_BROKERS !== undefined;
+  simulate = env.PG_BASE_URL === undefined;
   await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
   say(describeMigrations(await prepareDatabase(env.DATABASE_URL)));
 } catch (err) {
   exitWith(err);
 }
 
-const { found, missing } = builtApps();
+const { found, missing } = builtApps({ kafka, pgSimulator: simulate });
+if (kafka) say("KAFKA_BROKERS is set: the relay publishes to Kafka and the projector consumes from it");
 for (const entry of missing) say(`${entry} is not built yet; starting without it`);
 if (found.length === 0) {
   console.error("surge | no app is built: run `npm run build` first");

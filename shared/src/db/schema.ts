@@ -1,4 +1,7 @@
 import type { Generated } from "kysely";
+import type { PaidSalesTable, ProductMetricsTable, RankingSnapshotsTable } from "./rankings-schema.js";
+
+export type { PaidSalesTable, ProductMetricsTable, RankingSnapshotsTable } from "./rankings-schema.js";
 
 /** Kysely table interfaces: one per table, the single description of what the SQL holds. */
 
@@ -141,6 +144,27 @@ export interface WalletsTable {
   updated_position: number;
 }
 
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  expires_at: Date;
+}
+
+/** Events the projector gave up on (dead-lettered); `retry-failed` resolves them. */
+export interface ProjectionFailuresTable {
+  event_id: string;
+  position: number | null;
+  stream_id: string | null;
+  type: string | null;
+  event: string | null;
+  raw: string | null;
+  source: string;
+  error: string;
+  attempts: number;
+  failed_at: Date;
+  resolved_at: Date | null;
+}
+
 export interface Database {
   events: EventsTable;
   event_sequence: EventSequenceTable;
@@ -155,4 +179,11 @@ export interface Database {
   sale_deals: SaleDealsTable;
   orders: OrdersTable;
   wallets: WalletsTable;
+  paid_sales: PaidSalesTable;
+  product_metrics_daily: ProductMetricsTable;
+  product_metrics_weekly: ProductMetricsTable;
+  product_metrics_monthly: ProductMetricsTable;
+  ranking_snapshots: RankingSnapshotsTable;
+  leases: LeasesTable;
+  projection_failures: ProjectionFailuresTable;
 }

@@ -121,12 +121,20 @@ export async function applyOrderCommand(
  * through the gateway afterwards (the refund process manager). Stock and the goods unit are
  * released by order id, idempotently.
  */
-export async function cancelOrder(deps: PaymentDeps, orderId: string, reason: "USER" | "ADMIN" | "PAYMENT_FAILED", ctx: CommandContext, owner?: Owner) {
+export async function cancelOrder(
+  deps: PaymentDeps,
+  orderId: string,
+  reason: "USER" | "ADMIN" | "PAYMENT_FAILED",
+  ctx: CommandContext,
+  owner?: Owner,
+  failedPaymentId?: string,
+) {
   const { state: first } = await loadOwned(deps.store, orderId, owner);
   const result = await deps.wallets.run(first.order.userId, () =>
     retryOnConflict(async () => {
       const { state, version } = await loadOwned(deps.store, orderId, owner);
-      const events = decideOrder(state, { type: "CancelOrder", reason, now: ctx.now });
+      const events = decideOrder(state, { type: "CancelOrder", reason, now: ctx.now, ...(failedPaymentId ? { failedPaymentId } : {}) });
+      if (events.length === 0) return { state, position: null };
       const parts = [orderPart(state, version, events, ctx), ...(await claimPart(deps.store, state, "ReleaseClaim", ctx))];
       const refunded = events.find((e) => e.type === "PaymentRefunded");
       if (refunded) {
@@ -138,8 +146,11 @@ export async function cancelOrder(deps: PaymentDeps, orderId: string, reason: "U
       return { state: events.reduce(evolveOrder, state as OrderState) as LiveOrder, position: appended!.lastPosition };
     }),
   );
-  await deps.stock.release(result.state.order.eventId, orderId);
-  await deps.stock.releaseGoods(result.state.order.eventId, orderId);
+  // Idempotent by order id, and only for an order that really ended (a guarded compensation may decide nothing).
+  if (result.state.status === "CANCELLED") {
+    await deps.stock.release(result.state.order.eventId, orderId);
+    await deps.stock.releaseGoods(result.state.order.eventId, orderId);
+  }
   return result;
 }
 

@@ -2,3 +2,5 @@ export * from "./context.js";
 export * from "./private-redis.js";
 export * from "./env.js";
 export * from "./http.js";
+export * from "./paid-orders.js";
+export * from "./kafka-mock.js";

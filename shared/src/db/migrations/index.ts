@@ -4,6 +4,8 @@ import * as readModels from "./20261121T0710_read_models.js";
 import * as idempotency from "./20261121T0800_idempotency.js";
 import * as salesReadModels from "./20261121T0910_sales_read_models.js";
 import * as walletReadModel from "./20261121T1010_wallet_read_model.js";
+import * as productMetrics from "./20261121T1200_product_metrics.js";
+import * as kafka from "./20261121T1300_kafka.js";
 
 /** Static list instead of a folder scan, so migrations work the same from src (tsx) and dist. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +14,6 @@ export const migrations: Record<string, Migration> = {
   "20261121T0800_idempotency": idempotency,
   "20261121T0910_sales_read_models": salesReadModels,
   "20261121T1010_wallet_read_model": walletReadModel,
+  "20261121T1200_product_metrics": productMetrics,
+  "20261121T1300_kafka": kafka,
 };

@@ -43,7 +43,13 @@ export type SettleOutcome = { status: "SUCCESS"; transactionKey: string | null }
 
 export type OrderCommand =
   | PlaceOrder
-  | { type: "CancelOrder"; reason: (typeof cancelReasons)[number]; now: Date }
+  | {
+      type: "CancelOrder";
+      reason: (typeof cancelReasons)[number];
+      now: Date;
+      /** Compensation for this declined payment: cancel only while it is still the order's failed payment. */
+      failedPaymentId?: string;
+    }
   | { type: "ExpireOrder"; now: Date }
   | { type: "PayWithPoints"; paymentId: string; now: Date }
   | { type: "RequestCardPayment"; paymentId: string; card: { type: (typeof cardTypes)[number]; last4: string }; now: Date }
@@ -163,6 +169,10 @@ export function decideOrder(state: OrderState, command: OrderCommand): OrderEven
   const payment = state.payment;
   switch (command.type) {
     case "CancelOrder": {
+      if (command.failedPaymentId !== undefined) {
+        const stillFailed = state.status === "PENDING_PAYMENT" && payment?.paymentId === command.failedPaymentId && payment.status === "FAILED";
+        if (!stillFailed) return [];
+      }
       const cancelled: OrderEvent = { type: "OrderCancelled", data: { ...ref, reason: command.reason, cancelledAt: at } };
       if (state.status === "PENDING_PAYMENT") return [cancelled];
       if (state.status !== "PAID" || (state.goods && state.goods.status !== "ALLOCATED"))

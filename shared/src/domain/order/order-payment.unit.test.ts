@@ -60,6 +60,14 @@ describe("order payments", () => {
     expect(types(spec.given([...paidByPoints, shipped]).when(cancel))).toBe("INVALID_STATE");
   });
 
+  it("compensation cancels only while the failed payment is still the order's payment", () => {
+    const failed: OrderEvent = { type: "PaymentFailed", data: { ...ref, paymentId: "p1", reason: "LIMIT_EXCEEDED", failedAt: now.toISOString() } };
+    const compensate: OrderCommand = { type: "CancelOrder", reason: "PAYMENT_FAILED", now, failedPaymentId: "p1" };
+    expect(types(spec.given([placed, requested("CARD"), failed]).when(compensate))).toEqual(["OrderCancelled"]);
+    const repaid: OrderEvent = { type: "PaymentRequested", data: { ...ref, paymentId: "p2", method: "POINTS", amount: 30_000, card: null, requestedAt: now.toISOString() } };
+    expect(types(spec.given([placed, requested("CARD"), failed, repaid]).when(compensate))).toEqual([]);
+  });
+
   it("goods: allocated once to a paid order, then shipped, then delivered", () => {
     const paid = [placed, requested("POINTS"), succeeded, orderPaid];
     expect(types(spec.given(paid).when({ type: "AllocateGoods", name: "Tote", now }))).toEqual(["GoodsAllocated"]);

@@ -1,0 +1,90 @@
+import { parseArgs } from "node:util";
+import { addDays, businessDate, createDb, createRedis, isCalendarDate, preflight, PreflightError } from "@surge/shared";
+import { readEnv } from "./env.js";
+import { RedisLocks } from "./lock.js";
+import { ProgressBar } from "./progress.js";
+import { runExclusive } from "./rankings/exclusive.js";
+import { findRankingJob, rankingJobs } from "./rankings/jobs.js";
+
+/**
+ * `npm run batch -- <job> [--date YYYY-MM-DD] [--all] [--check]`: runs one batch job by hand, with
+ * a progress bar on stderr and a summary on stdout. It takes the same Redis lock as the nightly
+ * run, so it never overlaps one. Exit codes: 0 done, 1 failed or mismatches left unrepaired,
+ * 2 usage, 3 another process holds the job.
+ */
+const usage = `usage: npm run batch -- <job> [options]
+
+jobs:
+${rankingJobs.map((j) => `  ${j.name.padEnd(18)} ${j.description}`).join("\n")}
+
+options:
+  --date YYYY-MM-DD   the business date to work on (default: yesterday in BUSINESS_TZ)
+  --all               verify-rollups: every week and month that has rows
+  --check             verify-rollups: report mismatches, repair nothing
+`;
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const fail = (message: string, code: number): never => {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+};
+
+function parse() {
+  try {
+    const { values, positionals } = parseArgs({
+      options: { date: { type: "string" }, all: { type: "boolean", default: false }, check: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    const job = positionals.length === 1 ? findRankingJob(positionals[0]!) : undefined;
+    if (!job) return fail(`${positionals.length === 1 ? `unknown job: ${positionals[0]}\n\n` : ""}${usage}`, 2);
+    if (values.date !== undefined && !isCalendarDate(values.date)) return fail(`--date must be a calendar date YYYY-MM-DD (got ${values.date})`, 2);
+    return { job, date: values.date, all: values.all, checkOnly: values.check };
+  } catch (err) {
+    return fail(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`, 2);
+  }
+}
+
+const args = parse();
+const env = readEnv();
+try {
+  await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
+} catch (err) {
+  fail(err instanceof PreflightError ? err.message : String(err), 1);
+}
+const db = createDb({ url: env.DATABASE_URL, poolSize: 2 });
+const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
+const date = args.date ?? addDays(businessDate(new Date(), env.BUSINESS_TZ), -1);
+const bar = new ProgressBar(args.job.name);
+const startedAt = performance.now();
+let code = 1;
+try {
+  const outcome = await runExclusive(
+    { locks: new RedisLocks(redis), redis },
+    args.job,
+    { db, date, all: args.all, checkOnly: args.checkOnly, progress: (done, total) => bar.update(done, total) },
+    { skipIfDone: false },
+  );
+  bar.finish();
+  if (outcome.status === "ran") {
+    const { summary } = outcome;
+    out(`${args.job.name} ${args.all ? "(all periods)" : date}: ${summary.headline}`);
+    for (const line of summary.details) out(`  ${line}`);
+    out(`took ${((performance.now() - startedAt) / 1000).toFixed(2)} s`);
+    code = summary.ok ? 0 : 1;
+  } else {
+    process.stderr.write(`${args.job.name}: another batch process is running it now; try again when it is done\n`);
+    code = 3;
+  }
+} catch (err) {
+  bar.finish();
+  process.stderr.write(`${args.job.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+} finally {
+  redis.disconnect();
+  await db.destroy();
+}
+process.exit(code);

@@ -1,0 +1,226 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { EVENT_CATEGORIES, MysqlEventStore, newId, readCheckpoint, RELAY_CHECKPOINT, topicForStream, type NewEvent, type StoredEvent } from "@surge/shared";
+import { buildKafkaMock, createTestContext, readTopicsToEnd, startKafkaMock, type KafkaMock, type ReadRecord, type TestContext } from "@surge/shared/testing";
+import { readRelayEnv } from "./env.js";
+import { startRelay, type RelayOverrides, type RunningRelay } from "./start.js";
+
+const build = await buildKafkaMock();
+if (build.skip) console.warn(`relay tests: ${build.skip}`);
+
+let ctx: TestContext;
+let kafka: KafkaMock;
+const relays: RunningRelay[] = [];
+
+beforeAll(async () => {
+  if (build.skip) return;
+  ctx = await createTestContext();
+  kafka = await startKafkaMock(build.binary, { partitions: 3 });
+});
+afterEach(async () => {
+  for (const r of relays.splice(0)) await r.stop();
+});
+afterAll(async () => {
+  await kafka?.stop();
+  await ctx?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const event = (n: number, eventId?: string): NewEvent => ({
+  ...(eventId ? { eventId } : {}),
+  type: "ThingHappened",
+  data: { n },
+  metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() },
+});
+const category = () => EVENT_CATEGORIES[Math.floor(Math.random() * EVENT_CATEGORIES.length)]!;
+
+async function relay(overrides: RelayOverrides = {}, env: Record<string, string> = {}): Promise<RunningRelay> {
+  const r = await startRelay(
+    readRelayEnv({
+      ...ctx.appEnv,
+      KAFKA_BROKERS: kafka.brokers,
+      // librdkafka 2.0.2's mock cannot serve InitProducerId (it reports controller 0).
+      KAFKA_IDEMPOTENT: "false",
+      RELAY_PORT: "0",
+      RELAY_BATCH_SIZE: "50",
+      RELAY_IDLE_MS: "5",
+      RELAY_BACKOFF_MIN_MS: "50",
+      RELAY_BACKOFF_MAX_MS: "400",
+      RELAY_LEASE_TTL_MS: "1500",
+      ...env,
+    }),
+    overrides,
+  );
+  relays.push(r);
+  return r;
+}
+
+async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+const published = async () => (await readCheckpoint(ctx.db, RELAY_CHECKPOINT)) >= (await ctx.store.headPosition());
+const metric = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
+const scrape = async (r: RunningRelay) => (await fetch(`${r.url}/metrics`)).text();
+
+const eventsOf = (records: ReadRecord[]) =>
+  records.flatMap((r) => (r.record.kind === "event" ? [{ ...r, event: r.record.event }] : [])) as Array<ReadRecord & { event: StoredEvent }>;
+
+/**
+ * Whatever else happened, each partition must satisfy the watermark contract: a watermark W comes
+ * after every event ≤ W that the partition holds anywhere (duplicates included).
+ */
+function expectWatermarkContract(records: ReadRecord[]): void {
+  const byPartition = Map.groupBy(records, (r) => `${r.topic}/${r.partition}`);
+  for (const [key, list] of byPartition) {
+    for (const [i, r] of list.entries()) {
+      if (r.record.kind !== "watermark") continue;
+      const w = r.record.position;
+      const late = list.slice(i + 1).find((x) => x.record.kind === "event" && x.record.event.position <= w && !list.slice(0, i).some((y) => y.record.kind === "event" && y.record.event.eventId === (x.record as { event: StoredEvent }).event.eventId));
+      expect(late, `${key}: an event ≤ ${w} first appears after that watermark`).toBeUndefined();
+    }
+  }
+}
+
+describe.skipIf(build.skip)("the relay", () => {
+  it("publishes every committed event exactly once, in order, keyed by stream: 8 writers, random delays before commit, rollbacks", { timeout: 90_000 }, async () => {
+    const start = await ctx.store.headPosition();
+    let rollbacks = 0;
+    const writers = Array.from(
+      { length: 8 },
+      () =>
+        new MysqlEventStore(ctx.db, {
+          limits: { maxItems: 5 },
+          beforeCommit: async () => {
+            await sleep(Math.random() * 15);
+            if (Math.random() < 0.15) {
+              rollbacks++;
+              throw new Error("injected rollback");
+            }
+          },
+        }),
+    );
+    await relay();
+    const committed = new Set<string>();
+    await Promise.all(
+      writers.map(async (w, wi) => {
+        for (let i = 0; i < 30; i++) {
+          await Promise.all(
+            Array.from({ length: 3 }, (_, j) => {
+              const id = newId();
+              // A few appends of two events to one stream: they must stay in stream order.
+              const events = j === 0 ? [event(i, id), event(i)] : [event(i, id)];
+              return w
+                .append(`${category()}-${wi}-${i}-${j}`, "no_stream", events)
+                .then(() => committed.add(id))
+                .catch(() => undefined);
+            }),
+          );
+        }
+      }),
+    );
+    await until("the relay to publish everything", published);
+    const stored = (await ctx.store.readAll(start, 100_000)).filter((e) => e.type === "ThingHappened");
+    const records = await readTopicsToEnd(kafka.brokers);
+    const inKafka = eventsOf(records).filter((r) => r.event.position > start);
+
+    expect(rollbacks).toBeGreaterThan(0);
+    expect(committed.size).toBeGreaterThan(400);
+    // Exactly once: no crash happened, so no duplicate; none skipped.
+    expect(inKafka.map((r) => r.event.eventId).sort()).toEqual(stored.map((e) => e.eventId).sort());
+    for (const r of inKafka) {
+      expect(r.topic).toBe(topicForStream(r.event.streamId));
+      expect(r.key).toBe(r.event.streamId);
+    }
+    // Per partition, in store order (so each stream in version order).
+    for (const list of Map.groupBy(inKafka, (r) => `${r.topic}/${r.partition}`).values()) {
+      const ps = list.map((r) => r.event.position);
+      expect(ps).toEqual([...ps].sort((a, b) => a - b));
+    }
+    // Every partition of every topic got watermarks, the last one at the head.
+    const head = await ctx.store.headPosition();
+    const lastWatermarks = new Map<string, number>();
+    for (const r of records) if (r.record.kind === "watermark") lastWatermarks.set(`${r.topic}/${r.partition}`, r.record.position);
+    expect(lastWatermarks.size).toBe(7 * 3);
+    expect(new Set(lastWatermarks.values())).toEqual(new Set([head]));
+    expectWatermarkContract(records);
+  });
+
+  it("publishes a batch again after a crash between the broker's ack and the checkpoint: duplicates, never a gap", { timeout: 60_000 }, async () => {
+    const start = await ctx.store.headPosition();
+    let crashes = 0;
+    await relay({
+      hooks: {
+        afterPublish: async () => {
+          // Every third batch "dies" after Kafka acknowledged it and before the checkpoint moved.
+          if (Math.random() < 0.35 && crashes < 8) {
+            crashes++;
+            throw new Error("injected crash after publish");
+          }
+        },
+      },
+    });
+    for (let i = 0; i < 20; i++) await ctx.store.append(`${category()}-${newId()}`, "no_stream", Array.from({ length: 15 }, (_, n) => event(n)));
+    await until("the relay to publish everything", published);
+    const stored = await ctx.store.readAll(start, 100_000);
+    const inKafka = eventsOf(await readTopicsToEnd(kafka.brokers)).filter((r) => r.event.position > start);
+    expect(crashes).toBeGreaterThan(0);
+    expect(new Set(inKafka.map((r) => r.event.eventId))).toEqual(new Set(stored.map((e) => e.eventId)));
+    expect(inKafka.length).toBeGreaterThan(stored.length);
+    expectWatermarkContract(await readTopicsToEnd(kafka.brokers));
+  });
+
+  it("keeps appends succeeding while Kafka is down, reports lag, backs off and catches up", { timeout: 60_000 }, async () => {
+    const r = await relay();
+    await until("an idle relay", published);
+    await kafka.down();
+    try {
+      const appended = [];
+      for (let i = 0; i < 40; i++) appended.push(await ctx.store.append(`order-${newId()}`, "no_stream", [event(i)]));
+      expect(appended).toHaveLength(40);
+      await sleep(1500);
+      const text = await scrape(r);
+      expect(metric(text, "relay_lag_events")).toBe(40);
+      expect(metric(text, "relay_lag_seconds")).toBeGreaterThan(1);
+      expect(metric(text, "relay_publish_failures_total")).toBeGreaterThan(1);
+      expect(metric(text, "relay_lease_held")).toBe(1);
+    } finally {
+      await kafka.up();
+    }
+    const back = Date.now();
+    await until("catching up after the broker is back", published, 20_000);
+    const text = await scrape(r);
+    expect(metric(text, "relay_lag_events")).toBe(0);
+    expect(metric(text, "relay_lag_seconds")).toBe(0);
+    // Backoff is capped at 400 ms here: recovery is prompt.
+    expect(Date.now() - back).toBeLessThan(5000);
+  });
+
+  it("lets one relay publish while others stand by, and hands over when it stops", { timeout: 60_000 }, async () => {
+    const counts = [0, 0, 0];
+    const rs = [];
+    for (const i of [0, 1, 2]) rs.push(await relay({ hooks: { onPublished: (events) => void (counts[i]! += events.length) } }));
+    await until("a lease holder", async () => rs.some((r) => r.lease.held));
+    await sleep(200);
+    expect(rs.filter((r) => r.lease.held)).toHaveLength(1);
+    const active = rs.findIndex((r) => r.lease.held);
+    for (let i = 0; i < 10; i++) await ctx.store.append(`coupon-${newId()}`, "no_stream", [event(i)]);
+    await until("publishing", published);
+    expect(counts.filter((c) => c > 0)).toEqual([counts[active]]);
+
+    // A graceful stop frees the lease: a standby takes over without waiting for it to expire.
+    await rs[active]!.stop();
+    relays.splice(relays.indexOf(rs[active]!), 1);
+    const stoppedAt = Date.now();
+    await until("a new lease holder", async () => rs.some((r) => r.lease.held));
+    expect(Date.now() - stoppedAt).toBeLessThan(1500);
+    for (let i = 0; i < 10; i++) await ctx.store.append(`coupon-${newId()}`, "no_stream", [event(i)]);
+    await until("publishing again", published);
+    const next = rs.findIndex((r) => r.lease.held);
+    expect(next).not.toBe(active);
+    expect(counts[next]).toBeGreaterThanOrEqual(10);
+    expect(rs.filter((r) => r.lease.held)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,343 @@
+import { createHash } from "node:crypto";
+import {
+  DEAD_LETTER_TOPIC,
+  decodeMessage,
+  EVENT_TOPICS,
+  eventMessage,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaMessage,
+  type Lease,
+  type Logger,
+  type Producer,
+  type StoredEvent,
+} from "@surge/shared";
+import { EventHandlerError } from "../apply.js";
+import { classifyFailure, failureMessage, type FailureInfo, type Quarantine } from "../failures.js";
+import { PartitionMerge, type ReadyEvent, type TopicPartition } from "./partition-merge.js";
+
+export interface KafkaSourceOptions {
+  groupId: string;
+  sessionTimeoutMs: number;
+  /** Events per transaction. */
+  batchSize: number;
+  /** First backoff after a failed batch; it doubles per failure up to 30 s. */
+  retryMs: number;
+  /** A handler failing this many times (for a reason other than the database) dead-letters its event. */
+  attempts: number;
+  topics?: readonly string[];
+}
+
+export interface KafkaSourceHooks {
+  /** Applies events in one transaction (event_handled filter, handlers, checkpoint); quarantined ones are recorded instead. */
+  apply: (events: StoredEvent[], quarantine: Quarantine) => Promise<void>;
+  /** Moves the checkpoint to a safe position that no event of this batch carried. */
+  advance: (position: number) => Promise<void>;
+  /** The committed checkpoint: every event at or below it is in the read models. */
+  checkpoint: () => Promise<number>;
+  /** Records a record that is not an event at all (already dead-lettered). */
+  recordUndecodable: (id: string, info: FailureInfo, raw: string) => Promise<void>;
+  onError?: (err: unknown) => void;
+  onDeadLetter?: (info: FailureInfo) => void;
+  onSafePosition?: (position: number) => void;
+}
+
+/** A partition that runs this far ahead of the safe position is paused until the others catch up. */
+const MAX_HELD_PER_PARTITION = 20_000;
+const MAX_BACKOFF_MS = 30_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Kafka mode: the consumer group `surge-projector` reads every event topic. Records are merged
+ * back into global position order with the relay's watermarks (see PartitionMerge), applied in
+ * batches through the same apply as the store poller (one transaction each), and only then are
+ * offsets committed. Redeliveries (a crash before the commit, relay duplicates) are filtered by
+ * event_handled. Only the holder of the projector lease consumes, so one consumer sees every
+ * partition, which the merge needs; other instances stand by.
+ */
+export class KafkaSource {
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private consumer: Consumer | null = null;
+  private dlt: Producer | null = null;
+  private merge: PartitionMerge | null = null;
+  private assignment: TopicPartition[] = [];
+  private complete = false;
+  private crashed = false;
+  private readonly paused = new Set<string>();
+  /** Failed attempts per event id (a restart starts counting again). */
+  private readonly attempts = new Map<string, number>();
+  private readonly topics: readonly string[];
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly lease: Lease,
+    private readonly hooks: KafkaSourceHooks,
+    private readonly options: KafkaSourceOptions,
+    private readonly logger: Logger,
+  ) {
+    this.topics = options.topics ?? EVENT_TOPICS;
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Lets the transaction in flight commit, leaves the group, then stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+    await this.dlt?.disconnect().catch(() => undefined);
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      if (!this.lease.held) {
+        await sleep(100);
+        continue;
+      }
+      try {
+        await this.consumeWhileLeased();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.hooks.onError?.(err);
+        this.logger.error({ err, failures }, "Kafka consumer failed; reconnecting");
+        await sleep(this.backoff(failures));
+      }
+    }
+  }
+
+  private async consumeWhileLeased(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(100, Math.floor(this.options.sessionTimeoutMs / 10)),
+      allowAutoTopicCreation: false,
+      // Keep retrying through a broker outage instead of giving up after a few attempts.
+      retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 10, restartOnFailure: async () => true },
+    });
+    this.consumer = consumer;
+    this.crashed = false;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      // Offsets restart from the last commit after every join: so does everything held in memory.
+      this.merge = null;
+      this.paused.clear();
+      this.assignment = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
+      this.logger.info({ partitions: this.assignment.length }, "joined the consumer group");
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.crashed = true;
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...this.topics], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        // Records are resolved (fetching moves on) once held in memory; offsets are committed only after apply.
+        eachBatchAutoResolve: true,
+        eachBatch: (payload) => this.onBatch(consumer, payload),
+      });
+      while (!this.stopping && this.lease.held && !this.crashed) await sleep(100);
+      if (this.crashed) throw new Error("the Kafka consumer crashed and will not restart itself");
+      if (!this.stopping) this.logger.warn("projector lease lost; leaving the consumer group");
+    } finally {
+      this.consumer = null;
+      this.merge = null;
+      await consumer.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async onBatch(consumer: Consumer, { batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const merge = (this.merge ??= await this.newMerge());
+    const tp = { topic: batch.topic, partition: batch.partition };
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping) return;
+      const decoded = decodeMessage(m);
+      if (decoded.kind === "invalid") {
+        await this.deadLetterUndecodable(tp, m, decoded.reason);
+        merge.add(tp, m.offset, { kind: "done" });
+      } else {
+        merge.add(tp, m.offset, decoded);
+      }
+    }
+    await this.drain(consumer, merge, heartbeat);
+    this.flowControl(consumer, merge);
+  }
+
+  private async newMerge(): Promise<PartitionMerge> {
+    const checkpoint = await this.hooks.checkpoint();
+    this.complete = await this.assignedEverything();
+    return new PartitionMerge(this.assignment, checkpoint);
+  }
+
+  /**
+   * The safe position is a minimum over every partition; with some of them assigned elsewhere it
+   * would claim too much. That only happens if two projectors share the group (the lease prevents
+   * it); apply nothing then, and say so, rather than apply out of order.
+   */
+  private async assignedEverything(): Promise<boolean> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...this.topics] });
+      const total = topics.reduce((n, t) => n + t.partitions.length, 0);
+      if (total === this.assignment.length) return true;
+      this.logger.error({ assigned: this.assignment.length, total }, "this projector holds only part of the partitions; not applying (is a second projector in the group?)");
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Applies everything at or below the safe position, batch by batch, committing offsets after each. */
+  private async drain(consumer: Consumer, merge: PartitionMerge, heartbeat: () => Promise<void>): Promise<void> {
+    if (!this.complete) return;
+    while (!this.stopping) {
+      const safe = merge.safe();
+      if (safe <= merge.applied) break;
+      const ready = merge.ready(this.options.batchSize);
+      if (ready.length === 0) {
+        // Every event ≤ safe was applied earlier (or was a duplicate): only the checkpoint moves.
+        await this.hooks.advance(safe);
+        merge.markApplied(safe);
+      } else {
+        const done = await this.applyReady(ready, heartbeat);
+        if (!done) return;
+        merge.markApplied(ready.at(-1)!.event.position);
+      }
+      this.hooks.onSafePosition?.(merge.applied);
+      await this.commit(consumer, merge);
+      await heartbeat();
+    }
+    await this.commit(consumer, merge);
+  }
+
+  /**
+   * One transaction for the batch. A failure is retried with backoff; the database failing is
+   * retried without limit, while an event whose handler keeps failing is dead-lettered after
+   * `attempts` tries (at once if its data does not fit its schema) and the batch goes on without it.
+   * Returns false if stopped before the batch committed.
+   */
+  private async applyReady(ready: ReadyEvent[], heartbeat: () => Promise<void>): Promise<boolean> {
+    const quarantine = new Map<string, FailureInfo>();
+    let transient = 0;
+    for (;;) {
+      if (this.stopping) return false;
+      try {
+        await this.hooks.apply(
+          ready.map((r) => r.event),
+          quarantine,
+        );
+        return true;
+      } catch (err) {
+        this.hooks.onError?.(err);
+        const kind = err instanceof EventHandlerError ? classifyFailure(err.cause) : "transient";
+        if (!(err instanceof EventHandlerError) || kind === "transient") {
+          transient++;
+          this.logger[transient > 3 ? "error" : "warn"]({ err, failures: transient }, "applying a batch failed; retrying");
+          await this.wait(this.backoff(transient), heartbeat);
+          continue;
+        }
+        const { event } = err;
+        const attempts = (this.attempts.get(event.eventId) ?? 0) + 1;
+        this.attempts.set(event.eventId, attempts);
+        if (kind === "schema" || attempts >= this.options.attempts) {
+          const source = ready.find((r) => r.event.eventId === event.eventId)?.source ?? "unknown";
+          const info: FailureInfo = { error: failureMessage(err.cause), attempts, source };
+          await this.deadLetter(event, info, heartbeat);
+          quarantine.set(event.eventId, info);
+          this.attempts.delete(event.eventId);
+          this.hooks.onDeadLetter?.(info);
+          this.logger.error({ eventId: event.eventId, type: event.type, position: event.position, source, error: info.error, attempts }, "poison event dead-lettered; going on without it");
+          continue;
+        }
+        this.logger.warn({ err, attempts }, "a handler failed; retrying the batch");
+        await this.wait(this.backoff(attempts), heartbeat);
+      }
+    }
+  }
+
+  /** Sends the event to surge.dlt with the error (before it is recorded as failed: at least once there). */
+  private async deadLetter(event: StoredEvent, info: FailureInfo, heartbeat: () => Promise<void>): Promise<void> {
+    const m = eventMessage(event);
+    await this.produceDlt({ ...m, headers: { ...m.headers, error: info.error, source: info.source, attempts: String(info.attempts) } }, heartbeat);
+  }
+
+  private async deadLetterUndecodable(tp: TopicPartition, m: KafkaMessage, reason: string): Promise<void> {
+    const source = `${tp.topic}/${tp.partition}@${m.offset}`;
+    const info: FailureInfo = { error: reason, attempts: 1, source };
+    const raw = m.value?.toString("utf8") ?? "";
+    await this.produceDlt({ key: m.key, value: m.value, headers: { ...m.headers, error: reason, source } }, async () => undefined);
+    // The same record read again maps to the same row.
+    const id = uuidFrom(source);
+    await this.hooks.recordUndecodable(id, info, raw);
+    this.hooks.onDeadLetter?.(info);
+    this.logger.error({ source, error: reason }, "undecodable record dead-lettered");
+  }
+
+  private async produceDlt(message: Parameters<Producer["send"]>[0]["messages"][number], heartbeat: () => Promise<void>): Promise<void> {
+    for (let failures = 1; ; failures++) {
+      try {
+        if (!this.dlt) {
+          const producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+          await producer.connect();
+          this.dlt = producer;
+        }
+        await this.dlt.send({ topic: DEAD_LETTER_TOPIC, acks: -1, messages: [message] });
+        return;
+      } catch (err) {
+        if (this.stopping) throw err;
+        this.logger.warn({ err, failures }, "producing to the dead-letter topic failed; retrying");
+        await this.wait(this.backoff(failures), heartbeat);
+      }
+    }
+  }
+
+  private async commit(consumer: Consumer, merge: PartitionMerge): Promise<void> {
+    const offsets = merge.commits();
+    if (offsets.length === 0) return;
+    try {
+      await consumer.commitOffsets(offsets);
+    } catch (err) {
+      // Not fatal: the records come again after a restart and event_handled filters them.
+      this.logger.warn({ err }, "committing offsets failed");
+    }
+  }
+
+  /** Pauses a partition that runs far ahead (never one holding the safe position back), resumes it once drained. */
+  private flowControl(consumer: Consumer, merge: PartitionMerge): void {
+    for (const tp of this.assignment) {
+      const key = `${tp.topic}/${tp.partition}`;
+      const held = merge.held(tp);
+      if (!this.paused.has(key) && held > MAX_HELD_PER_PARTITION && !merge.holdsBack(tp)) {
+        consumer.pause([{ topic: tp.topic, partitions: [tp.partition] }]);
+        this.paused.add(key);
+      } else if (this.paused.has(key) && (held < MAX_HELD_PER_PARTITION / 2 || merge.holdsBack(tp))) {
+        consumer.resume([{ topic: tp.topic, partitions: [tp.partition] }]);
+        this.paused.delete(key);
+      }
+    }
+  }
+
+  private backoff(failures: number): number {
+    return Math.min(MAX_BACKOFF_MS, this.options.retryMs * 2 ** Math.min(failures - 1, 20));
+  }
+
+  /** Sleeps without losing the group: heartbeats go on during a long backoff. */
+  private async wait(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const until = performance.now() + ms;
+    while (!this.stopping && performance.now() < until) {
+      await sleep(Math.min(500, until - performance.now()));
+      await heartbeat();
+    }
+  }
+}
+
+/** A stable UUID-shaped id for a record that carries no event id of its own. */
+function uuidFrom(text: string): string {
+  const h = createHash("sha256").update(text).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}

@@ -1,0 +1,60 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { businessDate, isCalendarDate, MAX_RANKING, periodRange, periods, rankBys, topProducts, type AppEnv, type Db, type RankedProduct } from "@surge/shared";
+import { problem, queryHeaders } from "../openapi.js";
+import { projectionHeaders } from "../read-your-writes.js";
+import type { RankingCache } from "./cache.js";
+
+const rankingQuery = z.object({
+  period: z.enum(periods).default("DAILY"),
+  date: z
+    .string()
+    .refine(isCalendarDate, "must be a calendar date YYYY-MM-DD")
+    .optional()
+    .openapi({ description: "Any day of the period, in BUSINESS_TZ; today when absent", example: "2026-11-30" }),
+  by: z.enum(rankBys).default("QUANTITY"),
+  limit: z.coerce.number().int().min(1).max(MAX_RANKING).default(10).openapi({ type: "integer", minimum: 1, maximum: MAX_RANKING, default: 10 }),
+});
+
+const rankedBody = z
+  .object({ rank: z.number().int(), productId: z.string(), name: z.string(), quantity: z.number().int(), revenue: z.number().int(), orders: z.number().int() })
+  .openapi("RankedProduct");
+
+const rankingBody = z
+  .object({ period: z.enum(periods), from: z.string(), to: z.string(), by: z.enum(rankBys), items: z.array(rankedBody) })
+  .openapi("ProductRanking");
+
+const rankingRoute = createRoute({
+  method: "get",
+  path: "/rankings/products",
+  tags: ["rankings"],
+  description:
+    "Best-selling products of a day, ISO week (Mon–Sun) or calendar month in BUSINESS_TZ. Paid orders net of cancellations and refunds, " +
+    "each in the period of its payment; revenue is each line's share of the amount paid. Ties by productId ascending.",
+  request: { query: rankingQuery, headers: queryHeaders },
+  responses: {
+    200: { content: { "application/json": { schema: rankingBody } }, headers: projectionHeaders, description: "The period's top products" },
+    400: problem,
+    503: problem,
+  },
+});
+
+/** The checkpoint projectionPositionHeader read for this request (it stamps the same one on the response). */
+const projectionPositionOf = (c: Context) => Number(c.get("projectionPosition" as never));
+
+export interface RankingDeps {
+  db: Db;
+  cache: RankingCache<RankedProduct[]>;
+  businessTz: string;
+}
+
+export function rankingRoutes(app: OpenAPIHono<AppEnv>, deps: RankingDeps): void {
+  app.openapi(rankingRoute, async (c) => {
+    const { period, date, by, limit } = c.req.valid("query");
+    const { from, to } = periodRange(period, date ?? businessDate(new Date(), deps.businessTz));
+    // The top 100 is cached once per period and checkpoint; every limit is a slice of it.
+    const key = `rankings:${projectionPositionOf(c)}:${period}:${from}:${by}`;
+    const top = await deps.cache.get(key, () => topProducts(deps.db, period, from, by, MAX_RANKING));
+    return c.json({ period, from, to, by, items: top.slice(0, limit) }, 200);
+  });
+}
