@@ -82,7 +82,9 @@ try {
   }
 } catch (err) {
   bar.finish();
-  process.stderr.write(`${args.job.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // 1049 unknown database, 1146 unknown table: the schema is not there yet.
+  const hint = [1049, 1146].includes(Number((err as { errno?: unknown }).errno)) ? " (run `npm run migrate` first?)" : "";
+  process.stderr.write(`${args.job.name} failed: ${err instanceof Error ? err.message : String(err)}${hint}\n`);
 } finally {
   redis.disconnect();
   await db.destroy();

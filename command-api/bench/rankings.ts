@@ -1,8 +1,11 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { periodStart, topProducts } from "@surge/shared";
+import { MAX_RANKING, periodStart, topProducts } from "@surge/shared";
 import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { REPO_ROOT } from "./lib/child.js";
+import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine } from "./lib/cpu-usage.js";
 import { probeCommit, serverInfo } from "./lib/database.js";
 import { readBenchEnv } from "./lib/env.js";
@@ -33,11 +36,12 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   log(`rankings: seeding ${SHAPE.products} products × ${SHAPE.days} days of metrics`);
   const seeded = await seedMetrics(fx.db, SHAPE);
   const dates = { DAILY: DATE, WEEKLY: periodStart("WEEKLY", DATE), MONTHLY: periodStart("MONTHLY", DATE) };
-  const explain = await explainRankings(fx.db, dates, 10, server.version.includes("MariaDB"));
+  const explain = await explainRankings(fx.db, dates, MAX_RANKING, server.version.includes("MariaDB"));
   log(`\n${explain.join("\n")}\n`);
 
+  const profileRoot = args.profile ? await mkdtemp(join(tmpdir(), "surge-bench-")) : undefined;
   log("rankings: starting query-api");
-  const api = await startQueryApiChild(fx, args, cleanup);
+  const api = await startQueryApiChild(fx, args, cleanup, profileRoot);
   const first = await fetch(`${api.url}${PATH}`);
   const body = (await first.json()) as { items: unknown[] };
   const expected = await topProducts(fx.db, "DAILY", DATE, "QUANTITY", 10);
@@ -48,7 +52,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   await api.stop();
 
   log("bare: starting the bare hono route");
-  const bare = await startBareRankingsChild(fx, cleanup);
+  const bare = await startBareRankingsChild(fx, cleanup, profileRoot);
   const bareM = await measure({ url: `${bare.url}/bare`, method: "GET", headers: noHeaders }, args, [{ label: "bare", pids: [bare.pid] }], log);
   await bare.stop();
 
@@ -71,9 +75,13 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
       : []),
   ];
   log(`\n${lines.join("\n")}`);
+  if (profileRoot) {
+    log(await profileReport(profileRoot, api.name, ranked.window, 30));
+    log(await profileReport(profileRoot, bare.name, bareM.window, 12));
+  }
   if (args.writeDocs) {
     const file = join(REPO_ROOT, "docs/benchmarks.md");
-    await writeDocSection(file, "rankings", docSection(args, argv, machineLine(machine), seeded.rows, explain, lines, rankingSql(fx.db, "DAILY", DATE, "QUANTITY", 100)));
+    await writeDocSection(file, "rankings", docSection(args, argv, machineLine(machine), seeded.rows, explain, lines, rankingSql(fx.db, "DAILY", DATE, "QUANTITY", MAX_RANKING)));
     log(`\nwrote the rankings section of ${file}`);
   }
   return pass ? 0 : 1;
@@ -96,7 +104,12 @@ function docSection(args: BenchArgs, argv: string[], machine: string, rows: numb
     "",
     ...lines,
     "",
-    `A cache miss runs \`${query}\` (limit 100; every limit is a slice of it):`,
+    "A cache miss runs the query below (limit 100: every limit is a slice of it); MariaDB's ANALYZE of it",
+    "for each period and ordering (r_rows: rows actually read; see docs/rankings.md):",
+    "",
+    "```sql",
+    query,
+    "```",
     "",
     ...explain,
   ].join("\n");

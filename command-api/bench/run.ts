@@ -7,6 +7,7 @@ type Bench = (argv: string[], cleanup: Cleanup) => Promise<number>;
 // Loaded lazily so one bench's imports never slow down or break another; add siblings here.
 const benches: Record<string, () => Promise<{ run: Bench }>> = {
   claims: () => import("./claims.js"),
+  orders: () => import("./orders.js"),
   rankings: () => import("./rankings.js"),
 };
 

@@ -3,9 +3,9 @@ import { handlersFor } from "@surge/projector";
 import { createDb, dropDatabase, ensureDatabase, MysqlEventStore, PROJECTOR_CHECKPOINT, readCheckpoint, splitDatabaseUrl, type Db } from "@surge/shared";
 import { readEnv } from "../env.js";
 import { progressBar } from "../audit/progress.js";
-import { createShadow, databaseUrl, replacedName, shadowName } from "./databases.js";
+import { createShadow, databaseUrl, dropIfEmpty, replacedName, shadowName } from "./databases.js";
 import { parseArgs, UsageError, USAGE, type AsOf, type ReplayOptions } from "./options.js";
-import { replayInto } from "./rebuild.js";
+import { openFailures, replayInto } from "./rebuild.js";
 import { printReport } from "./report.js";
 import { compareAtSnapshot } from "./snapshot.js";
 import { swapIn } from "./swap.js";
@@ -38,13 +38,15 @@ let exitCode = 1;
 try {
   shadow = await createShadow(shadowUrl);
   const target = options.asOf ? await asOfPosition(live, options.asOf) : await readCheckpoint(live);
+  const quarantine = await openFailures(live);
   console.log(`replaying ${liveName} events 1..${target} into ${shadowDb}${options.asOf ? " (as of)" : ""}`);
-  await replayInto(store, shadow, handlers, target, progressBar("replay"));
+  if (quarantine.size > 0) console.log(`setting aside ${quarantine.size} event(s) the live projector dead-lettered (open projection_failures)`);
+  await replayInto(store, shadow, handlers, target, { quarantine, onProgress: progressBar("replay") });
 
   const sh = shadow;
   // Without --as-of the shadow follows the live checkpoint, so the comparison is at one position.
-  const { livePosition, reports } = await compareAtSnapshot(live, liveName, { db: sh, schema: shadowDb }, options.show, async (at) => {
-    if (!options.asOf) await replayInto(store, sh, handlers, at);
+  const { livePosition, reports } = await compareAtSnapshot(live, liveName, { db: sh, schema: shadowDb }, options.show, async (at, snapshot) => {
+    if (!options.asOf) await replayInto(store, sh, handlers, at, { quarantine: await openFailures(snapshot) });
   });
   const shadowPosition = await readCheckpoint(sh);
   console.log(`compared live ${liveName} at position ${livePosition} with ${shadowDb} at position ${shadowPosition}`);
@@ -53,8 +55,12 @@ try {
 
   if (options.swap) {
     const replaced = replacedName(liveName);
-    await ensureDatabase(databaseUrl(env.DATABASE_URL, replaced));
-    const swapped = await swapIn({ live, liveName, shadow: sh, shadowName: shadowDb, replacedName: replaced, store, handlers });
+    const replacedUrl = databaseUrl(env.DATABASE_URL, replaced);
+    await ensureDatabase(replacedUrl);
+    const swapped = await swapIn({ live, liveName, shadow: sh, shadowName: shadowDb, replacedName: replaced, store, handlers }).catch(async (err: unknown) => {
+      await dropIfEmpty(live, replacedUrl);
+      throw err;
+    });
     // What stays in the shadow database is bookkeeping (its own events, migrations): nothing to inspect.
     await sh.destroy();
     shadow = null;

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { createDb, dropDatabase, ensureDatabase, migrateToLatest, splitDatabaseUrl, type Db } from "@surge/shared";
 
 /** The same server and credentials as `url`, another database. */
@@ -24,4 +25,11 @@ export async function createShadow(url: string): Promise<Db> {
   const db = createDb({ url, poolSize: 2 });
   await migrateToLatest(db);
   return db;
+}
+
+/** Drops a database only while it holds no table: a failed swap must never destroy replaced tables. */
+export async function dropIfEmpty(db: Db, url: string): Promise<void> {
+  const { database } = splitDatabaseUrl(url);
+  const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${database}`.execute(db);
+  if (Number(rows[0]?.n) === 0) await dropDatabase(url);
 }

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { APPLY_LOCK, type HandlerMap } from "@surge/projector";
 import { PROJECTOR_CHECKPOINT, readCheckpoint, type Db, type EventStore } from "@surge/shared";
-import { replayInto } from "./rebuild.js";
+import { openFailures, replayInto } from "./rebuild.js";
 import { CHECKPOINTS, q, readModelTables } from "./tables.js";
 
 /** How long the swap waits for the projector's batch in flight (it holds the apply lock per batch). */
@@ -40,7 +40,7 @@ export async function swapIn(plan: SwapPlan): Promise<SwapResult> {
     if (Number(rows[0]?.got) !== 1) throw new Error(`the projector did not free ${APPLY_LOCK} within ${APPLY_LOCK_WAIT_S}s; nothing swapped`);
     try {
       const position = await readCheckpoint(conn);
-      const reached = await replayInto(plan.store, plan.shadow, plan.handlers, position);
+      const reached = await replayInto(plan.store, plan.shadow, plan.handlers, position, { quarantine: await openFailures(conn) });
       if (reached !== position) throw new Error(`the shadow reached ${reached}, not the live checkpoint ${position}; nothing swapped`);
 
       const [live, shadow, replaced] = [plan.liveName, plan.shadowName, plan.replacedName].map(q);

@@ -37,7 +37,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Same runtime flags as `npm start` in source mode, so the bench measures what developers run. */
+/**
+ * Source mode (`--conditions=source --import tsx`), like `npm run token`: tsx only costs at module
+ * load, so after the warm-up the app runs the same JIT-compiled code a dist build would.
+ */
 export async function startNodeChild(opts: NodeChildOptions): Promise<NodeChild> {
   const prof = opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : [];
   const flags = [...prof, "--conditions=source", "--import", "tsx", ...(opts.nodeFlags ?? [])];

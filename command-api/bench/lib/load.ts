@@ -8,6 +8,8 @@ export interface LoadOptions {
   durationS: number;
   /** Called for every request, so each one can carry a different user's token. */
   headers: () => Record<string, string>;
+  /** Called for every request when it has a body (a JSON order, say). */
+  body?: () => string;
 }
 
 export interface LoadResult {
@@ -69,6 +71,7 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
           {
             setupRequest: (req) => {
               req.headers = { ...req.headers, ...o.headers() };
+              if (o.body) req.body = o.body();
               return req;
             },
           },

@@ -64,7 +64,13 @@ export class KafkaPublisher implements EventPublisher {
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    await producer.connect();
+    try {
+      await producer.connect();
+    } catch (err) {
+      // Not kept: the next attempt starts from a fresh producer, so drop this one's sockets and timers.
+      await producer.disconnect().catch(() => undefined);
+      throw err;
+    }
     this.producer = producer;
     await this.createTopics();
     return producer;

@@ -116,6 +116,9 @@ export class KafkaSource {
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: Math.max(100, Math.floor(this.options.sessionTimeoutMs / 10)),
       allowAutoTopicCreation: false,
+      // A broker answers a waiting fetch as soon as records arrive, but some (librdkafka's mock) only
+      // when the wait is over: a short wait bounds the delay there and costs a few idle requests.
+      maxWaitTimeInMs: 250,
       // Keep retrying through a broker outage instead of giving up after a few attempts.
       retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 10, restartOnFailure: async () => true },
     });

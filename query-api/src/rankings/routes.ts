@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { businessDate, isCalendarDate, MAX_RANKING, periodRange, periods, rankBys, topProducts, type AppEnv, type Db, type RankedProduct } from "@surge/shared";
+import { businessDate, isCalendarDate, MAX_RANKING, periodRange, periods, rankBys, topProducts, type AppEnv, type Db, type Period, type RankBy, type RankedProduct } from "@surge/shared";
 import { problem, queryHeaders } from "../openapi.js";
 import { projectionHeaders } from "../read-your-writes.js";
 import type { RankingCache } from "./cache.js";
@@ -48,13 +48,42 @@ export interface RankingDeps {
   businessTz: string;
 }
 
+/**
+ * Response bodies rendered from one cached list, per limit. Keyed by the list object itself: while
+ * the cache hands out the same list, a hot ranking is serialized once, not once per request; a
+ * list that leaves the cache takes its bodies with it.
+ */
+const rendered = new WeakMap<RankedProduct[], Map<string, string>>();
+
+function render(top: RankedProduct[], body: { period: Period; from: string; to: string; by: RankBy }, limit: number): string {
+  let bodies = rendered.get(top);
+  if (!bodies) rendered.set(top, (bodies = new Map()));
+  const key = `${body.period}:${body.from}:${body.by}:${limit}`;
+  let text = bodies.get(key);
+  if (text === undefined) bodies.set(key, (text = JSON.stringify({ ...body, items: top.slice(0, limit) })));
+  return text;
+}
+
+/** Period bounds of recent requests: a handful of dates are asked for over and over. */
+const ranges = new Map<string, { from: string; to: string }>();
+function rangeOf(period: Period, date: string) {
+  const key = `${period}:${date}`;
+  let range = ranges.get(key);
+  if (!range) {
+    if (ranges.size >= 1024) ranges.clear();
+    ranges.set(key, (range = periodRange(period, date)));
+  }
+  return range;
+}
+
 export function rankingRoutes(app: OpenAPIHono<AppEnv>, deps: RankingDeps): void {
   app.openapi(rankingRoute, async (c) => {
     const { period, date, by, limit } = c.req.valid("query");
-    const { from, to } = periodRange(period, date ?? businessDate(new Date(), deps.businessTz));
+    const { from, to } = rangeOf(period, date ?? businessDate(new Date(), deps.businessTz));
     // The top 100 is cached once per period and checkpoint; every limit is a slice of it.
     const key = `rankings:${projectionPositionOf(c)}:${period}:${from}:${by}`;
     const top = await deps.cache.get(key, () => topProducts(deps.db, period, from, by, MAX_RANKING));
-    return c.json({ period, from, to, by, items: top.slice(0, limit) }, 200);
+    // The body is rankingBody already serialized (render); the typed route only knows c.json's type.
+    return c.body(render(top, { period, from, to, by }, limit), 200, { "content-type": "application/json" }) as never;
   });
 }

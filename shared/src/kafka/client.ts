@@ -1,8 +1,9 @@
 import { Kafka, logLevel, type LogEntry } from "kafkajs";
 import type { Logger } from "pino";
 
-export { Partitioners } from "kafkajs";
-export type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from "kafkajs";
+// Re-exported so the apps and their tests use kafkajs through shared, the one package depending on it.
+export { Kafka, logLevel, Partitioners } from "kafkajs";
+export type { Admin, Consumer, EachBatchPayload, KafkaMessage, Message, Producer } from "kafkajs";
 
 export interface KafkaClientOptions {
   brokers: string[];

@@ -4,3 +4,4 @@ export * from "./env.js";
 export * from "./http.js";
 export * from "./paid-orders.js";
 export * from "./kafka-mock.js";
+export * from "./child-app.js";

@@ -80,6 +80,24 @@ export async function startKafkaMock(binary: string, opts: { partitions?: number
   };
 }
 
+/** Env for the Kafka-mode apps (relay, projector) against the mock, on top of a test context's appEnv. */
+export const kafkaTestEnv = (ctx: { appEnv: Record<string, string> }, kafka: KafkaMock): Record<string, string> => ({
+  ...ctx.appEnv,
+  KAFKA_BROKERS: kafka.brokers,
+  // The 2.0.2 mock reports controller id 0: no InitProducerId, so no idempotent producer.
+  KAFKA_IDEMPOTENT: "false",
+  // A rebalance on the mock waits about the session timeout: keep it short.
+  KAFKA_SESSION_TIMEOUT_MS: "6000",
+  PROJECTOR_PORT: "0",
+  PROJECTOR_RETRY_MS: "50",
+  PROJECTOR_LEASE_TTL_MS: "1500",
+  RELAY_PORT: "0",
+  RELAY_IDLE_MS: "5",
+  RELAY_BACKOFF_MIN_MS: "50",
+  RELAY_BACKOFF_MAX_MS: "500",
+  RELAY_LEASE_TTL_MS: "1000",
+});
+
 export interface ReadRecord {
   topic: string;
   partition: number;
