@@ -19,6 +19,9 @@ function poolFor(url: string, poolSize: number): Pool {
     supportBigNumbers: true,
     bigNumberStrings: false,
     enableKeepAlive: true,
+    // The event store sends an append as two round trips of several statements each. Every query
+    // is built by kysely with bound parameters; no SQL is ever assembled from input.
+    multipleStatements: true,
   });
 }
 

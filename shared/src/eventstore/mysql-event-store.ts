@@ -1,4 +1,4 @@
-import { sql, type Transaction } from "kysely";
+import { CompiledQuery, sql, type Transaction } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import type { Database, Db, EventsTable } from "../db/index.js";
 import { ConcurrencyError, FenceError, StaleAppendError } from "../errors/index.js";
@@ -84,69 +84,82 @@ export class MysqlEventStore implements EventStore {
     return this.committer.submit({ parts, options }, parts.reduce((n, p) => n + eventBytes(p.events), 0));
   }
 
+  /**
+   * One transaction per batch, in two round trips: (1) begin, lock the sequence row, then read the
+   * streams' versions and the fences (plain reads after the lock, so they see every append that
+   * committed before it); (2) insert, move the sequence, commit. Fewer trips keep the lock short.
+   */
   private async flush(batch: AppendRequest[]): Promise<Array<AppendResult[] | Error>> {
-    return this.db
-      .transaction()
-      .setIsolationLevel("read committed")
-      .execute(async (trx) => {
-        const seq = await lockSequence(trx);
-        const versions = await this.currentVersions(trx, batch);
-        const fences = await this.currentFences(trx, batch);
-        let position = Number(seq.last_position);
-        const rows: Row[] = [];
-        const now = Date.now();
-
-        const outcomes = batch.map((req): AppendResult[] | Error => {
-          if (req.options.notAfter !== undefined && now > req.options.notAfter) return new StaleAppendError(req.parts[0]!.streamId);
-          const fence = req.options.fence;
-          if (fence && fences.get(fence.key) !== fence.token) return new FenceError(fence.key);
-          // Check every part before assigning anything, so a conflict leaves the batch untouched.
-          const pending = new Map<string, number>();
-          for (const part of req.parts) {
-            const current = pending.get(part.streamId) ?? versions.get(part.streamId) ?? 0;
-            if (!versionMatches(part.expected, current)) return new ConcurrencyError(part.streamId, String(part.expected), current);
-            pending.set(part.streamId, current + part.events.length);
-          }
-          return req.parts.map((part) => {
-            const current = versions.get(part.streamId) ?? 0;
-            const positions = part.events.map((e, i) => {
-              position += 1;
-              rows.push(toRow(e, part.streamId, current + i + 1, position));
-              return position;
-            });
-            versions.set(part.streamId, current + part.events.length);
-            return { streamId: part.streamId, version: current + part.events.length, positions, lastPosition: position };
-          });
-        });
-
-        if (rows.length > 0) {
-          let hash = seq.last_hash;
-          const chained = rows.map((r) => ({ ...r, hash: (hash = chainHash(hash, r)) }));
-          await trx.insertInto("events").values(chained).execute();
-          await trx.updateTable("event_sequence").set({ last_position: position, last_hash: hash }).where("id", "=", 1).execute();
+    return this.db.connection().execute(async (conn) => {
+      const streamIds = [...new Set(batch.flatMap((b) => b.parts.map((p) => p.streamId)))];
+      const fenceKeys = [...new Set(batch.flatMap((b) => (b.options.fence ? [b.options.fence.key] : [])))];
+      const reads = sql<never>`START TRANSACTION;
+        SELECT last_position, last_hash FROM event_sequence WHERE id = 1 FOR UPDATE;
+        ${sql.join(streamIds.map((id) => sql`SELECT ${id} AS stream_id, (SELECT MAX(version) FROM events WHERE stream_id = ${id}) AS v`), sql` UNION ALL `)};
+        SELECT fence_key, token FROM guard_fences WHERE fence_key IN (${fenceKeys.length > 0 ? sql.join(fenceKeys) : sql`NULL`})`;
+      try {
+        const [, seqRows, versionRows, fenceRows] = (await reads.execute(conn)).rows as unknown as [
+          unknown,
+          Array<{ last_position: number; last_hash: string }>,
+          Array<{ stream_id: string; v: number | null }>,
+          Array<{ fence_key: string; token: string }>,
+        ];
+        const seq = seqRows[0]!;
+        const versions = new Map(versionRows.map((r) => [r.stream_id, Number(r.v ?? 0)]));
+        const fences = new Map(fenceRows.map((r) => [r.fence_key, r.token]));
+        const { outcomes, rows, position } = this.decideBatch(batch, Number(seq.last_position), versions, fences);
+        if (rows.length === 0) {
+          await sql`COMMIT`.execute(conn);
+          return outcomes;
         }
-        await this.options.beforeCommit?.(position);
+        let hash = seq.last_hash;
+        const chained = rows.map((r) => ({ ...r, hash: (hash = chainHash(hash, r)) }));
+        const insert = conn.insertInto("events").values(chained).compile();
+        const move = conn.updateTable("event_sequence").set({ last_position: position, last_hash: hash }).where("id", "=", 1).compile();
+        const hook = this.options.beforeCommit;
+        const write = CompiledQuery.raw(`${insert.sql}; ${move.sql}${hook ? "" : "; COMMIT"}`, [...insert.parameters, ...move.parameters]);
+        await conn.executeQuery(write);
+        if (hook) {
+          await hook(position);
+          await sql`COMMIT`.execute(conn);
+        }
         // Callers of a multi-stream append care about the last position of the whole append.
         return outcomes.map((o) => (o instanceof Error ? o : o.map((r) => ({ ...r, lastPosition: o[o.length - 1]!.lastPosition }))));
+      } catch (err) {
+        await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  /** Checks every request against the current versions and fences and assigns positions: pure. */
+  private decideBatch(batch: AppendRequest[], lastPosition: number, versions: Map<string, number>, fences: Map<string, string>) {
+    let position = lastPosition;
+    const rows: Row[] = [];
+    const now = Date.now();
+    const outcomes = batch.map((req): AppendResult[] | Error => {
+      if (req.options.notAfter !== undefined && now > req.options.notAfter) return new StaleAppendError(req.parts[0]!.streamId);
+      const fence = req.options.fence;
+      if (fence && fences.get(fence.key) !== fence.token) return new FenceError(fence.key);
+      // Check every part before assigning anything, so a conflict leaves the batch untouched.
+      const pending = new Map<string, number>();
+      for (const part of req.parts) {
+        const current = pending.get(part.streamId) ?? versions.get(part.streamId) ?? 0;
+        if (!versionMatches(part.expected, current)) return new ConcurrencyError(part.streamId, String(part.expected), current);
+        pending.set(part.streamId, current + part.events.length);
+      }
+      return req.parts.map((part) => {
+        const current = versions.get(part.streamId) ?? 0;
+        const positions = part.events.map((e, i) => {
+          position += 1;
+          rows.push(toRow(e, part.streamId, current + i + 1, position));
+          return position;
+        });
+        versions.set(part.streamId, current + part.events.length);
+        return { streamId: part.streamId, version: current + part.events.length, positions, lastPosition: position };
       });
-  }
-
-  private async currentVersions(trx: Transaction<Database>, batch: AppendRequest[]): Promise<Map<string, number>> {
-    const streamIds = [...new Set(batch.flatMap((b) => b.parts.map((p) => p.streamId)))];
-    const rows = await trx
-      .selectFrom("events")
-      .select(["stream_id", (eb) => eb.fn.max("version").as("v")])
-      .where("stream_id", "in", streamIds)
-      .groupBy("stream_id")
-      .execute();
-    return new Map(rows.map((r) => [r.stream_id, Number(r.v)]));
-  }
-
-  private async currentFences(trx: Transaction<Database>, batch: AppendRequest[]): Promise<Map<string, string>> {
-    const keys = [...new Set(batch.flatMap((b) => (b.options.fence ? [b.options.fence.key] : [])))];
-    if (keys.length === 0) return new Map();
-    const rows = await trx.selectFrom("guard_fences").select(["fence_key", "token"]).where("fence_key", "in", keys).execute();
-    return new Map(rows.map((r) => [r.fence_key, r.token]));
+    });
+    return { outcomes, rows, position };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {

@@ -1,31 +1,15 @@
 import type { MiddlewareHandler } from "hono";
-import { sign, verify } from "hono/jwt";
-import { z } from "zod";
+import { sign } from "hono/jwt";
 import { AppError } from "../errors/index.js";
-import { userIdPattern } from "../domain/ids.js";
+import { TokenVerifier, type AuthUser, type Role } from "./token-verifier.js";
 
-export type Role = "user" | "admin";
-export interface AuthUser {
-  id: string;
-  role: Role;
-}
+export type { AuthUser, Role };
 
-const claimsSchema = z.object({
-  sub: z.string().regex(userIdPattern),
-  role: z.enum(["user", "admin"]),
-  exp: z.number().int(),
-});
+const verifiers = new Map<string, TokenVerifier>();
+const verifierFor = (secret: string) => verifiers.get(secret) ?? verifiers.set(secret, new TokenVerifier(secret)).get(secret)!;
 
 export async function verifyToken(token: string, secret: string): Promise<AuthUser> {
-  let payload: unknown;
-  try {
-    payload = await verify(token, secret, "HS256");
-  } catch {
-    throw new AppError("UNAUTHENTICATED", "The token is invalid or expired.");
-  }
-  const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw new AppError("UNAUTHENTICATED", "The token lacks a valid sub, role or exp claim.");
-  return { id: claims.data.sub, role: claims.data.role };
+  return verifierFor(secret).verify(token);
 }
 
 export function signToken(user: AuthUser, secret: string, ttlSeconds: number): Promise<string> {
@@ -35,11 +19,12 @@ export function signToken(user: AuthUser, secret: string, ttlSeconds: number): P
 
 /** Authenticates the bearer token; with `role: "admin"` a user token is refused with 403. */
 export function requireAuth(secret: string, role?: "admin"): MiddlewareHandler<{ Variables: { user: AuthUser } }> {
+  const verifier = verifierFor(secret);
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new AppError("UNAUTHENTICATED", "A bearer token is required.");
-    const user = await verifyToken(match[1], secret);
+    const user = verifier.verify(match[1]);
     if (role === "admin" && user.role !== "admin") throw new AppError("FORBIDDEN", "This route is for admins.");
     c.set("user", user);
     await next();

@@ -13,6 +13,8 @@ export function createRedis({ url, keyPrefix = "" }: RedisOptions): Redis {
     enableOfflineQueue: true,
     connectTimeout: 2000,
     lazyConnect: false,
+    // At the spike hundreds of guard scripts are issued per tick; one write per tick instead of one each.
+    enableAutoPipelining: true,
   });
 }
 
