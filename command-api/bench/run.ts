@@ -8,6 +8,7 @@ type Bench = (argv: string[], cleanup: Cleanup) => Promise<number>;
 const benches: Record<string, () => Promise<{ run: Bench }>> = {
   claims: () => import("./claims.js"),
   orders: () => import("./orders.js"),
+  projector: () => import("./projector.js"),
   rankings: () => import("./rankings.js"),
 };
 
