@@ -1,19 +1,4 @@
-import { sql } from "kysely";
-import {
-  createBaseApp,
-  createDb,
-  createLogger,
-  createMetrics,
-  createRedis,
-  GatewayClient,
-  KeyedQueue,
-  listen,
-  MysqlEventStore,
-  preflight,
-  SaleDefinitions,
-  Stack,
-  StockGuard,
-} from "@surge/shared";
+import { createBaseApp, GatewayClient, KeyedQueue, listen, MysqlEventStore, openInfrastructure, SaleDefinitions, StockGuard } from "@surge/shared";
 import type { BatchEnv } from "./env.js";
 import { purgeIdempotency } from "./jobs/idempotency-purge.js";
 import { EventScheduler } from "./jobs/event-scheduler.js";
@@ -40,21 +25,13 @@ const UNUSED_RESERVATION_TTL_MS = 30_000;
  * the settle job and the purge.
  */
 export async function startBatch(env: BatchEnv) {
-  const logger = createLogger("batch", env.LOG_LEVEL, env.LOG_PRETTY ?? false);
-  await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
-  const stack = new Stack();
-
-  const db = createDb({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
-  stack.add(() => db.destroy());
-  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
-  stack.add(async () => void (await redis.quit().catch(() => redis.disconnect())));
+  const { logger, stack, db, redis, metrics, dependencies } = await openInfrastructure("batch", env);
   const store = new MysqlEventStore(db);
   stack.add(() => store.close());
 
   const stock = new StockGuard(redis, store, { reservationTtlMs: UNUSED_RESERVATION_TTL_MS }, logger);
   const locks = new RedisLocks(redis);
   const deps = { store, stock };
-  const metrics = createMetrics("batch");
   const m = batchMetrics(metrics);
 
   const scheduler = new EventScheduler(deps, locks, logger, { onTransition: (to) => m.transitions.inc({ to }) });
@@ -81,10 +58,7 @@ export async function startBatch(env: BatchEnv) {
     title: "Surge batch",
     logger,
     metrics,
-    dependencies: [
-      { name: "mysql", check: () => sql`SELECT 1`.execute(db) },
-      { name: "redis", check: () => redis.ping() },
-    ],
+    dependencies,
   });
   const server = await listen(app.fetch, env.BATCH_PORT);
   stack.add(() => server.close());

@@ -1,21 +1,5 @@
-import {
-  CouponGuard,
-  createDb,
-  GatewayClient,
-  KeyedQueue,
-  createLogger,
-  createMetrics,
-  createRedis,
-  DEV_JWT_SECRET,
-  listen,
-  MysqlEventStore,
-  preflight,
-  SaleDefinitions,
-  Stack,
-  StockGuard,
-} from "@surge/shared";
+import { CouponGuard, GatewayClient, KeyedQueue, listen, MysqlEventStore, openInfrastructure, SaleDefinitions, StockGuard } from "@surge/shared";
 import { Counter, Histogram } from "prom-client";
-import { sql } from "kysely";
 import { createCommandApp } from "./app.js";
 import { CouponDefinitions } from "./coupons/definitions.js";
 import { CardSubmitter } from "./payments/submitter.js";
@@ -23,19 +7,7 @@ import type { CommandApiEnv } from "./env.js";
 
 /** The composition root of command-api: builds every dependency once and knows how to stop them. */
 export async function startCommandApi(env: CommandApiEnv) {
-  const logger = createLogger("command-api", env.LOG_LEVEL, env.LOG_PRETTY ?? false);
-  if (env.JWT_SECRET === DEV_JWT_SECRET && env.NODE_ENV !== "test") {
-    logger.warn("JWT_SECRET is the development default: anyone can mint tokens. Set JWT_SECRET outside development.");
-  }
-  await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
-  const stack = new Stack();
-
-  const db = createDb({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
-  stack.add(() => db.destroy());
-  const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
-  stack.add(async () => void (await redis.quit().catch(() => redis.disconnect())));
-
-  const metrics = createMetrics("command-api");
+  const { logger, stack, db, redis, metrics, dependencies } = await openInfrastructure("command-api", env);
   const batchSizes = new Histogram({
     name: "eventstore_append_batch_size",
     help: "Appends committed together in one transaction",
@@ -70,10 +42,7 @@ export async function startCommandApi(env: CommandApiEnv) {
     logger,
     metrics,
     jwtSecret: env.JWT_SECRET,
-    dependencies: [
-      { name: "mysql", check: () => sql`SELECT 1`.execute(db) },
-      { name: "redis", check: () => redis.ping() },
-    ],
+    dependencies,
   });
 
   const sweeper = setInterval(() => {

@@ -13,3 +13,4 @@ export * from "./sales/index.js";
 export * from "./payments/index.js";
 export * from "./rankings/index.js";
 export * from "./kafka/index.js";
+export * from "./infrastructure.js";

@@ -78,14 +78,15 @@ export class KafkaPublisher implements EventPublisher {
 
   /** Creates missing topics; brokers that refuse (or mocks without a controller) keep what they have. */
   private async createTopics(): Promise<void> {
-    const admin = this.kafka.admin();
+    // Few retries: a broker that cannot create topics (no controller) should not hold up publishing.
+    const admin = this.kafka.admin({ retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 } });
     try {
       await admin.connect();
       const topics = [...EVENT_TOPICS, DEAD_LETTER_TOPIC].map((topic) => ({ topic, numPartitions: this.options.partitions }));
       const created = await admin.createTopics({ topics, waitForLeaders: true });
       if (created) this.logger.info({ topics: topics.length, partitions: this.options.partitions }, "created Kafka topics");
     } catch (err) {
-      this.logger.warn({ err }, "could not create Kafka topics; using the ones the broker has");
+      this.logger.warn({ error: err instanceof Error ? err.message : String(err) }, "could not create Kafka topics; using the ones the broker has");
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

@@ -1,10 +1,11 @@
 import { CouponClaimed, CouponCreated } from "@surge/shared";
-import { dataOf, type Projection } from "./handler.js";
+import { couponsBatch } from "./coupons-batch.js";
+import { dataOf, withBatch, type Projection } from "./handler.js";
 
 const instant = (iso: string | null) => (iso === null ? null : new Date(iso));
 
 /** coupon_view (definition and claimed count) and coupon_claims (one row per claim). */
-export const couponProjection: Projection = {
+export const couponProjection: Projection = withBatch({
   [CouponCreated.type]: async (trx, event) => {
     const d = dataOf(CouponCreated, event);
     await trx
@@ -49,4 +50,4 @@ export const couponProjection: Projection = {
       })
       .execute();
   },
-};
+}, couponsBatch);

@@ -18,7 +18,8 @@ import {
   type OrderView,
   type StoredEvent,
 } from "@surge/shared";
-import { dataOf, type Projection, type Trx } from "./handler.js";
+import { dataOf, withBatch, type Projection, type Trx } from "./handler.js";
+import { ordersBatch } from "./orders-batch.js";
 
 const itemsSchema = z.array(orderItemSchema);
 /** The items column back as typed lines (shared with the sale-events projection). */
@@ -58,7 +59,7 @@ const moveGoods = async (trx: Trx, event: StoredEvent, orderId: string, status: 
 };
 
 /** orders: one row per order holding the contract's OrderView (shared/sales/order-view.ts, from evolveOrder). */
-export const orderProjection: Projection = {
+export const orderProjection: Projection = withBatch({
   [OrderPlaced.type]: async (trx, event) => {
     const d = dataOf(OrderPlaced, event);
     await trx
@@ -168,4 +169,4 @@ export const orderProjection: Projection = {
     const d = dataOf(GoodsDelivered, event);
     await moveGoods(trx, event, d.orderId, "DELIVERED", d.deliveredAt);
   },
-};
+}, ordersBatch);

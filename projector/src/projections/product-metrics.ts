@@ -1,5 +1,4 @@
 import { sql } from "kysely";
-import { z } from "zod";
 import {
   assertTimeZone,
   asMetricTable,
@@ -15,9 +14,9 @@ import {
   type ProductSale,
   type StoredEvent,
 } from "@surge/shared";
-import { dataOf, type Projection, type Trx } from "./handler.js";
+import { dataOf, withBatch, type Projection, type Trx } from "./handler.js";
+import { productMetricsBatch, salesSchema } from "./product-metrics-batch.js";
 
-const salesSchema = z.array(z.object({ productId: z.string(), productName: z.string(), quantity: z.number().int(), revenue: z.number().int() }));
 
 /**
  * Adds (sign 1) or subtracts (sign -1) one order's sales to the day, ISO week and month of
@@ -76,7 +75,7 @@ async function reverse(trx: Trx, event: StoredEvent, orderId: string, at: string
  */
 export function productMetricsProjection(businessTz: string): Projection {
   assertTimeZone(businessTz);
-  return {
+  return withBatch({
     [OrderPaid.type]: async (trx, event) => {
       const d = dataOf(OrderPaid, event);
       const sales = salesByProduct(d.items, d.payableAmount);
@@ -100,5 +99,5 @@ export function productMetricsProjection(businessTz: string): Projection {
       const d = dataOf(PaymentRefunded, event);
       await reverse(trx, event, d.orderId, d.refundedAt);
     },
-  };
+  }, productMetricsBatch(businessTz));
 }

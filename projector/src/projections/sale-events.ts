@@ -1,6 +1,7 @@
 import { EventClosed, EventOpened, EventScheduled, GoodsAllocated, GoodsReleased, OrderCancelled, OrderExpired, OrderPlaced, type StoredEvent } from "@surge/shared";
-import { dataOf, type Projection, type Trx } from "./handler.js";
+import { dataOf, withBatch, type Projection, type Trx } from "./handler.js";
 import { orderItemsOf } from "./orders.js";
+import { saleEventsBatch } from "./sale-events-batch.js";
 
 const addSold = async (trx: Trx, event: StoredEvent, lines: Array<{ dealId: string; quantity: number }>, sign: 1 | -1) => {
   for (const line of lines) {
@@ -39,7 +40,7 @@ async function releaseOrder(trx: Trx, event: StoredEvent, orderId: string): Prom
  * sale_events (status, goods handed out) and sale_deals (stock and units sold by live orders).
  * Payments never change sold: an order holds its units from OrderPlaced until it ends, paid or not.
  */
-export const saleEventProjection: Projection = {
+export const saleEventProjection: Projection = withBatch({
   [EventScheduled.type]: async (trx, event) => {
     const d = dataOf(EventScheduled, event);
     await trx
@@ -92,4 +93,4 @@ export const saleEventProjection: Projection = {
   // The decider allocates only to a paid order without goods and releases only goods it holds.
   [GoodsAllocated.type]: async (trx, event) => addAllocated(trx, event, dataOf(GoodsAllocated, event).eventId, 1),
   [GoodsReleased.type]: async (trx, event) => addAllocated(trx, event, dataOf(GoodsReleased, event).eventId, -1),
-};
+}, saleEventsBatch);

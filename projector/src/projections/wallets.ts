@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { PointsDebited, PointsRefunded, WalletCharged, type StoredEvent } from "@surge/shared";
-import { dataOf, type Projection, type Trx } from "./handler.js";
+import { dataOf, withBatch, type Projection, type Trx } from "./handler.js";
+import { walletsBatch } from "./wallets-batch.js";
 
 /**
  * Absolute: each wallet event carries the balance after it, so the row is simply set to it, and a
@@ -22,7 +23,7 @@ const setBalance = async (trx: Trx, event: StoredEvent, userId: string, balance:
 };
 
 /** wallets: each user's points balance (GET /me/wallet), as the domain's evolveWallet. */
-export const walletProjection: Projection = {
+export const walletProjection: Projection = withBatch({
   [WalletCharged.type]: async (trx, event) => {
     const d = dataOf(WalletCharged, event);
     await setBalance(trx, event, d.userId, d.balance, d.chargedAt);
@@ -35,4 +36,4 @@ export const walletProjection: Projection = {
     const d = dataOf(PointsRefunded, event);
     await setBalance(trx, event, d.userId, d.balance, d.refundedAt);
   },
-};
+}, walletsBatch);

@@ -139,8 +139,9 @@ export class KafkaSource {
       await consumer.subscribe({ topics: [...this.topics], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
-        // Records are resolved (fetching moves on) once held in memory; offsets are committed only after apply.
-        eachBatchAutoResolve: true,
+        // Each record is resolved (fetching moves on) once it is held in memory, and not before: a
+        // batch left early is fetched again. Offsets are committed only after apply.
+        eachBatchAutoResolve: false,
         eachBatch: (payload) => this.onBatch(consumer, payload),
       });
       while (!this.stopping && this.lease.held && !this.crashed) await sleep(100);
@@ -153,7 +154,7 @@ export class KafkaSource {
     }
   }
 
-  private async onBatch(consumer: Consumer, { batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch(consumer: Consumer, { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     const merge = (this.merge ??= await this.newMerge());
     const tp = { topic: batch.topic, partition: batch.partition };
     for (const m of batch.messages) {
@@ -165,6 +166,7 @@ export class KafkaSource {
       } else {
         merge.add(tp, m.offset, decoded);
       }
+      resolveOffset(m.offset);
     }
     await this.drain(consumer, merge, heartbeat);
     this.flowControl(consumer, merge);

@@ -21,6 +21,8 @@ interface PartitionState extends TopicPartition {
   watermark: number;
   /** The offset committed last (the next one to read after a restart). */
   committed: bigint | null;
+  /** The highest offset added: a record fetched twice is held once. */
+  last: bigint;
 }
 
 export interface OffsetCommit extends TopicPartition {
@@ -47,7 +49,7 @@ export class PartitionMerge {
     assignment: readonly TopicPartition[],
     private appliedUpTo: number,
   ) {
-    for (const tp of assignment) this.partitions.set(keyOf(tp), { ...tp, held: [], watermark: appliedUpTo, committed: null });
+    for (const tp of assignment) this.partitions.set(keyOf(tp), { ...tp, held: [], watermark: appliedUpTo, committed: null, last: -1n });
   }
 
   /** Every event at or below this is in the read models. */
@@ -59,6 +61,8 @@ export class PartitionMerge {
     const state = this.partitions.get(keyOf(tp));
     if (!state) throw new Error(`a record of ${keyOf(tp)}, which is not assigned here`);
     const at = BigInt(offset);
+    if (at <= state.last) return;
+    state.last = at;
     if (record.kind === "invalid") throw new Error("dead-letter an invalid record before adding it as done");
     if (record.kind === "watermark") {
       // A relay that restarted from an older checkpoint sends older watermarks again: keep the highest.

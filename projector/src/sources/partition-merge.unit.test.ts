@@ -107,6 +107,14 @@ describe("merging partitions by watermark", () => {
     expect(merge.safe()).toBe(2);
   });
 
+  it("holds a record fetched twice once", () => {
+    const merge = new PartitionMerge([A], 0);
+    merge.add(A, "0", { kind: "event", event: ev(1) });
+    merge.add(A, "0", { kind: "event", event: ev(1) });
+    merge.add(A, "1", { kind: "watermark", position: 1 });
+    expect(merge.held(A)).toBe(2);
+  });
+
   it("steps past dead-lettered records like any other finished record", () => {
     const merge = new PartitionMerge([A], 0);
     merge.add(A, "0", { kind: "done" });

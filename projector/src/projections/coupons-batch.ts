@@ -1,0 +1,39 @@
+import { CouponClaimed, type StoredEvent } from "@surge/shared";
+import { dataOf, type BatchHandler, type Trx } from "./handler.js";
+
+/**
+ * CouponClaimed in batch: one relative UPDATE per coupon (the run's count; updated_position set to
+ * its last claim, as the per-event SET leaves it) and one plain multi-row INSERT of the claims,
+ * whose primary key still refuses a claim counted twice.
+ */
+export const couponsBatch: BatchHandler = {
+  types: new Set([CouponClaimed.type]),
+  async run(trx: Trx, events: readonly StoredEvent[]) {
+    const counts = new Map<string, { claims: number; position: number }>();
+    const claims = events.map((event) => {
+      const d = dataOf(CouponClaimed, event);
+      const c = counts.get(d.couponId) ?? { claims: 0, position: event.position };
+      c.claims++;
+      c.position = event.position;
+      counts.set(d.couponId, c);
+      return {
+        claim_id: d.claimId,
+        coupon_id: d.couponId,
+        user_id: d.userId,
+        status: "AVAILABLE" as const,
+        claimed_at: new Date(d.claimedAt),
+        expires_at: d.expiresAt === null ? null : new Date(d.expiresAt),
+        order_id: null,
+        updated_position: event.position,
+      };
+    });
+    for (const [couponId, { claims: n, position }] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      await trx
+        .updateTable("coupon_view")
+        .set((eb) => ({ claimed: eb("claimed", "+", n), updated_position: position }))
+        .where("coupon_id", "=", couponId)
+        .execute();
+    }
+    await trx.insertInto("coupon_claims").values(claims).execute();
+  },
+};

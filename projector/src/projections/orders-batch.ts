@@ -1,0 +1,137 @@
+import { sql, type RawBuilder } from "kysely";
+import {
+  OrderCancelled,
+  OrderExpired,
+  OrderPaid,
+  OrderPlaced,
+  PaymentFailed,
+  PaymentRefunded,
+  PaymentRequested,
+  PaymentSucceeded,
+  type OrderView,
+  type StoredEvent,
+} from "@surge/shared";
+import { dataOf, type BatchHandler, type Trx } from "./handler.js";
+import type { OrderRow, RunContext } from "./run-context.js";
+
+/**
+ * An order row being folded. `settled` holds the payment verdicts applied since `payment` was last
+ * set: they are written as nested JSON_SET on that text, exactly the statements the per-event
+ * handlers run, so the stored JSON text is the same byte for byte.
+ */
+interface Folded {
+  row: OrderRow;
+  settled: string[];
+}
+
+const live = new Set<OrderRow["status"]>(["PENDING_PAYMENT", "PAID"]);
+
+function fold(orders: Map<string, Folded>, event: StoredEvent): void {
+  const at = (iso: string) => ({ updated_at: new Date(iso), updated_position: event.position });
+  const touch = (orderId: string, change: (o: Folded) => Partial<OrderRow> | null) => {
+    const o = orders.get(orderId);
+    if (!o) return; // the per-event UPDATE matches no row
+    const set = change(o);
+    if (set) o.row = { ...o.row, ...set };
+  };
+  const settle = (orderId: string, status: string, iso: string) =>
+    touch(orderId, (o) => {
+      if (o.row.payment === null) return null;
+      o.settled.push(status);
+      return at(iso);
+    });
+  switch (event.type) {
+    case OrderPlaced.type: {
+      const d = dataOf(OrderPlaced, event);
+      // The per-event INSERT would fail on the primary key: fail the run the same way.
+      if (orders.has(d.orderId)) throw new Error(`order ${d.orderId} is already in the orders read model`);
+      const row: OrderRow = {
+        order_id: d.orderId,
+        user_id: d.userId,
+        event_id: d.eventId,
+        status: "PENDING_PAYMENT",
+        items: JSON.stringify(d.items),
+        total_amount: d.totalAmount,
+        discount_amount: d.discountAmount,
+        payable_amount: d.payableAmount,
+        coupon_claim_id: d.couponClaimId,
+        cancel_reason: null,
+        payment: null,
+        goods: null,
+        created_at: new Date(d.placedAt),
+        expires_at: new Date(d.expiresAt),
+        paid_at: null,
+        updated_at: new Date(d.placedAt),
+        updated_position: event.position,
+      };
+      orders.set(d.orderId, { row, settled: [] });
+      return;
+    }
+    case OrderCancelled.type: {
+      const d = dataOf(OrderCancelled, event);
+      return touch(d.orderId, (o) => (live.has(o.row.status) ? { status: "CANCELLED", cancel_reason: d.reason, ...at(d.cancelledAt) } : null));
+    }
+    case OrderExpired.type: {
+      const d = dataOf(OrderExpired, event);
+      return touch(d.orderId, (o) => (live.has(o.row.status) ? { status: "EXPIRED", ...at(d.expiredAt) } : null));
+    }
+    case PaymentRequested.type: {
+      const d = dataOf(PaymentRequested, event);
+      const payment: NonNullable<OrderView["payment"]> = { paymentId: d.paymentId, method: d.method, status: "PENDING", amount: d.amount };
+      return touch(d.orderId, (o) => {
+        o.settled = [];
+        return { payment: JSON.stringify(payment), ...at(d.requestedAt) };
+      });
+    }
+    case PaymentSucceeded.type: {
+      const d = dataOf(PaymentSucceeded, event);
+      return settle(d.orderId, "SUCCEEDED", d.succeededAt);
+    }
+    case PaymentFailed.type: {
+      const d = dataOf(PaymentFailed, event);
+      return settle(d.orderId, "FAILED", d.failedAt);
+    }
+    case PaymentRefunded.type: {
+      const d = dataOf(PaymentRefunded, event);
+      return settle(d.orderId, "REFUNDED", d.refundedAt);
+    }
+    case OrderPaid.type: {
+      const d = dataOf(OrderPaid, event);
+      return touch(d.orderId, (o) => (o.row.status === "PENDING_PAYMENT" ? { status: "PAID", paid_at: new Date(d.paidAt), ...at(d.paidAt) } : null));
+    }
+  }
+}
+
+const paymentValue = (o: Folded): string | RawBuilder<string> | null => {
+  if (o.row.payment === null || o.settled.length === 0) return o.row.payment;
+  let value: RawBuilder<string> | string = o.row.payment;
+  for (const status of o.settled) value = sql<string>`JSON_SET(${value}, '$.status', ${status})`;
+  return value;
+};
+
+/** The orders projection's hot types in batch: one SELECT (shared snapshot), one multi-row upsert. */
+export const ordersBatch: BatchHandler = {
+  types: new Set([OrderPlaced, OrderCancelled, OrderExpired, PaymentRequested, PaymentSucceeded, PaymentFailed, PaymentRefunded, OrderPaid].map((t) => t.type)),
+  async run(trx: Trx, events: readonly StoredEvent[], ctx: RunContext) {
+    const before = await ctx.ordersBefore(trx);
+    const orders = new Map<string, Folded>([...before].map(([id, row]) => [id, { row, settled: [] }]));
+    for (const event of events) fold(orders, event);
+    const changed = [...orders.values()].filter((o) => o.row !== before.get(o.row.order_id));
+    if (changed.length === 0) return;
+    changed.sort((a, b) => (a.row.order_id < b.row.order_id ? -1 : 1));
+    // Immutable columns are written only by new rows; an existing row takes the mutable ones.
+    await trx
+      .insertInto("orders")
+      .values(changed.map((o) => ({ ...o.row, payment: paymentValue(o) })))
+      .onDuplicateKeyUpdate({
+        status: sql`VALUES(status)`,
+        cancel_reason: sql`VALUES(cancel_reason)`,
+        payment: sql`VALUES(payment)`,
+        goods: sql`VALUES(goods)`,
+        paid_at: sql`VALUES(paid_at)`,
+        updated_at: sql`VALUES(updated_at)`,
+        updated_position: sql`VALUES(updated_position)`,
+      })
+      .execute();
+  },
+};
