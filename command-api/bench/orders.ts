@@ -1,9 +1,12 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signToken } from "@surge/shared";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
 import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { REPO_ROOT } from "./lib/child.js";
+import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine } from "./lib/cpu-usage.js";
 import { probeCommit, serverInfo } from "./lib/database.js";
 import { readBenchEnv } from "./lib/env.js";
@@ -58,7 +61,8 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const servers = await backingServers(fx.redisUrl);
 
   log("orders: starting command-api");
-  const api = await startCommandApiChild(fx, args, cleanup);
+  const profileRoot = args.profile ? await mkdtemp(join(tmpdir(), "surge-bench-")) : undefined;
+  const api = await startCommandApiChild(fx, args, cleanup, { profileRoot });
   const sale = await createOpenSale(api.url, await signToken({ id: "bench-admin", role: "admin" }, fx.jwtSecret, ttlS));
   // Each request: the next user, a fresh Idempotency-Key, one to three lines of the event's deals.
   let n = 0;
@@ -95,6 +99,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
     ...(Math.max(orders.cpu.others, bareM.cpu.others) > QUIET_OTHERS ? ["- **noisy run**: other processes used the CPU during a window; re-run on a quiet machine"] : []),
   ];
   log(`\n${lines.join("\n")}`);
+  if (profileRoot) log(await profileReport(profileRoot, api.name, orders.window, 30));
   if (args.writeDocs) {
     const file = join(REPO_ROOT, "docs/benchmarks.md");
     await writeDocSection(file, "orders", docSection(args, argv, machineLine(machine), lines));

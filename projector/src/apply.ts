@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { PROJECTOR_CHECKPOINT, type Db, type StoredEvent } from "@surge/shared";
 import { isTransient, recordFailure, type Quarantine } from "./failures.js";
+import { insertRows } from "./projections/multi-row.js";
 import { RunContext } from "./projections/run-context.js";
 import type { HandlerMap, Trx } from "./projections/index.js";
 
@@ -13,6 +14,8 @@ export interface ApplyResult {
   position: number;
   /** Events set aside as poison (recorded in projection_failures, marked handled, not applied). */
   quarantined: StoredEvent[];
+  /** Events of batch runs that failed and were redone event by event (0 unless an event is bad). */
+  redone: number;
 }
 
 /** A handler threw: says for which event, so a source can retry it or set it aside as poison. */
@@ -39,26 +42,38 @@ async function applyEach(trx: Trx, handlers: HandlerMap, event: StoredEvent): Pr
 
 /**
  * A run of batchable events through each projection's batch form (a few statements per read
- * model instead of a few per event). If it fails for a reason other than the database's, it is
- * rolled back to a savepoint and redone event by event: that names the event at fault (a source
- * retries or quarantines it) or, should a batch form ever disagree, applies the reference.
+ * model instead of a few per event). If it fails other than transiently, it is rolled back to a
+ * savepoint and redone event by event: that names the event at fault in an EventHandlerError, so a
+ * source retries or quarantines that event exactly as before batching.
  */
-async function applyRun(trx: Trx, handlers: HandlerMap, run: readonly StoredEvent[]): Promise<void> {
-  if (run.length === 0) return;
-  if (run.length === 1) return applyEach(trx, handlers, run[0]!);
+async function applyRun(trx: Trx, handlers: HandlerMap, run: readonly StoredEvent[]): Promise<number> {
+  if (run.length === 0) return 0;
+  if (run.length === 1) {
+    await applyEach(trx, handlers, run[0]!);
+    return 0;
+  }
   await sql`SAVEPOINT projector_run`.execute(trx);
   try {
     const ctx = new RunContext(run);
-    for (const batch of handlers.batches) {
-      const mine = run.filter((e) => batch.types.has(e.type));
-      if (mine.length > 0) await batch.run(trx, mine, ctx);
-    }
+    // The read models are disjoint, so the batch forms run side by side: one folds while the
+    // server runs another's statement (ctx.send sends them one at a time, none after a failure).
+    // All settle before anything else is sent: a savepoint rollback must follow every write.
+    const outcomes = await Promise.allSettled(
+      handlers.batches.map(async (batch) => {
+        const mine = run.filter((e) => batch.types.has(e.type));
+        if (mine.length > 0) await batch.run(trx, mine, ctx);
+      }),
+    );
+    const failed = outcomes.find((o) => o.status === "rejected");
+    if (failed) throw ctx.failure ?? failed.reason;
   } catch (err) {
     // A deadlock or lost connection has ended the transaction: retry the batch whole.
     if (isTransient(err)) throw err;
     await sql`ROLLBACK TO SAVEPOINT projector_run`.execute(trx);
     for (const event of run) await applyEach(trx, handlers, event);
+    return run.length;
   }
+  return 0;
 }
 
 /**
@@ -78,7 +93,7 @@ export async function applyBatch(
   for (const e of events) if (!byId.has(e.eventId)) byId.set(e.eventId, e);
   const unique = [...byId.values()].sort((a, b) => a.position - b.position);
   const last = unique.at(-1);
-  if (!last) return { applied: [], duplicates: 0, position: 0, quarantined: [] };
+  if (!last) return { applied: [], duplicates: 0, position: 0, quarantined: [], redone: 0 };
 
   return db
     .transaction()
@@ -90,26 +105,30 @@ export async function applyBatch(
       const quarantined: StoredEvent[] = [];
       // Runs of batchable events go through the batch forms together; others event by event.
       let run: StoredEvent[] = [];
+      let redone = 0;
       for (const event of fresh) {
         const failure = quarantine.get(event.eventId);
         if (failure) {
           await recordFailure(trx, failure, event);
           quarantined.push(event);
-        } else if (handlers.batchable.has(event.type)) {
+        } else if (handlers.batchable.has(event.type) || !handlers.has(event.type)) {
+          // Types nobody handles ride along: the batch forms ignore them, they only get marked handled.
           run.push(event);
         } else {
-          await applyRun(trx, handlers, run);
+          redone += await applyRun(trx, handlers, run);
           run = [];
           await applyEach(trx, handlers, event);
         }
       }
-      await applyRun(trx, handlers, run);
+      redone += await applyRun(trx, handlers, run);
       if (fresh.length > 0) {
         // A concurrent applier of the same events fails here on the primary key and rolls back whole.
-        await trx
-          .insertInto("event_handled")
-          .values(fresh.map((e) => ({ event_id: e.eventId, position: e.position })))
-          .execute();
+        await insertRows(
+          trx,
+          "event_handled",
+          ["event_id", "position"],
+          fresh.map((e) => [e.eventId, e.position]),
+        );
       }
       // GREATEST: a late or replayed batch must never move the checkpoint back.
       await trx
@@ -117,7 +136,7 @@ export async function applyBatch(
         .values({ name: checkpoint, position: last.position })
         .onDuplicateKeyUpdate({ position: sql`GREATEST(position, VALUES(position))`, updated_at: sql`CURRENT_TIMESTAMP(3)` })
         .execute();
-      return { applied: fresh.filter((e) => !quarantine.has(e.eventId)), duplicates: events.length - fresh.length, position: last.position, quarantined };
+      return { applied: fresh.filter((e) => !quarantine.has(e.eventId)), duplicates: events.length - fresh.length, position: last.position, quarantined, redone };
     });
 }
 

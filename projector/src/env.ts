@@ -7,7 +7,7 @@ const schema = baseEnvSchema.extend(kafkaEnvSchema.shape).extend({
   /** Serves /health, /ready and /metrics (lag) only. */
   PROJECTOR_PORT: portSchema(3003),
   /** Events per transaction: larger batches share one commit, smaller ones show up sooner. */
-  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(2000),
   /** Pause between polls of the store when it has nothing new. */
   PROJECTOR_IDLE_MS: ms(20),
   /** Pause before retrying a batch that failed (database away, deadlock, bad event). */

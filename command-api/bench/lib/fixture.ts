@@ -17,10 +17,11 @@ export interface Fixture {
 }
 
 export async function createFixture(env: BenchEnv, cleanup: Cleanup): Promise<Fixture> {
-  const url = new URL(env.databaseUrl);
-  url.pathname = `/${BENCH_DATABASE}`;
-  const databaseUrl = url.toString();
   const id = randomBytes(4).toString("hex");
+  // A name of its own per run: two benches at once must never drop each other's database.
+  const url = new URL(env.databaseUrl);
+  url.pathname = `/${BENCH_DATABASE}_${id}`;
+  const databaseUrl = url.toString();
   const redisKeyPrefix = `bench${id}:`;
 
   // Registered before the database exists, so a failed migration still drops what it left.

@@ -1,5 +1,7 @@
 import { CouponClaimed, type StoredEvent } from "@surge/shared";
 import { dataOf, type BatchHandler, type Trx } from "./handler.js";
+import { insertRows } from "./multi-row.js";
+import type { RunContext } from "./run-context.js";
 
 /**
  * CouponClaimed in batch: one relative UPDATE per coupon (the run's count; updated_position set to
@@ -8,7 +10,7 @@ import { dataOf, type BatchHandler, type Trx } from "./handler.js";
  */
 export const couponsBatch: BatchHandler = {
   types: new Set([CouponClaimed.type]),
-  async run(trx: Trx, events: readonly StoredEvent[]) {
+  async run(trx: Trx, events: readonly StoredEvent[], ctx: RunContext) {
     const counts = new Map<string, { claims: number; position: number }>();
     const claims = events.map((event) => {
       const d = dataOf(CouponClaimed, event);
@@ -16,24 +18,17 @@ export const couponsBatch: BatchHandler = {
       c.claims++;
       c.position = event.position;
       counts.set(d.couponId, c);
-      return {
-        claim_id: d.claimId,
-        coupon_id: d.couponId,
-        user_id: d.userId,
-        status: "AVAILABLE" as const,
-        claimed_at: new Date(d.claimedAt),
-        expires_at: d.expiresAt === null ? null : new Date(d.expiresAt),
-        order_id: null,
-        updated_position: event.position,
-      };
+      return [d.claimId, d.couponId, d.userId, "AVAILABLE", new Date(d.claimedAt), d.expiresAt === null ? null : new Date(d.expiresAt), null, event.position];
     });
     for (const [couponId, { claims: n, position }] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      await trx
-        .updateTable("coupon_view")
-        .set((eb) => ({ claimed: eb("claimed", "+", n), updated_position: position }))
-        .where("coupon_id", "=", couponId)
-        .execute();
+      await ctx.send(() =>
+        trx
+          .updateTable("coupon_view")
+          .set((eb) => ({ claimed: eb("claimed", "+", n), updated_position: position }))
+          .where("coupon_id", "=", couponId)
+          .execute(),
+      );
     }
-    await trx.insertInto("coupon_claims").values(claims).execute();
+    await ctx.send(() => insertRows(trx, "coupon_claims", ["claim_id", "coupon_id", "user_id", "status", "claimed_at", "expires_at", "order_id", "updated_position"], claims));
   },
 };

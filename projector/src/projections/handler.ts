@@ -16,7 +16,9 @@ export type Handler = (trx: Trx, event: StoredEvent) => Promise<void>;
 /**
  * Applies a run of events (position order, only `types`) to one read model with a few statements:
  * load the rows the run touches, fold in memory, write back. Must leave the tables exactly as the
- * projection's per-event handlers applied one by one would.
+ * projection's per-event handlers applied one by one would. Batch forms of one run execute side by
+ * side on the transaction's connection, so each must touch only its own read model's tables and
+ * send every statement through `ctx.send` (one at a time, none after a failure).
  */
 export interface BatchHandler {
   readonly types: ReadonlySet<string>;

@@ -1,4 +1,3 @@
-import { sql, type RawBuilder } from "kysely";
 import {
   OrderCancelled,
   OrderExpired,
@@ -12,6 +11,7 @@ import {
   type StoredEvent,
 } from "@surge/shared";
 import { dataOf, type BatchHandler, type Trx } from "./handler.js";
+import { insertRows, sqlValue, type SqlValue } from "./multi-row.js";
 import type { OrderRow, RunContext } from "./run-context.js";
 
 /**
@@ -22,6 +22,8 @@ import type { OrderRow, RunContext } from "./run-context.js";
 interface Folded {
   row: OrderRow;
   settled: string[];
+  /** Changed by the run (its row is then a copy: the snapshot stays as it was read). */
+  dirty: boolean;
 }
 
 const live = new Set<OrderRow["status"]>(["PENDING_PAYMENT", "PAID"]);
@@ -32,7 +34,10 @@ function fold(orders: Map<string, Folded>, event: StoredEvent): void {
     const o = orders.get(orderId);
     if (!o) return; // the per-event UPDATE matches no row
     const set = change(o);
-    if (set) o.row = { ...o.row, ...set };
+    if (!set) return;
+    if (!o.dirty) o.row = { ...o.row };
+    Object.assign(o.row, set);
+    o.dirty = true;
   };
   const settle = (orderId: string, status: string, iso: string) =>
     touch(orderId, (o) => {
@@ -43,7 +48,7 @@ function fold(orders: Map<string, Folded>, event: StoredEvent): void {
   switch (event.type) {
     case OrderPlaced.type: {
       const d = dataOf(OrderPlaced, event);
-      // The per-event INSERT would fail on the primary key: fail the run the same way.
+      // Placed twice in one run: the per-event INSERT would fail on the primary key, so fail the run.
       if (orders.has(d.orderId)) throw new Error(`order ${d.orderId} is already in the orders read model`);
       const row: OrderRow = {
         order_id: d.orderId,
@@ -64,7 +69,7 @@ function fold(orders: Map<string, Folded>, event: StoredEvent): void {
         updated_at: new Date(d.placedAt),
         updated_position: event.position,
       };
-      orders.set(d.orderId, { row, settled: [] });
+      orders.set(d.orderId, { row, settled: [], dirty: true });
       return;
     }
     case OrderCancelled.type: {
@@ -102,36 +107,51 @@ function fold(orders: Map<string, Folded>, event: StoredEvent): void {
   }
 }
 
-const paymentValue = (o: Folded): string | RawBuilder<string> | null => {
+const paymentValue = (o: Folded): string | SqlValue | null => {
   if (o.row.payment === null || o.settled.length === 0) return o.row.payment;
-  let value: RawBuilder<string> | string = o.row.payment;
-  for (const status of o.settled) value = sql<string>`JSON_SET(${value}, '$.status', ${status})`;
-  return value;
+  // JSON_SET(JSON_SET(?, '$.status', ?), '$.status', ?): the per-event statements, nested.
+  const text = o.settled.reduce((inner) => `JSON_SET(${inner}, '$.status', ?)`, "?");
+  return sqlValue(text, o.row.payment, ...o.settled);
 };
 
-/** The orders projection's hot types in batch: one SELECT (shared snapshot), one multi-row upsert. */
+const columns = [
+  "order_id",
+  "user_id",
+  "event_id",
+  "status",
+  "items",
+  "total_amount",
+  "discount_amount",
+  "payable_amount",
+  "coupon_claim_id",
+  "cancel_reason",
+  "payment",
+  "goods",
+  "created_at",
+  "expires_at",
+  "paid_at",
+  "updated_at",
+  "updated_position",
+] as const satisfies ReadonlyArray<keyof OrderRow>;
+// An existing row takes the mutable columns only.
+const mutable = ["status", "cancel_reason", "payment", "goods", "paid_at", "updated_at", "updated_position"] as const;
+const upsert = `ON DUPLICATE KEY UPDATE ${mutable.map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(", ")}`;
+
+/** The orders projection's hot types in batch: one SELECT (shared snapshot), one INSERT of new orders, one upsert of changed ones. */
 export const ordersBatch: BatchHandler = {
   types: new Set([OrderPlaced, OrderCancelled, OrderExpired, PaymentRequested, PaymentSucceeded, PaymentFailed, PaymentRefunded, OrderPaid].map((t) => t.type)),
   async run(trx: Trx, events: readonly StoredEvent[], ctx: RunContext) {
     const before = await ctx.ordersBefore(trx);
-    const orders = new Map<string, Folded>([...before].map(([id, row]) => [id, { row, settled: [] }]));
+    const orders = new Map<string, Folded>([...before].map(([id, row]) => [id, { row, settled: [], dirty: false }]));
     for (const event of events) fold(orders, event);
-    const changed = [...orders.values()].filter((o) => o.row !== before.get(o.row.order_id));
+    const changed = [...orders.values()].filter((o) => o.dirty);
     if (changed.length === 0) return;
     changed.sort((a, b) => (a.row.order_id < b.row.order_id ? -1 : 1));
-    // Immutable columns are written only by new rows; an existing row takes the mutable ones.
-    await trx
-      .insertInto("orders")
-      .values(changed.map((o) => ({ ...o.row, payment: paymentValue(o) })))
-      .onDuplicateKeyUpdate({
-        status: sql`VALUES(status)`,
-        cancel_reason: sql`VALUES(cancel_reason)`,
-        payment: sql`VALUES(payment)`,
-        goods: sql`VALUES(goods)`,
-        paid_at: sql`VALUES(paid_at)`,
-        updated_at: sql`VALUES(updated_at)`,
-        updated_position: sql`VALUES(updated_position)`,
-      })
-      .execute();
+    const rowOf = (o: Folded) => columns.map((c) => (c === "payment" ? paymentValue(o) : o.row[c]));
+    // New orders by a plain INSERT: a duplicate OrderPlaced fails on the primary key, as per event.
+    const added = changed.filter((o) => !before.has(o.row.order_id)).map(rowOf);
+    const updated = changed.filter((o) => before.has(o.row.order_id)).map(rowOf);
+    await ctx.send(() => insertRows(trx, "orders", columns, added));
+    await ctx.send(() => insertRows(trx, "orders", columns, updated, upsert));
   },
 };

@@ -15,7 +15,8 @@ import {
   type StoredEvent,
 } from "@surge/shared";
 import { dataOf, type BatchHandler, type Trx } from "./handler.js";
-import { orderIdOf } from "./run-context.js";
+import { insertRows } from "./multi-row.js";
+import { orderIdOf, type RunContext } from "./run-context.js";
 
 /** paid_sales.sales: the ProductSale[] the payment added (read back by reversals). */
 export const salesSchema = z.array(z.object({ productId: z.string(), productName: z.string(), quantity: z.number().int(), revenue: z.number().int() }));
@@ -69,9 +70,9 @@ class Bumps {
 export function productMetricsBatch(businessTz: string): BatchHandler {
   return {
     types: new Set([OrderPaid.type, OrderCancelled.type, PaymentRefunded.type]),
-    async run(trx: Trx, events: readonly StoredEvent[]) {
+    async run(trx: Trx, events: readonly StoredEvent[], ctx: RunContext) {
       const ids = [...new Set(events.map(orderIdOf).filter((id): id is string => id !== null))];
-      const rows = ids.length === 0 ? [] : await trx.selectFrom("paid_sales").select(["order_id", "business_date", "sales", "reversed_at"]).where("order_id", "in", ids).execute();
+      const rows = ids.length === 0 ? [] : await ctx.send(() => trx.selectFrom("paid_sales").select(["order_id", "business_date", "sales", "reversed_at"]).where("order_id", "in", ids).execute());
       const paid = new Map<string, PaidSale>(
         rows.map((r) => [r.order_id, { date: dateKey(r.business_date), sales: salesSchema.parse(JSON.parse(r.sales)), reversed: r.reversed_at !== null }]),
       );
@@ -93,7 +94,7 @@ export function productMetricsBatch(businessTz: string): BatchHandler {
         Object.assign(sale, { reversed: true, reversedAt: new Date(at), reversedPosition: event.position });
         bumps.add(sale.date, sale.sales, -1, event.position);
       }
-      await write(trx, paid, bumps);
+      await write(trx, ctx, paid, bumps);
     },
   };
 }
@@ -107,46 +108,38 @@ const refundOf = (e: StoredEvent) => {
   return { orderId: d.orderId, at: d.refundedAt };
 };
 
-async function write(trx: Trx, paid: Map<string, PaidSale>, bumps: Bumps): Promise<void> {
+async function write(trx: Trx, ctx: RunContext, paid: Map<string, PaidSale>, bumps: Bumps): Promise<void> {
   const inserts = [...paid].filter(([, s]) => s.insert);
-  if (inserts.length > 0) {
-    await trx
-      .insertInto("paid_sales")
-      .values(
-        inserts.map(([orderId, s]) => ({
-          order_id: orderId,
-          paid_at: s.insert!.paid_at,
-          business_date: s.date,
-          sales: JSON.stringify(s.sales),
-          paid_position: s.insert!.paid_position,
-          reversed_at: s.reversedAt ?? null,
-          reversed_position: s.reversedPosition ?? null,
-        })),
-      )
-      .execute();
-  }
+  const paidRows = inserts.map(([orderId, s]) => [orderId, s.insert!.paid_at, s.date, JSON.stringify(s.sales), s.insert!.paid_position, s.reversedAt ?? null, s.reversedPosition ?? null]);
+  const paidColumns = ["order_id", "paid_at", "business_date", "sales", "paid_position", "reversed_at", "reversed_position"];
+  await ctx.send(() => insertRows(trx, "paid_sales", paidColumns, paidRows));
   // Reversals of rows paid in an earlier batch: rare (a paid order cancelled or refunded), one each.
   for (const [orderId, s] of paid) {
     if (s.insert || s.reversedAt === undefined) continue;
-    await trx
-      .updateTable("paid_sales")
-      .set({ reversed_at: s.reversedAt, reversed_position: s.reversedPosition ?? null })
-      .where("order_id", "=", orderId)
-      .where("reversed_at", "is", null)
-      .execute();
+    const { reversedAt, reversedPosition } = s;
+    await ctx.send(() =>
+      trx
+        .updateTable("paid_sales")
+        .set({ reversed_at: reversedAt, reversed_position: reversedPosition ?? null })
+        .where("order_id", "=", orderId)
+        .where("reversed_at", "is", null)
+        .execute(),
+    );
   }
   for (const period of periods) {
     const rows = [...bumps.byPeriod.get(period)!.values()].sort((a, b) => (a.period_start + a.product_id < b.period_start + b.product_id ? -1 : 1));
     if (rows.length === 0) continue;
-    await trx
-      .insertInto(asMetricTable(metricTables[period]))
-      .values(rows)
-      .onDuplicateKeyUpdate({
-        orders: sql`orders + VALUES(orders)`,
-        quantity: sql`quantity + VALUES(quantity)`,
-        revenue: sql`revenue + VALUES(revenue)`,
-        updated_position: sql`GREATEST(updated_position, VALUES(updated_position))`,
-      })
-      .execute();
+    await ctx.send(() =>
+      trx
+        .insertInto(asMetricTable(metricTables[period]))
+        .values(rows)
+        .onDuplicateKeyUpdate({
+          orders: sql`orders + VALUES(orders)`,
+          quantity: sql`quantity + VALUES(quantity)`,
+          revenue: sql`revenue + VALUES(revenue)`,
+          updated_position: sql`GREATEST(updated_position, VALUES(updated_position))`,
+        })
+        .execute(),
+    );
   }
 }

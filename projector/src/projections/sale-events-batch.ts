@@ -53,11 +53,13 @@ export const saleEventsBatch: BatchHandler = {
     }
     // One relative UPDATE per deal (a sale has a handful); sorted, so concurrent runs lock alike.
     for (const [dealId, { delta, position }] of [...deltas.byDeal].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      await trx
-        .updateTable("sale_deals")
-        .set((eb) => ({ sold: eb("sold", "+", delta), updated_position: position }))
-        .where("deal_id", "=", dealId)
-        .execute();
+      await ctx.send(() =>
+        trx
+          .updateTable("sale_deals")
+          .set((eb) => ({ sold: eb("sold", "+", delta), updated_position: position }))
+          .where("deal_id", "=", dealId)
+          .execute(),
+      );
     }
   },
 };

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { PointsDebited, PointsRefunded, WalletCharged, type StoredEvent } from "@surge/shared";
 import { dataOf, type BatchHandler, type Trx } from "./handler.js";
+import type { RunContext } from "./run-context.js";
 
 const balanceOf = (e: StoredEvent) => {
   if (e.type === WalletCharged.type) {
@@ -22,7 +23,7 @@ const balanceOf = (e: StoredEvent) => {
  */
 export const walletsBatch: BatchHandler = {
   types: new Set([WalletCharged.type, PointsDebited.type, PointsRefunded.type]),
-  async run(trx: Trx, events: readonly StoredEvent[]) {
+  async run(trx: Trx, events: readonly StoredEvent[], ctx: RunContext) {
     const last = new Map<string, { user_id: string; balance: number; updated_at: Date; updated_position: number }>();
     for (const e of events) {
       const { userId, balance, at } = balanceOf(e);
@@ -30,14 +31,16 @@ export const walletsBatch: BatchHandler = {
     }
     const rows = [...last.values()].sort((a, b) => (a.user_id < b.user_id ? -1 : 1));
     const newer = sql<boolean>`VALUES(updated_position) > updated_position`;
-    await trx
-      .insertInto("wallets")
-      .values(rows)
-      .onDuplicateKeyUpdate({
-        balance: sql`IF(${newer}, VALUES(balance), balance)`,
-        updated_at: sql`IF(${newer}, VALUES(updated_at), updated_at)`,
-        updated_position: sql`GREATEST(updated_position, VALUES(updated_position))`,
-      })
-      .execute();
+    await ctx.send(() =>
+      trx
+        .insertInto("wallets")
+        .values(rows)
+        .onDuplicateKeyUpdate({
+          balance: sql`IF(${newer}, VALUES(balance), balance)`,
+          updated_at: sql`IF(${newer}, VALUES(updated_at), updated_at)`,
+          updated_position: sql`GREATEST(updated_position, VALUES(updated_position))`,
+        })
+        .execute(),
+    );
   },
 };

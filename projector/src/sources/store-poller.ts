@@ -44,24 +44,35 @@ export class StorePoller {
   private async loop(): Promise<void> {
     // null: not known, read it from the database (the in-memory value is doubtful after a failure).
     let checkpoint: number | null = null;
+    // The next batch, read while the current one applies (a full batch says more is waiting).
+    let prefetch: Promise<StoredEvent[]> | null = null;
     while (!this.stopping) {
       try {
         checkpoint ??= await this.hooks.checkpoint();
-        const events = await this.store.readAll(checkpoint, this.options.batchSize);
+        const events: StoredEvent[] = await (prefetch ?? this.store.readAll(checkpoint, this.options.batchSize));
+        prefetch = null;
         const last = events.at(-1);
         if (!last) {
           await this.sleep(this.options.idleMs);
           continue;
         }
+        if (events.length === this.options.batchSize) {
+          // Reads after `last` as the next turn would; dropped unread if this apply fails.
+          prefetch = this.store.readAll(last.position, this.options.batchSize);
+          prefetch.catch(() => undefined);
+        }
         await this.hooks.apply(events);
         checkpoint = last.position;
       } catch (err) {
+        prefetch = null;
         this.hooks.onError?.(err);
         this.logger.error({ err, checkpoint }, "projecting failed; retrying from the committed checkpoint");
         checkpoint = null;
         await this.sleep(this.options.retryMs);
       }
     }
+    // No read left in flight when stop() returns (the pool closes next).
+    await prefetch?.catch(() => undefined);
   }
 
   private sleep(ms: number): Promise<void> {
