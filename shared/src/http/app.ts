@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
@@ -25,6 +26,15 @@ export interface BaseAppOptions {
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+function readBody(incoming: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    incoming.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    incoming.once("error", reject);
+  });
+}
 
 async function probe(dep: Dependency): Promise<string | null> {
   try {
@@ -65,6 +75,9 @@ export function createBaseApp({ title, logger, metrics, dependencies }: BaseAppO
     const length = c.req.header("content-length");
     if (length === undefined || c.req.header("transfer-encoding") !== undefined) return limitBody(c, next);
     if (Number(length) > MAX_BODY_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+    // hono derives json() and text() from this cache; reading Node's own stream skips the fetch Request.
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (incoming && Number(length) > 0) (c.req.bodyCache as Record<string, unknown>).text = readBody(incoming);
     return next();
   });
 
