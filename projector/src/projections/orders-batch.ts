@@ -7,12 +7,36 @@ import {
   PaymentRefunded,
   PaymentRequested,
   PaymentSucceeded,
+  type EventOf,
   type OrderView,
   type StoredEvent,
 } from "@surge/shared";
 import { dataOf, type BatchHandler, type Trx } from "./handler.js";
 import { insertRows, sqlValue, type SqlValue } from "./multi-row.js";
 import type { OrderRow, RunContext } from "./run-context.js";
+
+/** The orders row of a just-placed order: one mapping for the per-event and the batch projection. */
+export function placedOrderRow(d: EventOf<typeof OrderPlaced>["data"], position: number): OrderRow {
+  return {
+    order_id: d.orderId,
+    user_id: d.userId,
+    event_id: d.eventId,
+    status: "PENDING_PAYMENT",
+    items: JSON.stringify(d.items),
+    total_amount: d.totalAmount,
+    discount_amount: d.discountAmount,
+    payable_amount: d.payableAmount,
+    coupon_claim_id: d.couponClaimId,
+    cancel_reason: null,
+    payment: null,
+    goods: null,
+    created_at: new Date(d.placedAt),
+    expires_at: new Date(d.expiresAt),
+    paid_at: null,
+    updated_at: new Date(d.placedAt),
+    updated_position: position,
+  };
+}
 
 /**
  * An order row being folded. `settled` holds the payment verdicts applied since `payment` was last
@@ -50,25 +74,7 @@ function fold(orders: Map<string, Folded>, event: StoredEvent): void {
       const d = dataOf(OrderPlaced, event);
       // Placed twice in one run: the per-event INSERT would fail on the primary key, so fail the run.
       if (orders.has(d.orderId)) throw new Error(`order ${d.orderId} is already in the orders read model`);
-      const row: OrderRow = {
-        order_id: d.orderId,
-        user_id: d.userId,
-        event_id: d.eventId,
-        status: "PENDING_PAYMENT",
-        items: JSON.stringify(d.items),
-        total_amount: d.totalAmount,
-        discount_amount: d.discountAmount,
-        payable_amount: d.payableAmount,
-        coupon_claim_id: d.couponClaimId,
-        cancel_reason: null,
-        payment: null,
-        goods: null,
-        created_at: new Date(d.placedAt),
-        expires_at: new Date(d.expiresAt),
-        paid_at: null,
-        updated_at: new Date(d.placedAt),
-        updated_position: event.position,
-      };
+      const row = placedOrderRow(d, event.position);
       orders.set(d.orderId, { row, settled: [], dirty: true });
       return;
     }

@@ -19,7 +19,7 @@ import {
   type StoredEvent,
 } from "@surge/shared";
 import { dataOf, withBatch, type Projection, type Trx } from "./handler.js";
-import { ordersBatch } from "./orders-batch.js";
+import { ordersBatch, placedOrderRow } from "./orders-batch.js";
 
 const itemsSchema = z.array(orderItemSchema);
 /** The items column back as typed lines (shared with the sale-events projection). */
@@ -64,25 +64,7 @@ export const orderProjection: Projection = withBatch({
     const d = dataOf(OrderPlaced, event);
     await trx
       .insertInto("orders")
-      .values({
-        order_id: d.orderId,
-        user_id: d.userId,
-        event_id: d.eventId,
-        status: "PENDING_PAYMENT",
-        items: JSON.stringify(d.items),
-        total_amount: d.totalAmount,
-        discount_amount: d.discountAmount,
-        payable_amount: d.payableAmount,
-        coupon_claim_id: d.couponClaimId,
-        cancel_reason: null,
-        payment: null,
-        goods: null,
-        created_at: new Date(d.placedAt),
-        expires_at: new Date(d.expiresAt),
-        paid_at: null,
-        updated_at: new Date(d.placedAt),
-        updated_position: event.position,
-      })
+      .values(placedOrderRow(d, event.position))
       .execute();
   },
 
