@@ -7,6 +7,7 @@ import {
   PaymentRefunded,
   PaymentRequested,
   PaymentSucceeded,
+  ORDER_VIEW_COLUMNS,
   type EventOf,
   type OrderView,
   type StoredEvent,
@@ -120,25 +121,7 @@ const paymentValue = (o: Folded): string | SqlValue | null => {
   return sqlValue(text, o.row.payment, ...o.settled);
 };
 
-const columns = [
-  "order_id",
-  "user_id",
-  "event_id",
-  "status",
-  "items",
-  "total_amount",
-  "discount_amount",
-  "payable_amount",
-  "coupon_claim_id",
-  "cancel_reason",
-  "payment",
-  "goods",
-  "created_at",
-  "expires_at",
-  "paid_at",
-  "updated_at",
-  "updated_position",
-] as const satisfies ReadonlyArray<keyof OrderRow>;
+const columns = [...ORDER_VIEW_COLUMNS, "updated_position"] as const satisfies ReadonlyArray<keyof OrderRow>;
 // An existing row takes the mutable columns only.
 const mutable = ["status", "cancel_reason", "payment", "goods", "paid_at", "updated_at", "updated_position"] as const;
 const upsert = `ON DUPLICATE KEY UPDATE ${mutable.map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(", ")}`;

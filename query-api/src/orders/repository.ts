@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { orderItemSchema, type Db, type OrderView } from "@surge/shared";
+import { ORDER_VIEW_COLUMNS, orderItemSchema, type Db, type OrderView } from "@surge/shared";
 import type { Keyset } from "../pagination.js";
 
 export const orderStatuses = ["PENDING_PAYMENT", "PAID", "CANCELLED", "EXPIRED"] as const;
@@ -16,24 +16,7 @@ const goodsSchema = z.object({ name: z.string(), status: z.string() }).nullable(
 const json = <T>(schema: z.ZodType<T>, text: string | null) => schema.parse(text === null ? null : JSON.parse(text));
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
-const orderColumns = [
-  "order_id",
-  "user_id",
-  "event_id",
-  "status",
-  "items",
-  "total_amount",
-  "discount_amount",
-  "payable_amount",
-  "coupon_claim_id",
-  "cancel_reason",
-  "payment",
-  "goods",
-  "created_at",
-  "expires_at",
-  "paid_at",
-  "updated_at",
-] as const;
+const orderColumns = ORDER_VIEW_COLUMNS;
 
 type OrderRow = {
   order_id: string;

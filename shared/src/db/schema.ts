@@ -187,3 +187,23 @@ export interface Database {
   leases: LeasesTable;
   projection_failures: ProjectionFailuresTable;
 }
+
+/** The orders read model's columns that make up an OrderView (the projector also keeps updated_position). */
+export const ORDER_VIEW_COLUMNS = [
+  "order_id",
+  "user_id",
+  "event_id",
+  "status",
+  "items",
+  "total_amount",
+  "discount_amount",
+  "payable_amount",
+  "coupon_claim_id",
+  "cancel_reason",
+  "payment",
+  "goods",
+  "created_at",
+  "expires_at",
+  "paid_at",
+  "updated_at",
+] as const;
