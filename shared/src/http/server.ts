@@ -1,5 +1,6 @@
 import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
+import { PreflightError } from "../preflight.js";
 
 type Fetch = (request: Request) => Response | Promise<Response>;
 
@@ -11,7 +12,7 @@ export interface RunningServer {
 
 /** Starts a node HTTP server (port 0 picks a free one) and resolves once it listens. */
 export function listen(fetch: Fetch, port: number, hostname = "0.0.0.0"): Promise<RunningServer> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server: ServerType = serve({ fetch, port, hostname }, (info: AddressInfo) => {
       resolve({
         port: info.port,
@@ -24,6 +25,10 @@ export function listen(fetch: Fetch, port: number, hostname = "0.0.0.0"): Promis
           }),
       });
     });
+    // A taken port is a configuration problem: say which, instead of an unhandled 'error' stack.
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(err.code === "EADDRINUSE" ? new PreflightError(`port ${port} is already in use; stop what holds it or set another port`) : err),
+    );
     // Keep-alive longer than load balancers' idle timeouts, so they close first.
     (server as { keepAliveTimeout?: number }).keepAliveTimeout = 65_000;
   });
