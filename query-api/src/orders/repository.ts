@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ORDER_VIEW_COLUMNS, orderItemSchema, type Db, type OrderView } from "@surge/shared";
+import type { Selectable } from "kysely";
+import { ORDER_VIEW_COLUMNS, orderItemSchema, type Db, type OrdersTable, type OrderView } from "@surge/shared";
 import type { Keyset } from "../pagination.js";
 
 export const orderStatuses = ["PENDING_PAYMENT", "PAID", "CANCELLED", "EXPIRED"] as const;
@@ -16,26 +17,8 @@ const goodsSchema = z.object({ name: z.string(), status: z.string() }).nullable(
 const json = <T>(schema: z.ZodType<T>, text: string | null) => schema.parse(text === null ? null : JSON.parse(text));
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
-const orderColumns = ORDER_VIEW_COLUMNS;
-
-type OrderRow = {
-  order_id: string;
-  user_id: string;
-  event_id: string;
-  status: OrderStatus;
-  items: string;
-  total_amount: number;
-  discount_amount: number;
-  payable_amount: number;
-  coupon_claim_id: string | null;
-  cancel_reason: string | null;
-  payment: string | null;
-  goods: string | null;
-  created_at: Date;
-  expires_at: Date;
-  paid_at: Date | null;
-  updated_at: Date;
-};
+/** The view's columns of the orders table, as kysely reads them. */
+type OrderRow = Pick<Selectable<OrdersTable>, (typeof ORDER_VIEW_COLUMNS)[number]>;
 
 /** The same OrderView the command side answers with (shared/sales/order-view.ts), key for key. */
 const viewOf = (r: OrderRow): OrderView => ({
@@ -57,7 +40,7 @@ const viewOf = (r: OrderRow): OrderView => ({
 });
 
 export async function findOrder(db: Db, orderId: string): Promise<OwnedOrder | null> {
-  const row = await db.selectFrom("orders").select(orderColumns).where("order_id", "=", orderId).executeTakeFirst();
+  const row = await db.selectFrom("orders").select(ORDER_VIEW_COLUMNS).where("order_id", "=", orderId).executeTakeFirst();
   return row ? { userId: row.user_id, view: viewOf(row) } : null;
 }
 
@@ -67,7 +50,7 @@ export async function findOrder(db: Db, orderId: string): Promise<OwnedOrder | n
  * pages neither repeat nor skip anything.
  */
 export async function listUserOrders(db: Db, userId: string, opts: { status?: OrderStatus | undefined; after: Keyset | null; limit: number }): Promise<Array<OrderView>> {
-  let q = db.selectFrom("orders").select(orderColumns).where("user_id", "=", userId);
+  let q = db.selectFrom("orders").select(ORDER_VIEW_COLUMNS).where("user_id", "=", userId);
   if (opts.status) q = q.where("status", "=", opts.status);
   const after = opts.after;
   if (after) q = q.where((eb) => eb.or([eb("created_at", "<", after.at), eb.and([eb("created_at", "=", after.at), eb("order_id", "<", after.id)])]));
