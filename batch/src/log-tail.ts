@@ -1,4 +1,4 @@
-import type { EventStore, Logger, StoredEvent } from "@surge/shared";
+import { PollingLoop, type EventStore, type Logger, type StoredEvent } from "@surge/shared";
 import { backoffMs } from "./backoff.js";
 
 export interface TailHandler {
@@ -33,11 +33,8 @@ interface Cursor {
  * (Redis away) neither stops the others nor loses its place. Positions become visible in order,
  * so polling after a position never skips an event.
  */
-export class LogTail {
+export class LogTail extends PollingLoop {
   private readonly cursors: Cursor[];
-  private running: Promise<void> | null = null;
-  private stopping = false;
-  private wake: (() => void) | null = null;
   private storeFailures = 0;
 
   constructor(
@@ -47,26 +44,18 @@ export class LogTail {
     private readonly logger: Logger,
     private readonly onError: (handler: string) => void = () => undefined,
   ) {
+    super();
     this.cursors = handlers.map((handler) => ({ handler, position: null, failures: 0, retryAt: 0 }));
   }
 
-  start(): void {
-    this.running ??= this.loop();
-  }
 
-  /** Lets the handlers finish the events they hold, then stops. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
-    await this.running;
-  }
 
   /** Position each handler has handled up to (for metrics and tests). */
   positions(): Record<string, number | null> {
     return Object.fromEntries(this.cursors.map((c) => [c.handler.name, c.position]));
   }
 
-  private async loop(): Promise<void> {
+  protected async run(): Promise<void> {
     while (!this.stopping) {
       let more = false;
       try {
@@ -134,15 +123,4 @@ export class LogTail {
     this.logger.error({ err, handler: c.handler.name, position: c.position, failures: c.failures, retryMs }, "batch handler failed; retrying its events");
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.stopping) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
 }

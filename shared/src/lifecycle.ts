@@ -38,3 +38,37 @@ export class Stack {
     for (const s of this.stops.reverse()) await s();
   }
 }
+
+/**
+ * A background loop that stop() ends cleanly: it lets the current turn finish and cuts short any
+ * sleep, so a poller stops at once instead of after its idle or back-off delay.
+ */
+export abstract class PollingLoop {
+  private running: Promise<void> | null = null;
+  protected stopping = false;
+  private wake: (() => void) | null = null;
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+  }
+
+  protected abstract run(): Promise<void>;
+
+  protected sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stopping) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { readCheckpoint, RELAY_CHECKPOINT, type Db, type EventStore, type Lease, type Logger, type StoredEvent } from "@surge/shared";
+import { PollingLoop, readCheckpoint, RELAY_CHECKPOINT, type Db, type EventStore, type Lease, type Logger, type StoredEvent } from "@surge/shared";
 import type { EventPublisher } from "./publisher.js";
 
 export interface RelayOptions {
@@ -27,10 +27,7 @@ export class LeaseLostError extends Error {
  * the batch again (duplicates, never gaps): the projector's event_handled filter absorbs them.
  * Only the holder of the lease publishes; the others stand by.
  */
-export class Relay {
-  private running: Promise<void> | null = null;
-  private stopping = false;
-  private wake: (() => void) | null = null;
+export class Relay extends PollingLoop {
 
   constructor(
     private readonly store: EventStore,
@@ -40,20 +37,13 @@ export class Relay {
     private readonly options: RelayOptions,
     private readonly logger: Logger,
     private readonly hooks: RelayHooks = {},
-  ) {}
-
-  start(): void {
-    this.running ??= this.loop();
+  ) {
+    super();
   }
 
-  /** Lets the batch in flight finish (published and checkpointed), then stops. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
-    await this.running;
-  }
 
-  private async loop(): Promise<void> {
+
+  protected async run(): Promise<void> {
     // null: read it from the database (after a failure or a lost lease the in-memory value is doubtful).
     let checkpoint: number | null = null;
     let failures = 0;
@@ -111,14 +101,4 @@ export class Relay {
     });
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
 }

@@ -1,4 +1,4 @@
-import type { EventStore, Logger, StoredEvent } from "@surge/shared";
+import { PollingLoop, type EventStore, type Logger, type StoredEvent } from "@surge/shared";
 
 export interface StorePollerOptions {
   batchSize: number;
@@ -18,30 +18,20 @@ export interface StorePollerHooks {
  * Embedded mode: tails the MySQL event store by global position. The store makes positions visible
  * in order, so polling after the checkpoint never skips an event, and no other state is needed.
  */
-export class StorePoller {
-  private running: Promise<void> | null = null;
-  private stopping = false;
-  private wake: (() => void) | null = null;
+export class StorePoller extends PollingLoop {
 
   constructor(
     private readonly store: EventStore,
     private readonly hooks: StorePollerHooks,
     private readonly options: StorePollerOptions,
     private readonly logger: Logger,
-  ) {}
-
-  start(): void {
-    this.running ??= this.loop();
+  ) {
+    super();
   }
 
-  /** Lets the batch in progress commit, then stops. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
-    await this.running;
-  }
 
-  private async loop(): Promise<void> {
+
+  protected async run(): Promise<void> {
     // null: not known, read it from the database (the in-memory value is doubtful after a failure).
     let checkpoint: number | null = null;
     // The next batch, read while the current one applies (a full batch says more is waiting).
@@ -75,14 +65,4 @@ export class StorePoller {
     await prefetch?.catch(() => undefined);
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
 }
