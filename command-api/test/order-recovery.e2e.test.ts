@@ -1,33 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Redis } from "ioredis";
-import { createTestContext, startPrivateRedis, type TestContext } from "@surge/shared/testing";
+import type { Redis } from "ioredis";
+import type { TestContext } from "@surge/shared/testing";
 import type { CommandApi } from "../src/start.js";
-import { startApi, tally } from "./harness.js";
+import { sleep, startRecoveryStack, type RecoveryStack } from "./recovery-stack.js";
+import { tally } from "./harness.js";
 import { createSale, order, soldInStore } from "./sales-harness.js";
 
-/** Own redis-server: FLUSHALL must not reach other test files. */
-let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
 let ctx: TestContext;
 let api: CommandApi;
 let sweepy: CommandApi;
 let admin: string;
 let flusher: Redis;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let stack: RecoveryStack;
 
 beforeAll(async () => {
-  redis = await startPrivateRedis();
-  ctx = await createTestContext({ redisUrl: redis.url });
-  api = await startApi(ctx);
-  sweepy = await startApi(ctx, { GUARD_RESERVATION_TTL_MS: "1500", GUARD_APPEND_DEADLINE_MS: "1000", GUARD_SWEEP_INTERVAL_MS: "250" });
-  admin = await ctx.token("admin1", "admin");
-  flusher = new Redis(redis.url);
+  stack = await startRecoveryStack();
+  ({ ctx, api, sweepy, admin, flusher } = stack);
 });
 afterAll(async () => {
-  flusher?.disconnect();
-  await api?.stop();
-  await sweepy?.stop();
-  await ctx?.close();
-  await redis?.stop();
+  await stack?.close();
 });
 
 describe("the stock guard is rebuilt from the store", () => {
