@@ -8,10 +8,6 @@ export type { AuthUser, Role };
 const verifiers = new Map<string, TokenVerifier>();
 const verifierFor = (secret: string) => verifiers.get(secret) ?? verifiers.set(secret, new TokenVerifier(secret)).get(secret)!;
 
-export async function verifyToken(token: string, secret: string): Promise<AuthUser> {
-  return verifierFor(secret).verify(token);
-}
-
 export function signToken(user: AuthUser, secret: string, ttlSeconds: number): Promise<string> {
   const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
   return sign({ sub: user.id, role: user.role, exp }, secret, "HS256");
