@@ -99,7 +99,8 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
   if (claim) parts.push({ streamId: couponClaimStream(claim.issued.claimId), expected: claim.version, events: claimEvents.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
   try {
     const results = await deps.store.appendMulti(parts, { fence: { key: saleFenceKey(eventId), token: verdict.fence }, notAfter: ctx.now.getTime() + deps.appendDeadlineMs });
-    await deps.stock.confirm(eventId, input.orderId).catch(() => undefined);
+    // Not awaited, as for claims: the order is durable already, and the sweeper confirms a lost one.
+    void deps.stock.confirm(eventId, input.orderId).catch(() => undefined);
     return { order: placed.data, position: results[0]!.lastPosition };
   } catch (err) {
     await deps.stock.release(eventId, input.orderId).catch(() => undefined);
