@@ -14,7 +14,6 @@ const schema = baseEnvSchema.extend({
   /** How often unpaid orders past their expiresAt are expired. */
   ORDER_EXPIRY_INTERVAL_MS: ms(1000),
   /** How often idempotency keys older than 24 h are deleted. */
-  IDEMPOTENCY_PURGE_INTERVAL_S: seconds(3600),
   /** The card gateway: refunds, and the status look-ups of the settle job. */
   PG_BASE_URL: z.string().url().default("http://127.0.0.1:3002"),
   /** Per gateway call; failed calls are retried a few times, and a circuit breaker stops calling a gateway that keeps failing. */

@@ -3,8 +3,6 @@ import { backoffMs } from "./backoff.js";
 
 export interface PeriodicOptions {
   intervalMs: number;
-  /** Run once right away instead of after the first interval. */
-  runAtStart?: boolean;
   onOutcome?: (outcome: "ok" | "error") => void;
 }
 
@@ -26,7 +24,7 @@ export class Periodic {
   ) {}
 
   start(): void {
-    this.schedule(this.options.runAtStart ? 0 : this.options.intervalMs);
+    this.schedule(this.options.intervalMs);
   }
 
   async stop(): Promise<void> {

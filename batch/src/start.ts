@@ -1,6 +1,5 @@
 import { createBaseApp, GatewayClient, KeyedQueue, listen, MysqlEventStore, openInfrastructure, SaleDefinitions, StockGuard } from "@surge/shared";
 import type { BatchEnv } from "./env.js";
-import { purgeIdempotency } from "./jobs/idempotency-purge.js";
 import { EventScheduler } from "./jobs/event-scheduler.js";
 import { GoodsAllocation } from "./jobs/goods-allocation.js";
 import { OrderExpiry } from "./jobs/order-expiry.js";
@@ -68,12 +67,6 @@ export async function startBatch(env: BatchEnv) {
     new Periodic("event-sweep", () => scheduler.sweep(), { intervalMs: env.SCHEDULER_SWEEP_INTERVAL_S * 1000, onOutcome: outcome("event-sweep") }, logger),
     new Periodic("order-expiry", () => expiry.tick(), { intervalMs: env.ORDER_EXPIRY_INTERVAL_MS, onOutcome: outcome("order-expiry") }, logger),
     new Periodic("payment-settle", () => settler.tick(), { intervalMs: env.PAYMENT_SETTLE_INTERVAL_S * 1000, onOutcome: outcome("payment-settle") }, logger),
-    new Periodic("idempotency-purge", () => purgeIdempotency(db, locks, logger), {
-      intervalMs: env.IDEMPOTENCY_PURGE_INTERVAL_S * 1000,
-      // At start too: a batch restarted more often than hourly would otherwise never purge.
-      runAtStart: true,
-      onOutcome: outcome("idempotency-purge"),
-    }, logger),
   ];
 
   // Ranking roll-up check and snapshots: cron in BUSINESS_TZ, one batch process runs each night.

@@ -124,8 +124,8 @@ function docSection(args: BenchArgs, argv: string[], machine: string, lines: str
   return [
     "## orders",
     "",
-    "`POST /orders` on command-api with its whole chain (JWT, rate limit raised, Idempotency-Key row in",
-    "MySQL, one Lua script reserving every line, one atomic durable append, 201 after commit) against the",
+    "`POST /orders` on command-api with its whole chain (JWT, rate limit raised, Idempotency-Key record in",
+    "Redis, one Lua script reserving every line, one atomic durable append, 201 after commit) against the",
     `bare hono route. ${USERS} users, a fresh key per request, orders of one to three lines over a ${DEALS}-deal`,
     "event with ample stock. Afterwards, for every deal, remaining + ordered must equal the initial stock.",
     "",

@@ -1,5 +1,6 @@
 import { Cleanup } from "./lib/cleanup.js";
 import { USAGE } from "./lib/args.js";
+import { runAlone } from "./lib/alone.js";
 
 /** A benchmark: takes the arguments after its name, returns the process exit code. */
 type Bench = (argv: string[], cleanup: Cleanup) => Promise<number>;
@@ -20,6 +21,7 @@ if (!load) {
 }
 
 const cleanup = new Cleanup();
+cleanup.add(await runAlone((line) => console.log(line)));
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     console.error(`\n${signal}: cleaning up`);

@@ -25,7 +25,7 @@ const KEY_REQUIRED = [/^\/orders$/, /^\/orders\/[^/]+\/payments$/, /^\/wallet\/c
 export function createCommandApp(deps: CommandAppDeps) {
   const app = createBaseApp({ title: "Surge command API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies });
   const limit = rateLimit(deps.redis, deps.rateLimit);
-  const dedupe = idempotency(deps.db, { requiredFor: (_method, path) => KEY_REQUIRED.some((re) => re.test(path)) });
+  const dedupe = idempotency(deps.redis, { requiredFor: (_method, path) => KEY_REQUIRED.some((re) => re.test(path)) });
   // Order matters: authenticate, then limit the user, then dedupe by Idempotency-Key.
   // Hono's "/orders/*" also matches "/orders", so each prefix is registered exactly once.
   app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"), limit, dedupe);

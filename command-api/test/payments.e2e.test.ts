@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { couponClaimStream, orderStream, signToken, walletStream } from "@surge/shared";
+import { couponClaimStream, idempotencyRecordKey, orderStream, signToken, walletStream } from "@surge/shared";
 import { bearer, createTestContext, http, type TestContext } from "@surge/shared/testing";
 import type { CommandApi } from "../src/start.js";
 import { signBody } from "../src/pg-simulator/signature.js";
@@ -50,6 +50,41 @@ async function placed(user: string, price: number, extra: Record<string, unknown
   expect(res.status).toBe(201);
   return { token, orderId: res.body.orderId as string, eventId: sale.eventId, dealId: sale.deals[0]!.dealId };
 }
+
+describe("Idempotency-Key whose record Redis lost", () => {
+  it("a repeated POINTS payment is answered from the store and debits once", async () => {
+    const o = await placed("p-lost", 3_000);
+    await charge(o.token, 10_000);
+    const first = await pay(o.token, o.orderId, { method: "POINTS" }, "pay-lost");
+    expect(first.status).toBe(200);
+    expect(await ctx.redis.del(idempotencyRecordKey("p-lost", "pay-lost"))).toBe(1);
+    const again = await pay(o.token, o.orderId, { method: "POINTS" }, "pay-lost");
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    expect(again.headers["idempotency-replayed"]).toBe("true");
+    expect(await balance("p-lost")).toBe(7_000);
+    const card = await pay(o.token, o.orderId, { method: "CARD", card: { type: "KB", number: "1234-5678-9012-3456" } }, "pay-lost");
+    expect(card.status).toBe(422);
+  });
+
+  it("a repeated CARD request is answered 202 PENDING from the store and not submitted again", async () => {
+    await setPg({ requestFailureRate: 0, minDelayMs: 60_000, maxDelayMs: 60_000 });
+    const o = await placed("c-lost", 4_000);
+    const body = { method: "CARD", card: { type: "KB", number: "1234-5678-9012-3456" } };
+    const first = await pay(o.token, o.orderId, body, "card-lost");
+    expect(first.status).toBe(202);
+    expect(await ctx.redis.del(idempotencyRecordKey("c-lost", "card-lost"))).toBe(1);
+    const again = await pay(o.token, o.orderId, body, "card-lost");
+    expect(again.status).toBe(202);
+    expect(again.text).toBe(first.text);
+    expect(again.headers["idempotency-replayed"]).toBe("true");
+    expect((await types(o.orderId)).filter((t) => t === "PaymentRequested")).toHaveLength(1);
+    const submitted = await waitFor(() => http("GET", `${pg.url}/payments?orderId=${o.orderId}`), (r) => r.body.items.length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(submitted.body.items).toHaveLength(1);
+    expect((await http("GET", `${pg.url}/payments?orderId=${o.orderId}`)).body.items).toHaveLength(1);
+  });
+});
 
 describe("POINTS", () => {
   it("pays, debits the wallet and answers the contract's payment body", async () => {

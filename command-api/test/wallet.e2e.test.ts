@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { walletStream } from "@surge/shared";
+import { idempotencyRecordKey, walletStream } from "@surge/shared";
 import { bearer, createTestContext, http, type TestContext } from "@surge/shared/testing";
 import type { CommandApi } from "../src/start.js";
 import { startApi, tally } from "./harness.js";
@@ -40,6 +40,19 @@ describe("wallet charges", () => {
     const [a, b] = await Promise.all([charge(api.url, token, 5_000, "same"), charge(api.url, token, 5_000, "same")]);
     expect(a!.text).toBe(b!.text);
     expect(await balanceInStore("once")).toBe(5_000);
+  });
+
+  it("the same key after Redis lost its record still charges once and answers the first body", async () => {
+    const token = await ctx.token("once-lost");
+    const first = await charge(api.url, token, 7_000, "lost");
+    await charge(api.url, token, 1_000);
+    expect(await ctx.redis.del(idempotencyRecordKey("once-lost", "lost"))).toBe(1);
+    const again = await charge(api.url, token, 7_000, "lost");
+    expect(again.status).toBe(200);
+    expect(again.text).toBe(first.text);
+    expect(again.body).toEqual({ balance: 7_000, charged: 7_000 });
+    expect(again.headers["idempotency-replayed"]).toBe("true");
+    expect(await balanceInStore("once-lost")).toBe(8_000);
   });
 
   it("never passes 10,000,000", async () => {

@@ -2,16 +2,15 @@ import { sql } from "kysely";
 import { PROJECTOR_CHECKPOINT, type Db } from "@surge/shared";
 
 /**
- * Tables that are not projections of the log: the event store itself, guard fences, idempotency
- * records, the migrator's bookkeeping, the batch-owned ranking snapshots (taken from the metrics
- * on a clock, not from events), leases and dead letters. Every other table is a read model: a new table the projector does
- * not build must be added here, or replay reports it as different.
+ * Tables that are not projections of the log: the event store itself, guard fences, the
+ * migrator's bookkeeping, the batch-owned ranking snapshots (taken from the metrics on a clock,
+ * not from events), leases and dead letters. Every other table is a read model: a new table the
+ * projector does not build must be added here, or replay reports it as different.
  */
 export const NOT_READ_MODELS: ReadonlySet<string> = new Set([
   "events",
   "event_sequence",
   "guard_fences",
-  "idempotency_keys",
   "kysely_migration",
   "kysely_migration_lock",
   "ranking_snapshots",

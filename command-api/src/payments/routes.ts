@@ -47,13 +47,16 @@ export function paymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRouteDeps):
     const paymentId = uuidv5(`${user.id}\n${c.req.valid("header")["idempotency-key"]}`, PAYMENT_ID_NAMESPACE);
     const body = c.req.valid("json");
     if (body.method === "POINTS") {
-      const { payment, position } = await payWithPoints(deps, orderId, paymentId, ctx, owner);
+      const { payment, position, replayed } = await payWithPoints(deps, orderId, paymentId, ctx, owner);
       c.header("X-Position", String(position));
+      if (replayed) c.header("Idempotency-Replayed", "true");
       return c.json(payment, 200);
     }
-    const { payment, order, position } = await requestCardPayment(deps, orderId, paymentId, body.card, ctx, owner);
-    deps.submitter.enqueue({ orderId, paymentId, card: body.card, amount: payment.amount, callbackUrl: deps.callbackUrl() }, Date.parse(order.expiresAt));
+    const { payment, order, position, replayed } = await requestCardPayment(deps, orderId, paymentId, body.card, ctx, owner);
+    // A replayed request was submitted by its first run; submitting again could charge twice.
+    if (!replayed) deps.submitter.enqueue({ orderId, paymentId, card: body.card, amount: payment.amount, callbackUrl: deps.callbackUrl() }, Date.parse(order.expiresAt));
     c.header("X-Position", String(position));
+    if (replayed) c.header("Idempotency-Replayed", "true");
     return c.json(payment, 202);
   });
 

@@ -19,8 +19,9 @@ export function walletRoutes(app: OpenAPIHono<AppEnv>, deps: WalletDeps): void {
   app.openapi(chargeRoute, async (c) => {
     const ctx = commandContext(c);
     const chargeId = uuidv5(`${ctx.userId}\n${c.req.valid("header")["idempotency-key"]}`, CHARGE_ID_NAMESPACE);
-    const { balance, charged, position } = await chargeWallet(deps, chargeId, c.req.valid("json").amount, ctx);
+    const { balance, charged, position, replayed } = await chargeWallet(deps, chargeId, c.req.valid("json").amount, ctx);
     c.header("X-Position", String(position));
+    if (replayed) c.header("Idempotency-Replayed", "true");
     return c.json({ balance, charged }, 200);
   });
 }

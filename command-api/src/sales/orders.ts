@@ -56,8 +56,9 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentD
   app.openapi(placeRoute, async (c) => {
     const ctx = commandContext(c);
     const orderId = orderIdFor(ctx.userId, c.req.valid("header")["idempotency-key"]);
-    const { order, position } = await placeOrder(deps, { orderId, ...c.req.valid("json") }, ctx);
+    const { order, position, replayed } = await placeOrder(deps, { orderId, ...c.req.valid("json") }, ctx);
     c.header("X-Position", String(position));
+    if (replayed) c.header("Idempotency-Replayed", "true");
     return c.json(orderView(order, "PENDING_PAYMENT"), 201);
   });
 

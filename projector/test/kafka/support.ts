@@ -61,7 +61,6 @@ const notReadModels = new Set([
   "events",
   "event_sequence",
   "guard_fences",
-  "idempotency_keys",
   "event_handled",
   "projection_checkpoints",
   "projection_failures",

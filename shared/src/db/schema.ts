@@ -68,17 +68,6 @@ export interface CouponClaimsTable {
   updated_position: number;
 }
 
-export interface IdempotencyKeysTable {
-  user_id: string;
-  idem_key: string;
-  request_hash: string;
-  status_code: number | null;
-  response_body: string | null;
-  response_headers: string | null;
-  created_at: Date;
-  completed_at: Date | null;
-}
-
 export interface ProductsTable {
   product_id: string;
   name: string;
@@ -168,7 +157,6 @@ export interface ProjectionFailuresTable {
 export interface Database {
   events: EventsTable;
   event_sequence: EventSequenceTable;
-  idempotency_keys: IdempotencyKeysTable;
   guard_fences: GuardFencesTable;
   event_handled: EventHandledTable;
   projection_checkpoints: ProjectionCheckpointsTable;

@@ -30,6 +30,13 @@ export interface MysqlEventStoreOptions {
 
 type Row = Omit<EventsTable, "recorded_at" | "hash">;
 
+// A batch's INSERT is written by hand: kysely building a 500-row statement (node tree, freezing,
+// compiling) cost more CPU than the rest of the append. Values stay bound parameters.
+const INSERT_HEAD = "INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, tag, occurred_at, hash) VALUES ";
+const ROW_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const MOVE_SEQUENCE = "UPDATE event_sequence SET last_position = ?, last_hash = ? WHERE id = 1";
+const insertSql = (rows: number) => INSERT_HEAD + Array.from({ length: rows }, () => ROW_PLACEHOLDERS).join(", ");
+
 const lockSequence = (trx: Transaction<Database>) =>
   trx.selectFrom("event_sequence").select(["last_position", "last_hash"]).where("id", "=", 1).forUpdate().executeTakeFirstOrThrow();
 
@@ -113,11 +120,14 @@ export class MysqlEventStore implements EventStore {
           return outcomes;
         }
         let hash = seq.last_hash;
-        const chained = rows.map((r) => ({ ...r, hash: (hash = chainHash(hash, r)) }));
-        const insert = conn.insertInto("events").values(chained).compile();
-        const move = conn.updateTable("event_sequence").set({ last_position: position, last_hash: hash }).where("id", "=", 1).compile();
+        const params: unknown[] = [];
+        for (const r of rows) {
+          hash = chainHash(hash, r);
+          params.push(r.position, r.event_id, r.stream_id, r.version, r.type, r.data, r.metadata, r.tag, r.occurred_at, hash);
+        }
+        params.push(position, hash);
         const hook = this.options.beforeCommit;
-        const write = CompiledQuery.raw(`${insert.sql}; ${move.sql}${hook ? "" : "; COMMIT"}`, [...insert.parameters, ...move.parameters]);
+        const write = CompiledQuery.raw(`${insertSql(rows.length)}; ${MOVE_SEQUENCE}${hook ? "" : "; COMMIT"}`, params);
         await conn.executeQuery(write);
         if (hook) {
           await hook(position);

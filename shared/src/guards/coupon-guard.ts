@@ -3,6 +3,7 @@ import type { EventStore } from "../eventstore/index.js";
 import type { Logger } from "../logging.js";
 import { parseEvent } from "../domain/event-type.js";
 import { couponEventTypes, couponStream, evolveCoupon, initialCouponState, type CouponDefinition } from "../domain/coupon/index.js";
+import { Coalescer } from "./coalesce.js";
 import { claimScript, releaseScript } from "./coupon-scripts.js";
 import { invalidateStale, publishState, runScript, whenLoaded, withRebuildLock, type RebuildOutcome } from "./guard-kit.js";
 
@@ -51,8 +52,11 @@ export class CouponGuard {
   }
 
   /** The claim's event is in the store: drop its ledger entry. */
-  async confirm(couponId: string, claimId: string): Promise<void> {
-    await this.redis.hdel(couponKeys(couponId).resv, claimId);
+  private readonly confirms = new Coalescer((couponId, claimIds) => this.redis.hdel(couponKeys(couponId).resv, ...claimIds));
+
+  /** Drops reservations now backed by their events; calls of one moment share one HDEL. */
+  confirm(couponId: string, claimId: string): Promise<void> {
+    return this.confirms.add(couponId, claimId);
   }
 
   /** Gives a reserved unit back; a second call for the same claim does nothing. */

@@ -5,6 +5,7 @@ import { parseEvent } from "../domain/event-type.js";
 import { evolveSaleEvent, initialSaleEventState, saleEventStream, saleEventTag, saleEventTypes, type SaleEventStatus } from "../domain/sale-event/index.js";
 import { orderEventTypes } from "../domain/order/index.js";
 import { invalidateStale, publishState, runScript, whenLoaded, withRebuildLock, type RebuildOutcome } from "./guard-kit.js";
+import { Coalescer } from "./coalesce.js";
 import { allocateGoodsScript, confirmScript, loadedScript, releaseGoodsScript, releaseScript, reserveScript, setStatusScript } from "./stock-scripts.js";
 
 export const saleKeys = (eventId: string) => {
@@ -64,8 +65,11 @@ export class StockGuard {
     await invalidateStale(this.redis, saleKeys(eventId)[0], fence);
   }
 
-  async confirm(eventId: string, orderId: string): Promise<void> {
-    await this.run(confirmScript, eventId, orderId);
+  private readonly confirms = new Coalescer((eventId, orderIds) => this.run(confirmScript, eventId, ...orderIds));
+
+  /** Marks reservations as backed by their OrderPlaced; calls of one moment share one script call. */
+  confirm(eventId: string, orderId: string): Promise<void> {
+    return this.confirms.add(eventId, orderId);
   }
 
   /** Idempotent by order id: the units of one order come back once, however often this runs. */

@@ -44,12 +44,18 @@ redis.call('HSET', KEYS[5], ARGV[2], ARGV[1] .. '|' .. ARGV[3] .. '|' .. table.c
 return {'OK', redis.call('HGET', KEYS[1], 'fence')}
 `;
 
-/** ARGV: orderId. Marks the reservation as backed by its event. */
+/** ARGV: orderIds. Marks their reservations as backed by their events. */
 export const confirmScript = `${header}
-local e = redis.call('HGET', KEYS[5], ARGV[1])
-if not e or string.sub(e, -1) ~= 'R' then return {'NOOP'} end
-redis.call('HSET', KEYS[5], ARGV[1], string.sub(e, 1, -2) .. 'C')
-return {'OK'}
+local n = 0
+for _, id in ipairs(ARGV) do
+  local e = redis.call('HGET', KEYS[5], id)
+  if e and string.sub(e, -1) == 'R' then
+    redis.call('HSET', KEYS[5], id, string.sub(e, 1, -2) .. 'C')
+    n = n + 1
+  end
+end
+if n == 0 then return {'NOOP'} end
+return {'OK', n}
 `;
 
 /** ARGV: orderId. Gives the order's units back exactly once, whatever its ledger state. */

@@ -11,7 +11,8 @@ import type { Metrics } from "./metrics.js";
 import { errorHandler, problemResponse } from "./problem.js";
 import { validationHook } from "./validation.js";
 
-export type AppEnv = { Variables: { user: AuthUser; requestId: string } };
+/** requestHash: set by the idempotency middleware for a keyed request (see CommandContext). */
+export type AppEnv = { Variables: { user: AuthUser; requestId: string; requestHash?: string } };
 
 export interface Dependency {
   name: string;

@@ -5,6 +5,8 @@ export interface CommandContext {
   userId: string;
   correlationId: string;
   now: Date;
+  /** The Idempotency-Key request's hash: kept in the events so a replay from the store can tell a reused key (422). */
+  requestHash?: string | undefined;
 }
 
 export const metadataFor = (ctx: CommandContext, causationId: string | null = null): EventMetadata => ({
@@ -12,6 +14,7 @@ export const metadataFor = (ctx: CommandContext, causationId: string | null = nu
   causationId,
   userId: ctx.userId,
   occurredAt: ctx.now.toISOString(),
+  ...(ctx.requestHash ? { requestHash: ctx.requestHash } : {}),
 });
 
 /** A system actor for jobs (scheduler, expiry, settlement). */

@@ -9,3 +9,4 @@ export * from "./order-view.js";
 export * from "./keyed-queue.js";
 export * from "./wallet.js";
 export * from "./payments.js";
+export * from "./replay.js";

@@ -18,6 +18,7 @@ import { saleEventTag } from "../domain/sale-event/index.js";
 import { loadClaim } from "./claims.js";
 import { metadataFor, type CommandContext } from "./context.js";
 import { loadAggregate } from "./load.js";
+import { replayOf } from "./replay.js";
 import { retryOnConflict } from "./retry.js";
 import type { SaleDefinitions } from "./sale-definitions.js";
 import { eventIdOfDeal } from "./sale-events.js";
@@ -54,7 +55,7 @@ function eventOf(items: PlaceOrderInput["items"]): string {
  * append OrderPlaced and, with a coupon, CouponClaimReserved in one atomic append that expects
  * the claim's version: of five orders racing for one coupon exactly one commits.
  */
-export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: CommandContext): Promise<{ order: PlacedOrder; position: number }> {
+export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: CommandContext): Promise<{ order: PlacedOrder; position: number; replayed: boolean }> {
   const eventId = eventOf(input.items);
   const definition = await deps.sales.get(eventId);
   if (!definition) throw notFound("deal");
@@ -90,7 +91,7 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
     case "UNKNOWN_DEAL":
       throw notFound(`deal ${verdict.dealId}`);
     case "DUPLICATE":
-      throw new AppError("CONFLICT", "This order is already being placed.");
+      return (await placedBefore(deps.store, input.orderId, ctx)) ?? raise(new AppError("CONFLICT", "This order is already being placed."));
   }
 
   const parts: StreamAppend[] = [
@@ -101,17 +102,35 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
     const results = await deps.store.appendMulti(parts, { fence: { key: saleFenceKey(eventId), token: verdict.fence }, notAfter: ctx.now.getTime() + deps.appendDeadlineMs });
     // Not awaited, as for claims: the order is durable already, and the sweeper confirms a lost one.
     void deps.stock.confirm(eventId, input.orderId).catch(() => undefined);
-    return { order: placed.data, position: results[0]!.lastPosition };
+    return { order: placed.data, position: results[0]!.lastPosition, replayed: false };
   } catch (err) {
+    // Only this request's reservation: an order already in the store answered DUPLICATE above.
     await deps.stock.release(eventId, input.orderId).catch(() => undefined);
     if (err instanceof ConcurrencyError && err.streamId.startsWith("claim-")) throw new AppError("COUPON_NOT_USABLE", "The coupon claim was just used by another order.");
-    if (err instanceof ConcurrencyError) throw new AppError("CONFLICT", "An order with this id exists.");
+    if (err instanceof ConcurrencyError) return (await placedBefore(deps.store, input.orderId, ctx)) ?? raise(new AppError("CONFLICT", "An order with this id exists."));
     if (err instanceof FenceError) {
       await deps.stock.invalidate(eventId, verdict.fence).catch(() => undefined);
       throw unavailable("The stock guard was rebuilt while ordering; try again.", err);
     }
     throw unavailable("The order could not be recorded; nothing was reserved.", err);
   }
+}
+
+const raise = (err: Error): never => {
+  throw err;
+};
+
+/**
+ * The order this Idempotency-Key placed before, answered as it was then. Its X-Position is the
+ * original append's last position: with a coupon, the claim's event took the next position.
+ */
+async function placedBefore(store: EventStore, orderId: string, ctx: CommandContext) {
+  const { events } = await loadOrder(store, orderId);
+  const first = replayOf(events[0], ctx);
+  if (first?.type !== "OrderPlaced") return null;
+  // The stored JSON as written, not a schema parse: a byte-identical body needs the original key order.
+  const order = first.data as PlacedOrder;
+  return { order, position: first.position + (order.couponClaimId ? 1 : 0), replayed: true };
 }
 
 /**

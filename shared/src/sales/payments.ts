@@ -1,5 +1,5 @@
 import { notFound } from "../errors/index.js";
-import type { EventStore, StreamAppend } from "../eventstore/index.js";
+import type { EventStore, StoredEvent, StreamAppend } from "../eventstore/index.js";
 import type { StockGuard } from "../guards/index.js";
 import { couponClaimStream, decideCouponClaim } from "../domain/coupon-claim/index.js";
 import { decideOrder, evolveOrder, orderStream, type LiveOrder, type OrderCommand, type OrderState } from "../domain/order/index.js";
@@ -11,6 +11,7 @@ import { metadataFor, type CommandContext } from "./context.js";
 import type { KeyedQueue } from "./keyed-queue.js";
 import { loadOrder } from "./orders.js";
 import { retryOnConflict } from "./retry.js";
+import { replayOf } from "./replay.js";
 import { loadWallet } from "./wallet.js";
 
 export interface PaymentDeps {
@@ -36,7 +37,24 @@ async function loadOwned(store: EventStore, orderId: string, owner?: Owner) {
   const loaded = await loadOrder(store, orderId);
   const s = loaded.state;
   if (s.status === "absent" || (owner && !owner.isAdmin && s.order.userId !== owner.userId)) throw notFound("order");
-  return { state: s, version: loaded.version };
+  return { state: s, version: loaded.version, events: loaded.events };
+}
+
+/**
+ * The payment this Idempotency-Key started before, answered as it was then: points settle in the
+ * same append (SUCCEEDED), a card request is PENDING until the gateway answers.
+ */
+function paymentBefore(events: StoredEvent[], orderId: string, paymentId: string, ctx: CommandContext) {
+  const requested = replayOf(
+    events.find((e) => e.type === "PaymentRequested" && (e.data as { paymentId: string }).paymentId === paymentId),
+    ctx,
+  );
+  if (!requested) return null;
+  const { method, amount } = requested.data as { method: PaymentView["method"]; amount: number };
+  const payment: PaymentView = { paymentId, orderId, method, status: method === "POINTS" ? "SUCCEEDED" : "PENDING", amount };
+  // The order's own events of that request (the read model of the order is then up to date).
+  const position = Math.max(...events.filter((e) => e.metadata.correlationId === requested.metadata.correlationId).map((e) => e.position));
+  return { payment, position, replayed: true as const };
 }
 
 const orderPart = (s: LiveOrder, version: number, events: OrderEvent[], ctx: CommandContext): StreamAppend => ({
@@ -69,14 +87,16 @@ export async function payWithPoints(deps: PaymentDeps, orderId: string, paymentI
   const payer = first.order.userId;
   return deps.wallets.run(payer, () =>
     retryOnConflict(async () => {
-      const { state, version } = await loadOwned(deps.store, orderId, owner);
+      const { state, version, events: stored } = await loadOwned(deps.store, orderId, owner);
+      const before = paymentBefore(stored, orderId, paymentId, ctx);
+      if (before) return before;
       const events = decideOrder(state, { type: "PayWithPoints", paymentId, now: ctx.now });
       const wallet = await loadWallet(deps.store, payer);
       const debit = decideWallet(wallet.state, { type: "DebitPoints", userId: payer, orderId, paymentId, amount: state.order.payableAmount, now: ctx.now });
       const parts = [orderPart(state, version, events, ctx), ...(await claimPart(deps.store, state, "UseClaim", ctx))];
       if (debit.length > 0) parts.push({ streamId: walletStream(payer), expected: wallet.version, events: debit.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
       const [appended] = await deps.store.appendMulti(parts);
-      return { payment: viewOf(events.reduce(evolveOrder, state as OrderState)), position: appended!.lastPosition };
+      return { payment: viewOf(events.reduce(evolveOrder, state as OrderState)), position: appended!.lastPosition, replayed: false };
     }),
   );
 }
@@ -84,10 +104,12 @@ export async function payWithPoints(deps: PaymentDeps, orderId: string, paymentI
 /** CARD: record the request (one pending payment per order, by expected version); the gateway decides later. */
 export async function requestCardPayment(deps: PaymentDeps, orderId: string, paymentId: string, card: { type: "SAMSUNG" | "KB" | "HYUNDAI"; number: string }, ctx: CommandContext, owner: Owner) {
   return retryOnConflict(async () => {
-    const { state, version } = await loadOwned(deps.store, orderId, owner);
+    const { state, version, events: stored } = await loadOwned(deps.store, orderId, owner);
+    const before = paymentBefore(stored, orderId, paymentId, ctx);
+    if (before) return { ...before, order: state.order };
     const events = decideOrder(state, { type: "RequestCardPayment", paymentId, card: { type: card.type, last4: card.number.slice(-4) }, now: ctx.now });
     const [appended] = await deps.store.appendMulti([orderPart(state, version, events, ctx)]);
-    return { payment: viewOf(events.reduce(evolveOrder, state as OrderState)), order: state.order, position: appended!.lastPosition };
+    return { payment: viewOf(events.reduce(evolveOrder, state as OrderState)), order: state.order, position: appended!.lastPosition, replayed: false };
   });
 }
 

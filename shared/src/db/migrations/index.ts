@@ -6,6 +6,7 @@ import * as salesReadModels from "./20261121T0910_sales_read_models.js";
 import * as walletReadModel from "./20261121T1010_wallet_read_model.js";
 import * as productMetrics from "./20261121T1200_product_metrics.js";
 import * as kafka from "./20261121T1300_kafka.js";
+import * as idempotencyInRedis from "./20261121T1400_idempotency_in_redis.js";
 
 /** Static list instead of a folder scan, so migrations work the same from src (tsx) and dist. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "20261121T1010_wallet_read_model": walletReadModel,
   "20261121T1200_product_metrics": productMetrics,
   "20261121T1300_kafka": kafka,
+  "20261121T1400_idempotency_in_redis": idempotencyInRedis,
 };

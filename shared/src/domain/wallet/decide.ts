@@ -4,6 +4,8 @@ import { MAX_BALANCE, type WalletEvent } from "./events.js";
 export interface WalletState {
   balance: number;
   updatedAt: string | null;
+  /** Charge ids derive from Idempotency-Keys: a charge id seen before is never charged again. */
+  chargeIds: ReadonlySet<string>;
 }
 
 export type WalletCommand =
@@ -11,16 +13,16 @@ export type WalletCommand =
   | { type: "DebitPoints"; userId: string; orderId: string; paymentId: string; amount: number; now: Date }
   | { type: "RefundPoints"; userId: string; orderId: string; paymentId: string; amount: number; now: Date };
 
-export const initialWalletState = (): WalletState => ({ balance: 0, updatedAt: null });
+export const initialWalletState = (): WalletState => ({ balance: 0, updatedAt: null, chargeIds: new Set() });
 
-export function evolveWallet(_state: WalletState, event: WalletEvent): WalletState {
+export function evolveWallet(state: WalletState, event: WalletEvent): WalletState {
   switch (event.type) {
     case "WalletCharged":
-      return { balance: event.data.balance, updatedAt: event.data.chargedAt };
+      return { balance: event.data.balance, updatedAt: event.data.chargedAt, chargeIds: new Set(state.chargeIds).add(event.data.chargeId) };
     case "PointsDebited":
-      return { balance: event.data.balance, updatedAt: event.data.debitedAt };
+      return { ...state, balance: event.data.balance, updatedAt: event.data.debitedAt };
     case "PointsRefunded":
-      return { balance: event.data.balance, updatedAt: event.data.refundedAt };
+      return { ...state, balance: event.data.balance, updatedAt: event.data.refundedAt };
   }
 }
 
@@ -32,6 +34,7 @@ export function decideWallet(state: WalletState, command: WalletCommand): Wallet
   const at = command.now.toISOString();
   switch (command.type) {
     case "ChargeWallet": {
+      if (state.chargeIds.has(command.chargeId)) return [];
       const balance = state.balance + command.amount;
       if (balance > MAX_BALANCE)
         throw new AppError("BALANCE_LIMIT_EXCEEDED", `The balance may not pass ${MAX_BALANCE}.`, { extra: { balance: state.balance, limit: MAX_BALANCE } });
