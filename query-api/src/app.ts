@@ -9,7 +9,8 @@ import { orderRoutes } from "./orders/routes.js";
 import type { ProjectionPosition } from "./projection-position.js";
 import { RankingCache } from "./rankings/cache.js";
 import { rankingRoutes } from "./rankings/routes.js";
-import { projectionPositionHeader, waitForMinPosition } from "./read-your-writes.js";
+import { readModel } from "./read-your-writes.js";
+import { rememberValidation } from "./validation.js";
 import { walletRoutes } from "./wallet/routes.js";
 
 export interface QueryAppDeps {
@@ -34,10 +35,11 @@ const authenticatedPaths = ["/me/*", "/orders/*"];
 
 export function createQueryApp(deps: QueryAppDeps) {
   const app = createBaseApp({ title: "Surge query API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies });
-  // Order matters: the header wraps everything (401s included); auth answers before anyone waits.
-  for (const path of queryPaths) app.use(path, projectionPositionHeader(deps.position));
-  for (const path of authenticatedPaths) app.use(path, requireAuth(deps.jwtSecret));
-  for (const path of queryPaths) app.use(path, waitForMinPosition(deps.position, deps.minPositionWaitMs));
+  rememberValidation(app);
+  for (const path of queryPaths) {
+    const auth = authenticatedPaths.includes(path) ? requireAuth(deps.jwtSecret) : undefined;
+    app.use(path, readModel(deps.position, deps.minPositionWaitMs, auth));
+  }
   app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"));
   auditRoutes(app, deps);
   couponRoutes(app, deps);
