@@ -1,4 +1,4 @@
-import { createBaseApp, idempotency, rateLimit, requireAuth, type Db, type Dependency, type Logger, type Metrics, type OrderDeps } from "@surge/shared";
+import { commandGate, createBaseApp, requireAuth, type Db, type Dependency, type Logger, type Metrics, type OrderDeps } from "@surge/shared";
 import { paymentRoutes, type PaymentRouteDeps } from "./payments/routes.js";
 import { walletRoutes } from "./payments/wallet-routes.js";
 import { goodsRoutes } from "./sales/goods.js";
@@ -24,12 +24,11 @@ const KEY_REQUIRED = [/^\/orders$/, /^\/orders\/[^/]+\/payments$/, /^\/wallet\/c
 
 export function createCommandApp(deps: CommandAppDeps) {
   const app = createBaseApp({ title: "Surge command API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies });
-  const limit = rateLimit(deps.redis, deps.rateLimit);
-  const dedupe = idempotency(deps.redis, { requiredFor: (_method, path) => KEY_REQUIRED.some((re) => re.test(path)) });
-  // Order matters: authenticate, then limit the user, then dedupe by Idempotency-Key.
+  const gate = commandGate(deps.redis, { ...deps.rateLimit, keyRequiredFor: (path) => KEY_REQUIRED.some((re) => re.test(path)) });
+  // Order matters: authenticate, then the gate (rate limit, Idempotency-Key).
   // Hono's "/orders/*" also matches "/orders", so each prefix is registered exactly once.
-  app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"), limit, dedupe);
-  for (const path of ["/coupons/*", "/orders/*", "/wallet/*"]) app.use(path, requireAuth(deps.jwtSecret), limit, dedupe);
+  app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"), gate);
+  for (const path of ["/coupons/*", "/orders/*", "/wallet/*"]) app.use(path, requireAuth(deps.jwtSecret), gate);
 
   couponRoutes(app, deps);
   productRoutes(app, deps);

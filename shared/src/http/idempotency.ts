@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { Redis } from "ioredis";
 
 import { newId } from "../domain/ids.js";
-import { AppError, unavailable } from "../errors/index.js";
+import { AppError } from "../errors/index.js";
 import { runScript } from "../guards/guard-kit.js";
-import type { AppEnv } from "./app.js";
+import { requestHeader, type AppEnv } from "./app.js";
 
 const KEEP_MS = 24 * 3600_000;
 /** A key whose first request never finished (process died) may be taken over after this. */
@@ -14,20 +14,22 @@ const WAIT_MS = 10_000;
 const REPLAYED_HEADERS = ["x-position", "location"];
 
 /**
- * KEYS[1] = the key's record; ARGV: request hash, owner token, ms a pending record lives.
- * Answers NEW (the caller owns the key now), MISMATCH, PENDING, or DONE with the kept response.
- * A pending record simply expires, which is how an abandoned key becomes free again.
+ * A Lua function for the command gate's script: claim_key(record key, request hash, owner, ms a
+ * pending record lives) answers NEW (the caller owns the key now), MISMATCH, PENDING, or DONE with
+ * the kept response. A pending record simply expires, which is how an abandoned key becomes free.
  */
-const claimScript = `
-local r = redis.call('HMGET', KEYS[1], 'hash', 'status', 'body', 'headers')
-if not r[1] then
-  redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'owner', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return {'NEW'}
+export const claimKeyLua = `
+local function claim_key(key, hash, owner, pending_ms)
+  local r = redis.call('HMGET', key, 'hash', 'status', 'body', 'headers')
+  if not r[1] then
+    redis.call('HSET', key, 'hash', hash, 'owner', owner)
+    redis.call('PEXPIRE', key, pending_ms)
+    return {'NEW'}
+  end
+  if r[1] ~= hash then return {'MISMATCH'} end
+  if r[2] then return {'DONE', r[2], r[3], r[4]} end
+  return {'PENDING'}
 end
-if r[1] ~= ARGV[1] then return {'MISMATCH'} end
-if r[2] then return {'DONE', r[2], r[3], r[4]} end
-return {'PENDING'}
 `;
 
 /** KEYS[1]; ARGV: owner, status, body, headers, ms to keep. Only the owner completes its key. */
@@ -44,64 +46,79 @@ if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] and not redis.call('HGET', KE
 return 1
 `;
 
-type ClaimReply = ["NEW" | "MISMATCH" | "PENDING"] | ["DONE", string, string, string];
+export type ClaimReply = ["NEW" | "MISMATCH" | "PENDING"] | ["DONE", string, string, string];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const idempotencyRecordKey = (userId: string, key: string) => `idem:{${userId}}:${key}`;
 
 /**
  * Idempotency-Key per the contract: the same user, key and body within 24 h get the first response
  * again (with Idempotency-Replayed: true) and nothing runs twice, also for concurrent repeats,
- * which wait for the first. Another body under the same key is 422. Responses of 5xx are not kept,
- * so a retry after a failure really retries.
+ * which wait for the first (up to WAIT_MS). Another body under the same key is 422. Responses of
+ * 5xx are not kept, so a retry after a failure really retries.
  *
  * The record lives in Redis, which keeps it off the durable write path. Redis is not the only
  * line: every keyed command derives its ids from (user, key) and records the request hash in its
  * events, so if the record is lost (FLUSHALL, restart) the store itself refuses a second effect and
- * the handler replays the first success from it (see `replayedFrom`). Only a kept 4xx answer can
- * be lost that way; re-running a request that changed nothing is harmless.
+ * the handler replays the first success from it (see `replayOf`). Only a kept 4xx answer can be
+ * lost that way; re-running a request that changed nothing is harmless.
  */
-export function idempotency(redis: Redis, opts: { requiredFor: (method: string, path: string) => boolean }): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (c.req.method !== "POST") return next();
-    const key = c.req.header("idempotency-key");
+export class KeyedRequest {
+  readonly owner = newId();
+  readonly giveUpAt = Date.now() + WAIT_MS;
+
+  private constructor(
+    readonly record: string,
+    readonly hash: string,
+  ) {}
+
+  /** The request's key record and body hash; null for a POST without a key where none is required. */
+  static async of(c: Context<AppEnv>, required: boolean): Promise<KeyedRequest | null> {
+    const key = requestHeader(c, "idempotency-key");
     if (key === undefined) {
-      if (opts.requiredFor(c.req.method, c.req.path)) throw new AppError("VALIDATION_FAILED", "This route needs an Idempotency-Key header.", { errors: [{ path: "Idempotency-Key", message: "required" }] });
-      return next();
+      if (required) throw new AppError("VALIDATION_FAILED", "This route needs an Idempotency-Key header.", { errors: [{ path: "Idempotency-Key", message: "required" }] });
+      return null;
     }
     if (key.length < 1 || key.length > 128) throw new AppError("VALIDATION_FAILED", "Idempotency-Key must be 1–128 characters.", { errors: [{ path: "Idempotency-Key", message: "1–128 characters" }] });
     const hash = createHash("sha256").update(`${c.req.method} ${c.req.path}\n${await c.req.text()}`).digest("hex");
-    const record = idempotencyRecordKey(c.get("user").id, key);
-    const owner = newId();
+    return new KeyedRequest(idempotencyRecordKey(c.get("user").id, key), hash);
+  }
 
-    const giveUpAt = Date.now() + WAIT_MS;
-    for (;;) {
-      const reply = await runScript<ClaimReply>(redis, claimScript, [record], [hash, owner, ABANDONED_MS]).catch((err: unknown) => {
-        throw unavailable("Idempotency records are unavailable; try again.", err);
-      });
-      if (reply[0] === "NEW") break;
-      if (reply[0] === "MISMATCH") throw new AppError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request.");
-      if (reply[0] === "DONE") return replay(Number(reply[1]), reply[2], reply[3]);
-      if (Date.now() > giveUpAt) throw new AppError("CONFLICT", "A request with this Idempotency-Key is still in progress.");
-      await sleep(25);
-    }
+  /** Lua arguments of claim_key. */
+  claimArgs(): Array<string | number> {
+    return [this.hash, this.owner, ABANDONED_MS];
+  }
 
-    c.set("requestHash", hash);
-    try {
-      await next();
-    } catch (err) {
-      await runScript(redis, releaseScript, [record], [owner]).catch(() => undefined);
-      throw err;
+  /** What to do with a claim's answer: go on (true), answer now (a Response), or ask again later (false). */
+  async settle(reply: ClaimReply): Promise<boolean | Response> {
+    switch (reply[0]) {
+      case "NEW":
+        return true;
+      case "MISMATCH":
+        throw new AppError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request.");
+      case "DONE":
+        return replay(Number(reply[1]), reply[2], reply[3]);
+      case "PENDING":
+        if (Date.now() > this.giveUpAt) throw new AppError("CONFLICT", "A request with this Idempotency-Key is still in progress.");
+        await sleep(25);
+        return false;
     }
-    if (c.res.status >= 500) {
-      await runScript(redis, releaseScript, [record], [owner]).catch(() => undefined);
+  }
+
+  /** Keeps the response for repeats, or frees the key after a 5xx so a retry really retries. */
+  async finish(redis: Redis, res: Response | null): Promise<void> {
+    if (!res || res.status >= 500) {
+      await runScript(redis, releaseScript, [this.record], [this.owner]).catch(() => undefined);
       return;
     }
-    const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (c.res.headers.get(h) ? [[h, c.res.headers.get(h)!]] : [])));
-    // The response is already decided; losing its record only costs a replay from the store later.
-    await runScript(redis, completeScript, [record], [owner, c.res.status, await responseText(c.res), JSON.stringify(headers), KEEP_MS]).catch(() => undefined);
-  };
+    const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.headers.get(h) ? [[h, res.headers.get(h)!]] : [])));
+    // Not awaited: the response is decided. A repeat that comes before the record is written waits
+    // as for any pending key, and a record never written expires and is answered from the store.
+    const body = await responseText(res);
+    void runScript(redis, completeScript, [this.record], [this.owner, res.status, body, JSON.stringify(headers), KEEP_MS]).catch(() => undefined);
+  }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * @hono/node-server keeps a string body on its light Response under a private symbol; reading it

@@ -6,3 +6,4 @@ export * from "./validation.js";
 export * from "./server.js";
 export * from "./idempotency.js";
 export * from "./rate-limit.js";
+export * from "./command-gate.js";
