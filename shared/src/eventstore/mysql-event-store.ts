@@ -15,8 +15,11 @@ import type {
   StreamAppend,
 } from "./types.js";
 
+/** An event serialized when it is submitted, outside the sequence lock that its batch will hold. */
+type PreparedEvent = Pick<Row, "event_id" | "type" | "data" | "metadata" | "tag" | "occurred_at">;
+
 interface AppendRequest {
-  parts: StreamAppend[];
+  parts: Array<{ streamId: string; expected: ExpectedVersion; events: PreparedEvent[] }>;
   options: AppendOptions;
 }
 
@@ -60,7 +63,16 @@ function versionMatches(expected: ExpectedVersion, current: number): boolean {
   return expected === current;
 }
 
-const eventBytes = (events: NewEvent[]) => events.reduce((n, e) => n + JSON.stringify(e.data).length + 256, 0);
+function prepare(e: NewEvent): PreparedEvent {
+  return {
+    event_id: e.eventId ?? uuidv7(),
+    type: e.type,
+    data: JSON.stringify(e.data),
+    metadata: JSON.stringify(e.metadata),
+    tag: e.tag ?? null,
+    occurred_at: new Date(e.metadata.occurredAt),
+  };
+}
 
 /**
  * MySQL/MariaDB adapter. Every append transaction first locks the one `event_sequence` row and
@@ -88,7 +100,13 @@ export class MysqlEventStore implements EventStore {
 
   appendMulti(parts: StreamAppend[], options: AppendOptions = {}): Promise<AppendResult[]> {
     if (parts.length === 0 || parts.some((p) => p.events.length === 0)) throw new Error("append needs at least one event per stream");
-    return this.committer.submit({ parts, options }, parts.reduce((n, p) => n + eventBytes(p.events), 0));
+    let bytes = 0;
+    const prepared = parts.map((p) => {
+      const events = p.events.map(prepare);
+      for (const e of events) bytes += e.data.length + e.metadata.length + 128;
+      return { streamId: p.streamId, expected: p.expected, events };
+    });
+    return this.committer.submit({ parts: prepared, options }, bytes);
   }
 
   /**
@@ -162,7 +180,7 @@ export class MysqlEventStore implements EventStore {
         const current = versions.get(part.streamId) ?? 0;
         const positions = part.events.map((e, i) => {
           position += 1;
-          rows.push(toRow(e, part.streamId, current + i + 1, position));
+          rows.push({ ...e, position, stream_id: part.streamId, version: current + i + 1 });
           return position;
         });
         versions.set(part.streamId, current + part.events.length);
@@ -226,18 +244,4 @@ export class MysqlEventStore implements EventStore {
   async close(): Promise<void> {
     await this.committer.idle();
   }
-}
-
-function toRow(e: NewEvent, streamId: string, version: number, position: number): Row {
-  return {
-    position,
-    event_id: e.eventId ?? uuidv7(),
-    stream_id: streamId,
-    version,
-    type: e.type,
-    data: JSON.stringify(e.data),
-    metadata: JSON.stringify(e.metadata),
-    tag: e.tag ?? null,
-    occurred_at: new Date(e.metadata.occurredAt),
-  };
 }
