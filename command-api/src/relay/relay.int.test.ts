@@ -220,6 +220,7 @@ describe.skipIf(build.skip)("the relay", () => {
     expect(counts.filter((c) => c > 0)).toEqual([counts[active]]);
 
     // A graceful stop frees the lease: a standby takes over without waiting for it to expire.
+    const before = [...counts];
     await rs[active]!.stop();
     relays.splice(relays.indexOf(rs[active]!), 1);
     const stoppedAt = Date.now();
@@ -227,9 +228,10 @@ describe.skipIf(build.skip)("the relay", () => {
     expect(Date.now() - stoppedAt).toBeLessThan(1500);
     for (let i = 0; i < 10; i++) await ctx.store.append(`coupon-${newId()}`, "no_stream", [event(i)]);
     await until("publishing again", published);
-    const next = rs.findIndex((r) => r.lease.held);
-    expect(next).not.toBe(active);
-    expect(counts[next]).toBeGreaterThanOrEqual(10);
+    // Standbys only: on a loaded machine a late lease renewal may hand over between the two again.
+    const gained = counts.map((c, i) => c - before[i]!);
+    expect(gained[active]).toBe(0);
+    expect(gained.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(10);
     expect(rs.filter((r) => r.lease.held)).toHaveLength(1);
   });
 });
