@@ -6,8 +6,9 @@ import { startBareChild, startCommandApiChild } from "./lib/apps.js";
 import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { REPO_ROOT } from "./lib/child.js";
+import { COUPON_UNITS, createBenchCoupon } from "./lib/coupon.js";
 import { profileReport } from "./lib/cpuprofile.js";
-import { backingServers, cpuLine } from "./lib/cpu-usage.js";
+import { backingServers, cpuLine, noiseWarning } from "./lib/cpu-usage.js";
 import { countEvents, probeCommit, serverInfo } from "./lib/database.js";
 import { readBenchEnv } from "./lib/env.js";
 import { createFixture } from "./lib/fixture.js";
@@ -21,23 +22,7 @@ import { rotatingHeaders, userTokens } from "./lib/tokens.js";
 const USERS = 1000;
 const GOAL_RATIO = 0.7;
 const GOAL_P99_MS = 25;
-/** Percent of one core others may use during a window before the numbers are flagged as noise. */
-const QUIET_OTHERS = 15;
-// Never sells out and never hits a per-user limit, so every request is a real, successful claim.
-const UNITS = 10_000_000;
-
 const log = (line: string) => console.log(line);
-
-async function createCoupon(apiUrl: string, adminToken: string): Promise<string> {
-  const res = await fetch(`${apiUrl}/admin/coupons`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ name: "bench coupon", discount: { type: "FIXED", amount: 1000 }, quantity: UNITS, perUserLimit: UNITS }),
-  });
-  const body = (await res.json()) as { couponId?: string };
-  if (res.status !== 201 || !body.couponId) throw new Error(`creating the bench coupon failed: ${res.status} ${JSON.stringify(body)}`);
-  return body.couponId;
-}
 
 const benchCommand = (argv: string[]) => ["npm run bench --", "claims", ...argv].join(" ");
 
@@ -56,7 +41,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
 
   log("claims: starting command-api");
   const api = await startCommandApiChild(fx, args, cleanup, { profileRoot, phasesFile });
-  const couponId = await createCoupon(api.url, await signToken({ id: "bench-admin", role: "admin" }, fx.jwtSecret, ttlS));
+  const couponId = await createBenchCoupon(api.url, await signToken({ id: "bench-admin", role: "admin" }, fx.jwtSecret, ttlS));
   const claimsTarget = { url: `${api.url}/coupons/${couponId}/claims`, method: "POST" as const, headers };
   const watchedApi = [{ label: "command-api", pids: [api.pid] }, ...servers];
   const gcStats: { before?: GroupCommitStats } = {};
@@ -110,11 +95,6 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   return pass ? 0 : 1;
 }
 
-function noiseWarning(others: number): string[] {
-  if (others <= QUIET_OTHERS) return [];
-  return [`- **noisy run**: other processes used up to ${others.toFixed(0)}% of a core during a window; re-run on a quiet machine`];
-}
-
 function docSection(args: BenchArgs, argv: string[], machine: string, lines: string[]): string {
   return [
     "## claims",
@@ -122,7 +102,7 @@ function docSection(args: BenchArgs, argv: string[], machine: string, lines: str
     "`POST /coupons/{id}/claims` on command-api with its whole middleware chain (JWT auth, the per-user",
     "rate limit raised so it never answers 429, Redis Lua guard, durable group-committed append, 201",
     "only after commit) against a bare hono route on the same server stack and runtime flags.",
-    `${USERS} users take turns across keep-alive connections; the coupon has ${UNITS.toLocaleString("en-US")} units and the`,
+    `${USERS} users take turns across keep-alive connections; the coupon has ${COUPON_UNITS.toLocaleString("en-US")} units and the`,
     "same per-user limit, so every request is a real, successful claim. Requests carry no body and",
     "`Content-Length: 0`, as fetch and browsers send them. After each window every connection",
     "finishes its request in flight, so each 201 is counted and matched against the store.",

@@ -21,7 +21,13 @@ export const USAGE = `options:
   --profile            CPU-profile the app under test and print where the time went (docs not written)
   --phases             time each stage of a claim inside command-api (docs not written)
   --no-docs            do not update docs/benchmarks.md
-  --env KEY=VALUE      extra env for the app under test (repeatable)`;
+  --env KEY=VALUE      extra env for the app under test (repeatable)
+lag also takes:
+  --source <s>         how its projector is fed: embedded, kafka or both (default both)
+projector takes only:
+  --events <n>         events to seed and project (default 200000)
+  --mode <m>           embedded, kafka or both (default both; docs are written for both only)
+  --profile, --no-docs`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;

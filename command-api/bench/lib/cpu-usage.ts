@@ -53,7 +53,7 @@ export interface CpuShares {
  * On a small box the app, the database, Redis and the load generator share the cores; where the
  * CPU went tells whether a target is CPU-bound or waiting on I/O.
  */
-export async function startCpuSampler(watched: Watched[]): Promise<() => Promise<CpuShares>> {
+export async function startCpuSampler(watched: Watched[], selfLabel = "load generator"): Promise<() => Promise<CpuShares>> {
   const read = () => Promise.all(watched.map(async (w) => (await Promise.all(w.pids.map(ticksOf))).reduce((a, b) => a + b, 0)));
   const before = await read();
   const machineBefore = await machineTicks();
@@ -66,13 +66,21 @@ export async function startCpuSampler(watched: Watched[]): Promise<() => Promise
     const selfUs = process.cpuUsage(self);
     const byLabel: Record<string, number> = {};
     watched.forEach((w, i) => (byLabel[w.label] = ((after[i]! - before[i]!) / TICKS_PER_S / seconds) * 100));
-    byLabel["load generator"] = ((selfUs.user + selfUs.system) / 1e6 / seconds) * 100;
+    byLabel[selfLabel] = ((selfUs.user + selfUs.system) / 1e6 / seconds) * 100;
     const busy = machineAfter.busy - machineBefore.busy;
     const total = machineAfter.total - machineBefore.total;
     const machineBusy = total > 0 ? (busy / total) * 100 : Number.NaN;
     const watchedSum = Object.values(byLabel).reduce((a, b) => a + b, 0);
     return { byLabel, machineBusy, others: Math.max(0, machineBusy * availableParallelism() - watchedSum) };
   };
+}
+
+/** Percent of one core others may use during a window before the numbers are flagged as noise. */
+const QUIET_OTHERS = 15;
+
+export function noiseWarning(others: number): string[] {
+  if (others <= QUIET_OTHERS) return [];
+  return [`- **noisy run**: other processes used up to ${others.toFixed(0)}% of a core during a window; re-run on a quiet machine`];
 }
 
 export function cpuLine(s: CpuShares): string {

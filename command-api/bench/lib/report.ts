@@ -34,7 +34,12 @@ Options: \`--duration <s>\` (20), \`--connections <n>\` (100), \`--warmup <s>\` 
 \`.cpuprofile\` opens in Chrome DevTools) and \`--phases\` (per-stage timings inside command-api:
 JWT verify, Redis commands, group commit and each of its SQL statements). Run them separately: each
 slows the app a little. \`node --import tsx command-api/bench/summarize-profile.ts <file>\`
-summarizes a saved profile again.
+summarizes a saved profile again. \`projector\` takes \`--events <n>\` (200000), \`--mode
+embedded|kafka|both\` (both; this file is written for both only) and \`--profile\` (its children:
+projector, relay). \`lag\` runs the claims load with a projector beside command-api and takes the
+claims options plus \`--source embedded|kafka|both\` (both; this file is written for both only);
+\`claims\` itself never runs a projector. The Kafka runs need librdkafka's headers
+(\`apt-get install librdkafka-dev\`) for the mock broker the Kafka tests use.
 `;
 
 /** Replaces the text between `<!-- bench:name -->` and `<!-- /bench:name -->`, or appends it. */

@@ -45,6 +45,8 @@ export interface KafkaSourceHooks {
 
 /** A partition that runs this far ahead of the safe position is paused until the others catch up. */
 const MAX_HELD_PER_PARTITION = 20_000;
+/** Batches' worth of records held before reading ahead waits for the apply in flight. */
+const READ_AHEAD_BATCHES = 2;
 const MAX_BACKOFF_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,6 +57,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * offsets committed. Redeliveries (a crash before the commit, relay duplicates) are filtered by
  * event_handled. Only the holder of the projector lease consumes, so one consumer sees every
  * partition, which the merge needs; other instances stand by.
+ *
+ * Applying runs beside fetching: kafkajs fetches again only once every batch of its last fetch was
+ * handed over, so a batch handler that waited for the transaction would leave the broker idle
+ * while the database works, and the database idle during the next fetch. A failed drain restarts
+ * the consumer from the committed offsets, as any consumer failure does.
  */
 export class KafkaSource {
   private running: Promise<void> | null = null;
@@ -65,7 +72,15 @@ export class KafkaSource {
   private assignment: TopicPartition[] = [];
   private complete = false;
   private crashed = false;
-  private readonly paused = new Set<string>();
+  /** The drain in flight: at most one, so batches commit in position order. */
+  private draining: Promise<void> | null = null;
+  /** Records arrived while the drain was finishing: it looks at the merge once more. */
+  private more = false;
+  /** What made a drain fail: the consumer is restarted, as after any failure. */
+  private failure: unknown = null;
+  private readonly paused = new Map<string, TopicPartition>();
+  /** Woken whenever the drain commits a batch or ends: reading ahead waits here. */
+  private readonly progress: Array<() => void> = [];
   /** Failed attempts per event id (a restart starts counting again). */
   private readonly attempts = new Map<string, number>();
   private readonly topics: readonly string[];
@@ -124,6 +139,7 @@ export class KafkaSource {
     });
     this.consumer = consumer;
     this.crashed = false;
+    this.failure = null;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       // Offsets restart from the last commit after every join: so does everything held in memory.
       this.merge = null;
@@ -144,18 +160,27 @@ export class KafkaSource {
         eachBatchAutoResolve: false,
         eachBatch: (payload) => this.onBatch(consumer, payload),
       });
-      while (!this.stopping && this.lease.held && !this.crashed) await sleep(100);
+      while (!this.stopping && this.lease.held && !this.crashed && this.failure === null) await sleep(100);
+      if (this.failure !== null) throw this.failure;
       if (this.crashed) throw new Error("the Kafka consumer crashed and will not restart itself");
       if (!this.stopping) this.logger.warn("projector lease lost; leaving the consumer group");
     } finally {
       this.consumer = null;
       this.merge = null;
+      // The batch in flight commits (its offsets too) before the consumer leaves.
+      await this.draining;
       await consumer.disconnect().catch(() => undefined);
     }
   }
 
   private async onBatch(consumer: Consumer, { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-    const merge = (this.merge ??= await this.newMerge());
+    if (this.failure !== null) return;
+    if (!this.merge) {
+      // A new merge starts at the committed checkpoint: the drain of the old one must be done.
+      await this.draining;
+      this.merge = await this.newMerge();
+    }
+    const merge = this.merge;
     const tp = { topic: batch.topic, partition: batch.partition };
     for (const m of batch.messages) {
       if (!isRunning() || isStale() || this.stopping) return;
@@ -168,8 +193,38 @@ export class KafkaSource {
       }
       resolveOffset(m.offset);
     }
-    await this.drain(consumer, merge, heartbeat);
-    this.flowControl(consumer, merge);
+    // kafkajs heartbeats between batches itself; one failing here shows up there too.
+    this.startDrain(consumer, merge, () => heartbeat().catch(() => undefined));
+    // Fetch on while the drain applies, but no further than a few batches ahead of it.
+    while (this.draining && merge.pending() >= READ_AHEAD_BATCHES * this.options.batchSize) await new Promise<void>((r) => this.progress.push(r));
+    this.flowControl(consumer, merge, tp);
+  }
+
+  /** Starts draining the merge in the background, or tells the drain in flight to look again. */
+  private startDrain(consumer: Consumer, merge: PartitionMerge, heartbeat: () => Promise<void>): void {
+    if (this.draining) {
+      this.more = true;
+      return;
+    }
+    this.draining = (async () => {
+      do {
+        this.more = false;
+        await this.drain(consumer, merge, heartbeat);
+      } while (this.more && !this.stopping && this.merge === merge);
+    })()
+      .catch((err: unknown) => {
+        this.failure = err;
+      })
+      .finally(() => {
+        this.draining = null;
+        this.wake();
+        // Drained records may let a paused partition go on, with no batch coming to tell it.
+        if (this.merge === merge) this.flowControl(consumer, merge);
+      });
+  }
+
+  private wake(): void {
+    for (const resolve of this.progress.splice(0)) resolve();
   }
 
   private async newMerge(): Promise<PartitionMerge> {
@@ -197,10 +252,13 @@ export class KafkaSource {
     }
   }
 
-  /** Applies everything at or below the safe position, batch by batch, committing offsets after each. */
+  /**
+   * Applies everything at or below the safe position, batch by batch, committing offsets after
+   * each. Stops after the batch in flight once the merge is replaced (a rejoin) or dropped.
+   */
   private async drain(consumer: Consumer, merge: PartitionMerge, heartbeat: () => Promise<void>): Promise<void> {
     if (!this.complete) return;
-    while (!this.stopping) {
+    while (!this.stopping && this.merge === merge) {
       const safe = merge.safe();
       if (safe <= merge.applied) break;
       const ready = merge.ready(this.options.batchSize);
@@ -215,6 +273,7 @@ export class KafkaSource {
       }
       this.hooks.onSafePosition?.(merge.applied);
       await this.commit(consumer, merge);
+      this.wake();
       await heartbeat();
     }
     await this.commit(consumer, merge);
@@ -312,18 +371,23 @@ export class KafkaSource {
     }
   }
 
-  /** Pauses a partition that runs far ahead (never one holding the safe position back), resumes it once drained. */
-  private flowControl(consumer: Consumer, merge: PartitionMerge): void {
-    for (const tp of this.assignment) {
-      const key = `${tp.topic}/${tp.partition}`;
-      const held = merge.held(tp);
-      if (!this.paused.has(key) && held > MAX_HELD_PER_PARTITION && !merge.holdsBack(tp)) {
-        consumer.pause([{ topic: tp.topic, partitions: [tp.partition] }]);
-        this.paused.add(key);
-      } else if (this.paused.has(key) && (held < MAX_HELD_PER_PARTITION / 2 || merge.holdsBack(tp))) {
+  /**
+   * Pauses a partition that runs far ahead (never one holding the safe position back), resumes it
+   * once drained. Only the partition just read can have grown, so only it is checked for a pause.
+   */
+  private flowControl(consumer: Consumer, merge: PartitionMerge, added?: TopicPartition): void {
+    const safe = merge.safe();
+    for (const [key, tp] of this.paused) {
+      if (merge.held(tp) < MAX_HELD_PER_PARTITION / 2 || merge.holdsBack(tp, safe)) {
         consumer.resume([{ topic: tp.topic, partitions: [tp.partition] }]);
         this.paused.delete(key);
       }
+    }
+    if (!added) return;
+    const key = `${added.topic}/${added.partition}`;
+    if (!this.paused.has(key) && merge.held(added) > MAX_HELD_PER_PARTITION && !merge.holdsBack(added, safe)) {
+      consumer.pause([{ topic: added.topic, partitions: [added.partition] }]);
+      this.paused.set(key, added);
     }
   }
 

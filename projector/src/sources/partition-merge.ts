@@ -131,9 +131,16 @@ export class PartitionMerge {
     return this.partitions.get(keyOf(tp))?.held.length ?? 0;
   }
 
+  /** Records held over all partitions: read, and not yet committed past. */
+  pending(): number {
+    let n = 0;
+    for (const s of this.partitions.values()) n += s.held.length;
+    return n;
+  }
+
   /** Partitions whose watermark is the lowest: pausing them would stop the safe position for good. */
-  holdsBack(tp: TopicPartition): boolean {
-    return (this.partitions.get(keyOf(tp))?.watermark ?? Number.POSITIVE_INFINITY) <= this.safe();
+  holdsBack(tp: TopicPartition, safe = this.safe()): boolean {
+    return (this.partitions.get(keyOf(tp))?.watermark ?? Number.POSITIVE_INFINITY) <= safe;
   }
 
   private isDone(h: Held): boolean {

@@ -115,6 +115,17 @@ describe("merging partitions by watermark", () => {
     expect(merge.held(A)).toBe(2);
   });
 
+  it("counts what every partition holds until it is committed past, for reading ahead", () => {
+    const merge = new PartitionMerge([A, B], 0);
+    const feed = feeder(merge);
+    feed(A, 1, "w2", 3);
+    feed(B, 2, "w2");
+    expect(merge.pending()).toBe(5);
+    merge.markApplied(2);
+    merge.commits();
+    expect(merge.pending()).toBe(1);
+  });
+
   it("steps past dead-lettered records like any other finished record", () => {
     const merge = new PartitionMerge([A], 0);
     merge.add(A, "0", { kind: "done" });
