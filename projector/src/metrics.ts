@@ -35,6 +35,7 @@ export function projectorMetrics(metrics: Metrics, db: Db, store: EventStore) {
     duplicates: new Counter({ name: "projector_events_duplicate_total", help: "Redelivered events skipped because they were already handled", registers }),
     failures: new Counter({ name: "projector_failures_total", help: "Batches that failed and were retried", registers }),
     deadLettered: new Counter({ name: "projector_dead_lettered_total", help: "Kafka mode: poison events sent to surge.dlt and recorded in projection_failures", registers }),
+    refilled: new Counter({ name: "projector_refilled_from_store_total", help: "Kafka mode: events Kafka never delivered (a hole below the safe position), applied from the store", registers }),
     safePosition: new Gauge({ name: "projector_safe_position", help: "Kafka mode: every event at or below this position is in the read models (min of the partitions' watermarks)", registers }),
     batchSeconds: new Histogram({
       name: "projector_batch_duration_seconds",

@@ -36,11 +36,14 @@ export interface KafkaSourceHooks {
   advance: (position: number) => Promise<void>;
   /** The committed checkpoint: every event at or below it is in the read models. */
   checkpoint: () => Promise<number>;
+  /** Events after `after` in the store, in position order: what fills a hole Kafka left. */
+  readStore: (after: number, limit: number) => Promise<StoredEvent[]>;
   /** Records a record that is not an event at all (already dead-lettered). */
   recordUndecodable: (id: string, info: FailureInfo, raw: string) => Promise<void>;
   onError?: (err: unknown) => void;
   onDeadLetter?: (info: FailureInfo) => void;
   onSafePosition?: (position: number) => void;
+  onRefilled?: (events: number) => void;
 }
 
 /** A partition that runs this far ahead of the safe position is paused until the others catch up. */
@@ -49,6 +52,13 @@ const MAX_HELD_PER_PARTITION = 20_000;
 const READ_AHEAD_BATCHES = 2;
 const MAX_BACKOFF_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The leading events that follow `applied` without a hole: applying past a hole would skip it for good. */
+function withoutHoles(applied: number, ready: ReadyEvent[]): ReadyEvent[] {
+  let n = 0;
+  while (n < ready.length && ready[n]!.event.position === applied + n + 1) n++;
+  return n === ready.length ? ready : ready.slice(0, n);
+}
 
 /**
  * Kafka mode: the consumer group `surge-projector` reads every event topic. Records are merged
@@ -261,11 +271,24 @@ export class KafkaSource {
     while (!this.stopping && this.merge === merge) {
       const safe = merge.safe();
       if (safe <= merge.applied) break;
-      const ready = merge.ready(this.options.batchSize);
+      const delivered = merge.ready(this.options.batchSize);
+      const ready = withoutHoles(merge.applied, delivered);
       if (ready.length === 0) {
-        // Every event ≤ safe was applied earlier (or was a duplicate): only the checkpoint moves.
-        await this.hooks.advance(safe);
-        merge.markApplied(safe);
+        // The store's positions have no holes (one lock assigns them; a rollback returns its
+        // numbers), so positions ≤ safe that Kafka did not deliver were lost on the way
+        // (retention passed them, a broker fault): the store still has them.
+        const holeEnd = Math.min(safe, (delivered[0]?.event.position ?? safe + 1) - 1);
+        const lost = await this.hooks.readStore(merge.applied, Math.min(this.options.batchSize, holeEnd - merge.applied));
+        if (lost.length === 0) {
+          await this.hooks.advance(safe);
+          merge.markApplied(safe);
+        } else {
+          this.logger.warn({ from: lost[0]!.position, to: lost.at(-1)!.position, events: lost.length }, "events missing from Kafka; applying them from the store");
+          this.hooks.onRefilled?.(lost.length);
+          const done = await this.applyReady(lost.map((event) => ({ event, source: "store" })), heartbeat);
+          if (!done) return;
+          merge.markApplied(lost.at(-1)!.position);
+        }
       } else {
         const done = await this.applyReady(ready, heartbeat);
         if (!done) return;

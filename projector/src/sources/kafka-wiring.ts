@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { createKafka, Lease, readCheckpoint, type Db, type Logger, type StoredEvent } from "@surge/shared";
+import { createKafka, Lease, MysqlEventStore, readCheckpoint, type Db, type Logger, type StoredEvent } from "@surge/shared";
 import { advanceCheckpoint } from "../apply.js";
 import { withApplyLock } from "../apply-lock.js";
 import type { ProjectorEnv } from "../env.js";
@@ -20,6 +20,7 @@ export interface KafkaModeDeps {
 export function startKafkaSource(env: ProjectorEnv & { KAFKA_BROKERS: string[] }, { db, logger, metrics, apply }: KafkaModeDeps) {
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `${env.KAFKA_CLIENT_ID}-projector`, logger });
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const store = new MysqlEventStore(db);
   const lease = new Lease(db, "projector", owner, env.PROJECTOR_LEASE_TTL_MS, (err) => logger.warn({ err }, "projector lease renewal failed"));
   const source = new KafkaSource(
     kafka,
@@ -28,10 +29,12 @@ export function startKafkaSource(env: ProjectorEnv & { KAFKA_BROKERS: string[] }
       apply,
       advance: (position) => withApplyLock(db, (conn) => advanceCheckpoint(conn, position)),
       checkpoint: () => readCheckpoint(db),
+      readStore: (after, limit) => store.readAll(after, limit),
       recordUndecodable: (id, info, raw) => recordUndecodable(db, id, info, raw),
       onError: () => metrics.failures.inc(),
       onDeadLetter: () => metrics.deadLettered.inc(),
       onSafePosition: (position) => metrics.safePosition.set(position),
+      onRefilled: (events) => metrics.refilled.inc(events),
     },
     {
       groupId: env.PROJECTOR_KAFKA_GROUP,
