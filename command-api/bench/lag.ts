@@ -30,8 +30,8 @@ const log = (line: string) => console.log(line);
 const KAFKA_NOTE =
   "- the mock broker answers a fetch that finds nothing new only when the consumer's wait (250 ms) is over, even if records " +
   "arrive meanwhile; a real broker answers as they arrive, so much of the Kafka row's lag is the mock's. The mock also keeps " +
-  "only about 5 MB of a partition, and every claim is in the one coupon stream: a projector a few seconds behind would lose " +
-  "claims there, and the check above would fail";
+  "only about 5 MB of a partition, and every claim is in the one coupon stream: claims that a projector a few seconds behind " +
+  "never receives are read from the store instead (projector_refilled_from_store_total), which the check above would not show";
 
 type Source = "embedded" | "kafka";
 
