@@ -13,7 +13,6 @@ const schema = baseEnvSchema.extend({
   SCHEDULER_SWEEP_INTERVAL_S: seconds(30),
   /** How often unpaid orders past their expiresAt are expired. */
   ORDER_EXPIRY_INTERVAL_MS: ms(1000),
-  /** How often idempotency keys older than 24 h are deleted. */
   /** The card gateway: refunds, and the status look-ups of the settle job. */
   PG_BASE_URL: z.string().url().default("http://127.0.0.1:3002"),
   /** Per gateway call; failed calls are retried a few times, and a circuit breaker stops calling a gateway that keeps failing. */
