@@ -52,7 +52,11 @@ export class CouponGuard {
   }
 
   /** The claim's event is in the store: drop its ledger entry. */
-  private readonly confirms = new Coalescer((couponId, claimIds) => this.redis.hdel(couponKeys(couponId).resv, ...claimIds));
+  private readonly confirms = new Coalescer((couponId, claimIds) => this.confirmAll(couponId, claimIds));
+
+  private async confirmAll(couponId: string, claimIds: string[]): Promise<void> {
+    await this.redis.hdel(couponKeys(couponId).resv, ...claimIds);
+  }
 
   /** Drops reservations now backed by their events; calls of one moment share one HDEL. */
   confirm(couponId: string, claimId: string): Promise<void> {
@@ -116,13 +120,10 @@ export class CouponGuard {
         .map(([claimId]) => claimId);
       if (expired.length === 0) continue;
       const committed = await this.store.committedEventIds(expired);
+      if (committed.size > 0) await this.confirmAll(couponId, [...committed]);
+      confirmed += committed.size;
       for (const claimId of expired) {
-        if (committed.has(claimId)) {
-          await this.confirm(couponId, claimId);
-          confirmed++;
-        } else if (await this.release(couponId, claimId)) {
-          released++;
-        }
+        if (!committed.has(claimId) && (await this.release(couponId, claimId))) released++;
       }
     }
     if (released > 0) this.logger.warn({ released, confirmed }, "returned orphaned coupon reservations to sale");

@@ -65,7 +65,11 @@ export class StockGuard {
     await invalidateStale(this.redis, saleKeys(eventId)[0], fence);
   }
 
-  private readonly confirms = new Coalescer((eventId, orderIds) => this.run(confirmScript, eventId, ...orderIds));
+  private readonly confirms = new Coalescer((eventId, orderIds) => this.confirmAll(eventId, orderIds));
+
+  private async confirmAll(eventId: string, orderIds: string[]): Promise<void> {
+    await this.run(confirmScript, eventId, ...orderIds);
+  }
 
   /** Marks reservations as backed by their OrderPlaced; calls of one moment share one script call. */
   confirm(eventId: string, orderId: string): Promise<void> {
@@ -159,13 +163,10 @@ export class StockGuard {
         .map(([orderId]) => orderId);
       if (overdue.length === 0) continue;
       const committed = await this.store.committedEventIds(overdue);
+      if (committed.size > 0) await this.confirmAll(eventId, [...committed]);
+      confirmed += committed.size;
       for (const orderId of overdue) {
-        if (committed.has(orderId)) {
-          await this.confirm(eventId, orderId);
-          confirmed++;
-        } else if (await this.release(eventId, orderId)) {
-          released++;
-        }
+        if (!committed.has(orderId) && (await this.release(eventId, orderId))) released++;
       }
     }
     if (released > 0) this.logger.warn({ released, confirmed }, "returned orphaned stock reservations to sale");
