@@ -90,8 +90,11 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
       throw new AppError("PURCHASE_LIMIT_EXCEEDED", "This order would pass your limit for the deal.", { extra: { dealId: verdict.dealId, available: verdict.available } });
     case "UNKNOWN_DEAL":
       throw notFound(`deal ${verdict.dealId}`);
-    case "DUPLICATE":
-      return (await placedBefore(deps.store, input.orderId, ctx)) ?? raise(new AppError("CONFLICT", "This order is already being placed."));
+    case "DUPLICATE": {
+      const before = await placedBefore(deps.store, input.orderId, ctx);
+      if (before) return before;
+      throw new AppError("CONFLICT", "This order is already being placed.");
+    }
   }
 
   const parts: StreamAppend[] = [
@@ -107,7 +110,11 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
     // Only this request's reservation: an order already in the store answered DUPLICATE above.
     await deps.stock.release(eventId, input.orderId).catch(() => undefined);
     if (err instanceof ConcurrencyError && err.streamId.startsWith("claim-")) throw new AppError("COUPON_NOT_USABLE", "The coupon claim was just used by another order.");
-    if (err instanceof ConcurrencyError) return (await placedBefore(deps.store, input.orderId, ctx)) ?? raise(new AppError("CONFLICT", "An order with this id exists."));
+    if (err instanceof ConcurrencyError) {
+      const before = await placedBefore(deps.store, input.orderId, ctx);
+      if (before) return before;
+      throw new AppError("CONFLICT", "An order with this id exists.");
+    }
     if (err instanceof FenceError) {
       await deps.stock.invalidate(eventId, verdict.fence).catch(() => undefined);
       throw unavailable("The stock guard was rebuilt while ordering; try again.", err);
@@ -115,10 +122,6 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
     throw unavailable("The order could not be recorded; nothing was reserved.", err);
   }
 }
-
-const raise = (err: Error): never => {
-  throw err;
-};
 
 /**
  * The order this Idempotency-Key placed before, answered as it was then. Its X-Position is the
