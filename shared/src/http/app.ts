@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
-import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import type { Logger } from "pino";
 import { AppError } from "../errors/index.js";
 import type { AuthUser } from "./auth.js";
 import type { Metrics } from "./metrics.js";
+import { applyPendingHeaders, nodeRequest, requestHeader, responseHeader } from "./node-headers.js";
 import { errorHandler, problemResponse } from "./problem.js";
 import { validationHook } from "./validation.js";
 
@@ -47,41 +47,6 @@ async function probe(dep: Dependency): Promise<string | null> {
   }
 }
 
-/** What @hono/node-server passes as `c.env`; absent when an app is called through `app.request()`. */
-type NodeBindings = { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
-
-/**
- * A request header by its lower-case name, from Node's own parsed headers: `c.req.header()` would
- * first copy every header into an undici Headers, a few µs on a request that needs one or two.
- */
-export function requestHeader(c: Context, name: string): string | undefined {
-  const incoming = (c.env as NodeBindings)?.incoming;
-  if (!incoming) return c.req.header(name);
-  const value = incoming.headers[name];
-  return Array.isArray(value) ? value.join(", ") : value;
-}
-
-/** Headers for the final response of a request served without Node's ServerResponse. */
-const pendingHeaders = new WeakMap<Context, Map<string, string>>();
-
-/**
- * Sets a header on whatever response this request ends with, errors included; a later call for
- * the same name wins. On Node it goes straight onto the ServerResponse, which merges it with the
- * response's own headers when they are written (no middleware has to wait for the response, and
- * `c.header()` would turn the response's plain header record into an undici Headers). Without one
- * (`app.request()`), createBaseApp's outermost middleware puts it on the final response.
- */
-export function responseHeader(c: Context, name: string, value: string): void {
-  const outgoing = (c.env as NodeBindings)?.outgoing;
-  if (outgoing) {
-    if (!outgoing.headersSent) outgoing.setHeader(name, value);
-    return;
-  }
-  let pending = pendingHeaders.get(c);
-  if (!pending) pendingHeaders.set(c, (pending = new Map()));
-  pending.set(name, value);
-}
-
 const REQUEST_ID = /^[\w\-=]{1,255}$/;
 
 /**
@@ -100,8 +65,7 @@ export function createBaseApp({ title, logger, metrics, dependencies }: BaseAppO
     c.set("requestId", id);
     responseHeader(c, "X-Request-Id", id);
     await next();
-    const pending = pendingHeaders.get(c);
-    if (pending) for (const [name, value] of pending) c.res.headers.set(name, value);
+    applyPendingHeaders(c);
     metrics.http.record(c.req.method, routePath(c), c.res.status, (performance.now() - start) / 1000);
   });
   const limitBody = bodyLimit({
@@ -116,11 +80,11 @@ export function createBaseApp({ title, logger, metrics, dependencies }: BaseAppO
   // (chunked) is counted as it streams in. Registered only for the methods whose routes read a
   // body: GET and HEAD skip this step entirely, one middleware fewer on every read.
   app.on(["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], "*", (c, next) => {
-    const length = c.req.header("content-length");
-    if (length === undefined || c.req.header("transfer-encoding") !== undefined) return limitBody(c, next);
+    const length = requestHeader(c, "content-length");
+    if (length === undefined || requestHeader(c, "transfer-encoding") !== undefined) return limitBody(c, next);
     if (Number(length) > MAX_BODY_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
     // hono derives json() and text() from this cache; reading Node's own stream skips the fetch Request.
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    const incoming = nodeRequest(c);
     if (incoming && Number(length) > 0) (c.req.bodyCache as Record<string, unknown>).text = readBody(incoming);
     return next();
   });

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { sign } from "hono/jwt";
 import { AppError } from "../errors/index.js";
+import { requestHeader } from "./node-headers.js";
 import { TokenVerifier, type AuthUser, type Role } from "./token-verifier.js";
 
 export type { AuthUser, Role };
@@ -17,7 +18,7 @@ export function signToken(user: AuthUser, secret: string, ttlSeconds: number): P
 export function requireAuth(secret: string, role?: "admin"): MiddlewareHandler<{ Variables: { user: AuthUser } }> {
   const verifier = verifierFor(secret);
   return async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
+    const header = requestHeader(c, "authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new AppError("UNAUTHENTICATED", "A bearer token is required.");
     const user = verifier.verify(match[1]);

@@ -5,7 +5,8 @@ import type { Redis } from "ioredis";
 import { newId } from "../domain/ids.js";
 import { AppError } from "../errors/index.js";
 import { runScript } from "../guards/guard-kit.js";
-import { requestHeader, type AppEnv } from "./app.js";
+import type { AppEnv } from "./app.js";
+import { requestHeader } from "./node-headers.js";
 
 const KEEP_MS = 24 * 3600_000;
 /** A key whose first request never finished (process died) may be taken over after this. */

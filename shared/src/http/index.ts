@@ -1,4 +1,5 @@
 export * from "./app.js";
+export * from "./node-headers.js";
 export * from "./auth.js";
 export * from "./metrics.js";
 export * from "./problem.js";
