@@ -1,3 +1,5 @@
+import { expect } from "vitest";
+import { idempotencyRecordKey } from "@surge/shared";
 import { bearer, http, type TestContext } from "@surge/shared/testing";
 import { readEnv } from "../src/env.js";
 import { startCommandApi, type CommandApi } from "../src/start.js";
@@ -5,6 +7,11 @@ import { startCommandApi, type CommandApi } from "../src/start.js";
 /** The real command-api, started through its composition root on a free port. */
 export function startApi(ctx: TestContext, overrides: Record<string, string> = {}): Promise<CommandApi> {
   return startCommandApi(readEnv({ ...ctx.appEnv, COMMAND_API_PORT: "0", ...overrides }));
+}
+
+/** What a Redis restart or FLUSHALL does to one Idempotency-Key record (Redis keeps nothing on disk here). */
+export async function forgetKeyRecord(ctx: TestContext, userId: string, key: string): Promise<void> {
+  expect(await ctx.redis.del(idempotencyRecordKey(userId, key))).toBe(1);
 }
 
 export async function createCoupon(api: CommandApi, adminToken: string, body: Record<string, unknown> = {}) {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { idempotencyRecordKey, walletStream } from "@surge/shared";
+import { walletStream } from "@surge/shared";
 import { bearer, createTestContext, http, type TestContext } from "@surge/shared/testing";
 import type { CommandApi } from "../src/start.js";
-import { startApi, tally } from "./harness.js";
+import { forgetKeyRecord, startApi, tally } from "./harness.js";
 import { freshKey } from "./sales-harness.js";
 
 let ctx: TestContext;
@@ -46,7 +46,7 @@ describe("wallet charges", () => {
     const token = await ctx.token("once-lost");
     const first = await charge(api.url, token, 7_000, "lost");
     await charge(api.url, token, 1_000);
-    expect(await ctx.redis.del(idempotencyRecordKey("once-lost", "lost"))).toBe(1);
+    await forgetKeyRecord(ctx, "once-lost", "lost");
     const again = await charge(api.url, token, 7_000, "lost");
     expect(again.status).toBe(200);
     expect(again.text).toBe(first.text);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "../testing/index.js";
+import { createTestContext, failingWriters, type TestContext } from "../testing/index.js";
 import { ConcurrencyError, FenceError, StaleAppendError } from "../errors/index.js";
 import { newId } from "../domain/ids.js";
 import { MysqlEventStore } from "./mysql-event-store.js";
@@ -104,21 +104,7 @@ describe("MySQL event store", () => {
 
   it("never lets a polling reader skip an event: 8 writers, random delays before commit, rollbacks", async () => {
     const start = await ctx.store.headPosition();
-    let rollbacks = 0;
-    const writers = Array.from(
-      { length: 8 },
-      () =>
-        new MysqlEventStore(ctx.db, {
-          limits: { maxItems: 5 },
-          beforeCommit: async () => {
-            await sleep(Math.random() * 15);
-            if (Math.random() < 0.15) {
-              rollbacks++;
-              throw new Error("injected rollback");
-            }
-          },
-        }),
-    );
+    const { writers, rollbacks } = failingWriters(ctx.db, 8);
     const committed = new Set<string>();
     let writing = true;
     const seen: number[] = [];
@@ -153,7 +139,7 @@ describe("MySQL event store", () => {
     );
     writing = false;
     await reader;
-    expect(rollbacks).toBeGreaterThan(0);
+    expect(rollbacks()).toBeGreaterThan(0);
     expect(committed.size).toBeGreaterThan(500);
     // Every committed event seen exactly once, in strictly increasing position order.
     expect(seenIds.length).toBe(committed.size);

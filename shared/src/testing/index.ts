@@ -5,3 +5,4 @@ export * from "./http.js";
 export * from "./paid-orders.js";
 export * from "./kafka-mock.js";
 export * from "./child-app.js";
+export * from "./failing-writers.js";
