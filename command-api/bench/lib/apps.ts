@@ -1,10 +1,8 @@
-import { join } from "node:path";
 import type { Cleanup } from "./cleanup.js";
 import type { BenchArgs } from "./args.js";
-import { freePort, startNodeChild, type NodeChild } from "./child.js";
+import { appEnv, startBenchChild } from "./bench-child.js";
+import type { NodeChild } from "./child.js";
 import type { Fixture } from "./fixture.js";
-
-const profileDirFor = (root: string | undefined, name: string) => (root ? join(root, name) : undefined);
 
 export interface Instrumentation {
   profileRoot?: string | undefined;
@@ -13,25 +11,15 @@ export interface Instrumentation {
 }
 
 /** command-api as production runs it (NODE_ENV=production, quiet logs), on the bench's own stores. */
-export async function startCommandApiChild(fx: Fixture, args: BenchArgs, cleanup: Cleanup, inst: Instrumentation = {}): Promise<NodeChild> {
-  const port = await freePort();
-  const child = await startNodeChild({
+export function startCommandApiChild(fx: Fixture, args: BenchArgs, cleanup: Cleanup, inst: Instrumentation = {}): Promise<NodeChild> {
+  return startBenchChild(cleanup, {
     name: "command-api",
     entry: "command-api/src/main.ts",
-    port,
-    profileDir: profileDirFor(inst.profileRoot, "command-api"),
-    ...(inst.phasesFile
-      ? { nodeFlags: ["--import", "./command-api/bench/lib/phase-probe.ts"], args: [`--bench-phases-out=${inst.phasesFile}`] }
-      : {}),
+    portVar: "COMMAND_API_PORT",
+    profileRoot: inst.profileRoot,
+    ...(inst.phasesFile ? { nodeFlags: ["--import", "./command-api/bench/lib/phase-probe.ts"], args: [`--bench-phases-out=${inst.phasesFile}`] } : {}),
     env: {
-      ...fx.env.childBase,
-      NODE_ENV: "production",
-      LOG_LEVEL: "warn",
-      DATABASE_URL: fx.databaseUrl,
-      REDIS_URL: fx.redisUrl,
-      REDIS_KEY_PREFIX: fx.redisKeyPrefix,
-      JWT_SECRET: fx.jwtSecret,
-      COMMAND_API_PORT: String(port),
+      ...appEnv(fx),
       // 1,000 users share the load, so at bench rates each exceeds a human's limit: the limiter
       // still runs (its Redis script is part of the cost) but never answers 429.
       RATE_LIMIT_PER_SECOND: "1000000",
@@ -39,21 +27,9 @@ export async function startCommandApiChild(fx: Fixture, args: BenchArgs, cleanup
       ...args.childEnv,
     },
   });
-  cleanup.add(child.stop);
-  return child;
 }
 
 /** The bare hono route, with the same runtime flags and NODE_ENV as the app it is compared with. */
-export async function startBareChild(fx: Fixture, cleanup: Cleanup, profileRoot?: string): Promise<NodeChild> {
-  const port = await freePort();
-  const child = await startNodeChild({
-    name: "bare",
-    entry: "command-api/bench/bare-server.ts",
-    args: ["--port", String(port)],
-    port,
-    profileDir: profileDirFor(profileRoot, "bare"),
-    env: { ...fx.env.childBase, NODE_ENV: "production" },
-  });
-  cleanup.add(child.stop);
-  return child;
+export function startBareChild(fx: Fixture, cleanup: Cleanup, profileRoot?: string): Promise<NodeChild> {
+  return startBenchChild(cleanup, { name: "bare", entry: "command-api/bench/bare-server.ts", profileRoot, env: { ...fx.env.childBase, NODE_ENV: "production" } });
 }
