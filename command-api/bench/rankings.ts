@@ -13,7 +13,8 @@ import { explainRankings, rankingSql } from "./lib/explain.js";
 import { describeMachine, machineLine } from "./lib/machine.js";
 import { count, measure } from "./lib/measure.js";
 import { startBareRankingsChild, startQueryApiChild } from "./lib/query-apps.js";
-import { createRankingsFixture, seedMetrics, type SeedShape } from "./lib/rankings-fixture.js";
+import { createFixture } from "./lib/fixture.js";
+import { seedMetrics, type SeedShape } from "./lib/rankings-fixture.js";
 import { resultsTable, writeDocSection } from "./lib/report.js";
 
 const GOAL_RATIO = 0.8;
@@ -28,7 +29,7 @@ const benchCommand = (argv: string[]) => ["npm run bench --", "rankings", ...arg
 
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const args: BenchArgs = parseBenchArgs(argv);
-  const fx = await createRankingsFixture(readBenchEnv(), cleanup);
+  const fx = await createFixture(readBenchEnv(), cleanup);
   const server = await serverInfo(fx.db);
   const machine = await describeMachine(server, await probeCommit(fx.db));
   log(`machine: ${machineLine(machine)}`);

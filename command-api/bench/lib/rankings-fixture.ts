@@ -1,31 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { createRedis, deleteByPrefix, dropDatabase, isoWeekStart, monthStart, type Db } from "@surge/shared";
-import type { Cleanup } from "./cleanup.js";
-import { freshDatabase } from "./database.js";
-import type { BenchEnv } from "./env.js";
-import type { Fixture } from "./fixture.js";
-
-/** Its own database, so a claims bench running at the same time cannot drop it under us. */
-const RANKINGS_DATABASE = "surge_bench_rankings";
-
-export async function createRankingsFixture(env: BenchEnv, cleanup: Cleanup): Promise<Fixture> {
-  const url = new URL(env.databaseUrl);
-  url.pathname = `/${RANKINGS_DATABASE}`;
-  const databaseUrl = url.toString();
-  const redisKeyPrefix = `bench${randomBytes(4).toString("hex")}:`;
-  cleanup.add(async () => {
-    const redis = createRedis({ url: env.redisUrl });
-    try {
-      await deleteByPrefix(redis, redisKeyPrefix);
-    } finally {
-      redis.disconnect();
-    }
-  });
-  cleanup.add(() => dropDatabase(databaseUrl));
-  const db = await freshDatabase(databaseUrl);
-  cleanup.add(() => db.destroy());
-  return { env, databaseUrl, db, redisUrl: env.redisUrl, redisKeyPrefix, jwtSecret: randomBytes(24).toString("hex") };
-}
+import { isoWeekStart, monthStart, type Db } from "@surge/shared";
 
 export interface SeedShape {
   products: number;
