@@ -15,7 +15,7 @@ import { createFixture } from "./lib/fixture.js";
 import { describeMachine, machineLine } from "./lib/machine.js";
 import { count, measure, type Measurement } from "./lib/measure.js";
 import { formatPhases, readPhases } from "./lib/phases.js";
-import { resultsTable, writeDocSection } from "./lib/report.js";
+import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
 import { diffStats, groupCommitLine, groupCommitStats, type GroupCommitStats } from "./lib/server-stats.js";
 import { rotatingHeaders, userTokens } from "./lib/tokens.js";
 
@@ -24,7 +24,6 @@ const GOAL_RATIO = 0.7;
 const GOAL_P99_MS = 25;
 const log = (line: string) => console.log(line);
 
-const benchCommand = (argv: string[]) => ["npm run bench --", "claims", ...argv].join(" ");
 
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const args: BenchArgs = parseBenchArgs(argv);
@@ -107,10 +106,7 @@ function docSection(args: BenchArgs, argv: string[], machine: string, lines: str
     "`Content-Length: 0`, as fetch and browsers send them. After each window every connection",
     "finishes its request in flight, so each 201 is counted and matched against the store.",
     "",
-    `- date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
-    `- machine: ${machine}`,
-    `- command: \`${benchCommand(argv)}\``,
-    `- load: ${args.connections} connections, ${args.durationS} s measured per target after ${args.warmupS} s warm-up`,
+    ...runLines("claims", argv, machine, { ...args, per: "target" }),
     "",
     ...lines,
   ].join("\n");

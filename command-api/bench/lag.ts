@@ -19,7 +19,7 @@ import { startLagSampler, type LagStats } from "./lib/lag-sampler.js";
 import { describeMachine, machineLine } from "./lib/machine.js";
 import { measure } from "./lib/measure.js";
 import { startProjectorChild, startRelayChild } from "./lib/pipeline-apps.js";
-import { writeDocSection } from "./lib/report.js";
+import { runLines, writeDocSection } from "./lib/report.js";
 import { rotatingHeaders, userTokens } from "./lib/tokens.js";
 
 const USERS = 1000;
@@ -186,10 +186,7 @@ function docSection(args: BenchArgs, argv: string[], machine: string, lines: str
     "instants from the database clock). Afterwards every claim must be in the coupon_claims read model.",
     "Claims/s is below the claims section's: the projector (and relay and broker) share the two cores.",
     "",
-    `- date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
-    `- machine: ${machine}`,
-    `- command: \`${["npm run bench --", "lag", ...argv].join(" ")}\``,
-    `- load: ${args.connections} connections, ${args.durationS} s measured per source after ${args.warmupS} s warm-up`,
+    ...runLines("lag", argv, machine, { ...args, per: "source" }),
     "",
     ...lines,
   ].join("\n");

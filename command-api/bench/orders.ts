@@ -13,7 +13,7 @@ import { readBenchEnv } from "./lib/env.js";
 import { createFixture, type Fixture } from "./lib/fixture.js";
 import { describeMachine, machineLine } from "./lib/machine.js";
 import { count, measure } from "./lib/measure.js";
-import { resultsTable, writeDocSection } from "./lib/report.js";
+import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
 import { userTokens } from "./lib/tokens.js";
 
 const USERS = 1000;
@@ -129,10 +129,7 @@ function docSection(args: BenchArgs, argv: string[], machine: string, lines: str
     `bare hono route. ${USERS} users, a fresh key per request, orders of one to three lines over a ${DEALS}-deal`,
     "event with ample stock. Afterwards, for every deal, remaining + ordered must equal the initial stock.",
     "",
-    `- date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
-    `- machine: ${machine}`,
-    `- command: \`${["npm run bench --", "orders", ...argv].join(" ")}\``,
-    `- load: ${args.connections} connections, ${args.durationS} s measured per target after ${args.warmupS} s warm-up`,
+    ...runLines("orders", argv, machine, { ...args, per: "target" }),
     "",
     ...lines,
   ].join("\n");

@@ -16,7 +16,7 @@ import { BENCH_PARTITIONS, kafkaEnv, mockPids, startBenchKafka, waitForProjector
 import { feedKafka } from "./lib/kafka-feed.js";
 import { describeMachine, machineLine } from "./lib/machine.js";
 import { startProjectorChild, startRelayChild } from "./lib/pipeline-apps.js";
-import { writeDocSection } from "./lib/report.js";
+import { runLines, writeDocSection } from "./lib/report.js";
 
 const EVENTS = 200_000;
 const GOAL_EMBEDDED = 20_000;
@@ -214,9 +214,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
         `${FEED_AHEAD.toLocaleString("en-US")} events ahead of the projector, which projects into a fresh database and is timed from the`,
         "first publish until its checkpoint reaches the head.",
         "",
-        `- date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
-        `- machine: ${machineLine(machine)}`,
-        `- command: \`${["npm run bench --", "projector", ...argv].join(" ")}\``,
+        ...runLines("projector", argv, machineLine(machine)),
         "",
         ...lines,
       ].join("\n"),

@@ -15,7 +15,7 @@ import { count, measure } from "./lib/measure.js";
 import { startBareRankingsChild, startQueryApiChild } from "./lib/query-apps.js";
 import { createFixture } from "./lib/fixture.js";
 import { seedMetrics, type SeedShape } from "./lib/rankings-fixture.js";
-import { resultsTable, writeDocSection } from "./lib/report.js";
+import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
 
 const GOAL_RATIO = 0.8;
 const GOAL_P99_MS = 10;
@@ -25,7 +25,6 @@ const DATE = "2026-11-30";
 const PATH = `/rankings/products?period=DAILY&date=${DATE}&by=QUANTITY&limit=10`;
 
 const log = (line: string) => console.log(line);
-const benchCommand = (argv: string[]) => ["npm run bench --", "rankings", ...argv].join(" ");
 
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const args: BenchArgs = parseBenchArgs(argv);
@@ -98,10 +97,7 @@ function docSection(args: BenchArgs, argv: string[], machine: string, rows: numb
     "hot path of a sale page); the checkpoint does not move, so after the first request the list comes from",
     `the cache. Seeded: ${SHAPE.products.toLocaleString("en-US")} products × ${SHAPE.days} days (${rows.toLocaleString("en-US")} metric rows).`,
     "",
-    `- date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
-    `- machine: ${machine}`,
-    `- command: \`${benchCommand(argv)}\``,
-    `- load: ${args.connections} connections, ${args.durationS} s measured per target after ${args.warmupS} s warm-up`,
+    ...runLines("rankings", argv, machine, { ...args, per: "target" }),
     "",
     ...lines,
     "",

@@ -42,6 +42,19 @@ claims options plus \`--source embedded|kafka|both\` (both; this file is written
 (\`apt-get install librdkafka-dev\`) for the mock broker the Kafka tests use.
 `;
 
+/**
+ * The lines that say when, where and how a section's numbers were taken; `load` for the HTTP
+ * benches (connections, measured and warm-up seconds, per what).
+ */
+export function runLines(bench: string, argv: string[], machine: string, load?: { connections: number; durationS: number; warmupS: number; per: string }): string[] {
+  return [
+    `- date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    `- machine: ${machine}`,
+    `- command: \`${["npm run bench --", bench, ...argv].join(" ")}\``,
+    ...(load ? [`- load: ${load.connections} connections, ${load.durationS} s measured per ${load.per} after ${load.warmupS} s warm-up`] : []),
+  ];
+}
+
 /** Replaces the text between `<!-- bench:name -->` and `<!-- /bench:name -->`, or appends it. */
 export async function writeDocSection(file: string, name: string, body: string): Promise<void> {
   const open = `<!-- bench:${name} -->`;
