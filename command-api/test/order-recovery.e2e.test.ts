@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
+import { saleKeys } from "@surge/shared";
 import type { TestContext } from "@surge/shared/testing";
 import type { CommandApi } from "../src/start.js";
 import { sleep, startRecoveryStack, type RecoveryStack } from "./recovery-stack.js";
@@ -56,5 +57,33 @@ describe("the stock guard is rebuilt from the store", () => {
     const results = await Promise.all([1, 2, 3].map(async (i) => order(api, await ctx.token(`alive-after${i}`), [{ dealId, quantity: 1 }])));
     expect(tally(results)).toEqual({ "201": 2, "409 SOLD_OUT": 1 });
     expect(await soldInStore(ctx, sale.eventId)).toEqual({ [dealId]: 2 });
+    expect(await flusher.zcard(pendingKey(sale.eventId))).toBe(0);
+  });
+
+  it("keeps stock whose order reached the store even if its confirmation was lost", async () => {
+    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 1, perUserLimit: 1 }] });
+    const dealId = sale.deals[0]!.dealId;
+    const placed = await order(api, await ctx.token("keeper"), [{ dealId, quantity: 1 }]);
+    expect(placed.status).toBe(201);
+    // The confirmation is lost: the order is pending again, already overdue.
+    await flusher.zadd(pendingKey(sale.eventId), Date.now() - 1, placed.body.orderId);
+    const swept = await sweepy.stock.sweep();
+    expect(swept).toEqual({ confirmed: 1, released: 0 });
+    expect(await flusher.zcard(pendingKey(sale.eventId))).toBe(0);
+    expect(await api.stock.remaining(sale.eventId)).toEqual({ [dealId]: 0 });
+    expect((await order(api, await ctx.token("latecomer"), [{ dealId, quantity: 1 }])).body.code).toBe("SOLD_OUT");
+  });
+
+  it("sweeps only what is pending: confirmed orders leave the sorted set the sweeper reads", async () => {
+    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 50, perUserLimit: 1 }] });
+    const dealId = sale.deals[0]!.dealId;
+    const results = await Promise.all(Array.from({ length: 50 }, async (_, i) => order(api, await ctx.token(`pend${i}`), [{ dealId, quantity: 1 }])));
+    expect(tally(results)).toEqual({ "201": 50 });
+    // Confirms are sent without holding the response; give the last one a moment.
+    await sleep(100);
+    expect(await flusher.zcard(pendingKey(sale.eventId))).toBe(0);
+    expect(await flusher.hlen(ctx.redisKeyPrefix + saleKeys(sale.eventId)[4])).toBe(50);
   });
 });
+
+const pendingKey = (eventId: string) => ctx.redisKeyPrefix + saleKeys(eventId)[6];

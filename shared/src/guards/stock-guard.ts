@@ -10,11 +10,12 @@ import { allocateGoodsScript, confirmScript, loadedScript, releaseGoodsScript, r
 
 export const saleKeys = (eventId: string) => {
   const tag = `evt:{${eventId}}`;
-  return [`${tag}:meta`, `${tag}:stock`, `${tag}:limit`, `${tag}:bought`, `${tag}:orders`, `${tag}:goods`] as const;
+  return [`${tag}:meta`, `${tag}:stock`, `${tag}:limit`, `${tag}:bought`, `${tag}:orders`, `${tag}:goods`, `${tag}:pending`] as const;
 };
 const lockKey = (eventId: string) => `evt:{${eventId}}:lock`;
 export const LOADED_SALES = "surge:guards:sales";
 export const saleFenceKey = (eventId: string) => `evt:${eventId}`;
+const SWEEP_CHUNK = 1000;
 
 export type ReserveVerdict =
   | { code: "OK"; fence: string }
@@ -143,6 +144,9 @@ export class StockGuard {
         [keys[3], [...bought]],
         [keys[4], ledger],
         [keys[5], [...goods].map((o) => [o, 1])],
+        // Nothing is pending in a rebuilt state (every order came from the store): publishing no
+        // entries deletes the sorted set of the state it replaces.
+        [keys[6], []],
       ]);
       // Torn: Redis lost the staged state mid-rebuild; report busy so the caller rebuilds again.
       if (published !== "published") return published === "already" ? "loaded" : "busy";
@@ -157,16 +161,16 @@ export class StockGuard {
     let confirmed = 0;
     let released = 0;
     for (const eventId of await this.redis.smembers(LOADED_SALES)) {
-      const ledger = await this.redis.hgetall(saleKeys(eventId)[4]);
-      const overdue = Object.entries(ledger)
-        .filter(([, v]) => v.endsWith("|R") && Number(v.split("|")[1]) < now)
-        .map(([orderId]) => orderId);
-      if (overdue.length === 0) continue;
-      const committed = await this.store.committedEventIds(overdue);
-      if (committed.size > 0) await this.confirmAll(eventId, [...committed]);
-      confirmed += committed.size;
-      for (const orderId of overdue) {
-        if (!committed.has(orderId) && (await this.release(eventId, orderId))) released++;
+      for (;;) {
+        const overdue = await this.redis.zrangebyscore(saleKeys(eventId)[6], "-inf", now, "LIMIT", 0, SWEEP_CHUNK);
+        if (overdue.length === 0) break;
+        const committed = await this.store.committedEventIds(overdue);
+        if (committed.size > 0) await this.confirmAll(eventId, [...committed]);
+        confirmed += committed.size;
+        for (const orderId of overdue) {
+          if (!committed.has(orderId) && (await this.release(eventId, orderId))) released++;
+        }
+        if (overdue.length < SWEEP_CHUNK) break;
       }
     }
     if (released > 0) this.logger.warn({ released, confirmed }, "returned orphaned stock reservations to sale");

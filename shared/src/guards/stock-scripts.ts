@@ -2,8 +2,11 @@
  * Lua scripts of the sale (stock) guard. KEYS are always, for one sale event (one hash tag):
  * 1 meta (status, fence), 2 stock (deal → remaining), 3 limit (deal → per-user limit),
  * 4 bought (deal|user → live quantity), 5 orders (orderId → "user|deadline|deal:qty,…|state"),
- * 6 goods (orderId → 1 for each order holding a goods unit; meta.goodsQuantity is the pool).
+ * 6 goods (orderId → 1 for each order holding a goods unit; meta.goodsQuantity is the pool),
+ * 7 pending (sorted set orderId → deadlineMs of the reservations still in state R).
  * Ledger state R = reserved, no event known yet; C = its OrderPlaced is in the store; X = released.
+ * The ledger keeps every order of the sale (a release must find it); the sweeper reads only
+ * `pending`, so its cost follows the reservations in flight, not the orders taken so far.
  * Every script answers NOT_LOADED when meta is missing, so callers rebuild instead of guessing.
  */
 const header = `
@@ -41,6 +44,7 @@ for i = 0, n - 1 do
   redis.call('HINCRBY', KEYS[4], deal .. '|' .. ARGV[1], q)
 end
 redis.call('HSET', KEYS[5], ARGV[2], ARGV[1] .. '|' .. ARGV[3] .. '|' .. table.concat(parts, ',') .. '|R')
+redis.call('ZADD', KEYS[7], ARGV[3], ARGV[2])
 return {'OK', redis.call('HGET', KEYS[1], 'fence')}
 `;
 
@@ -48,6 +52,7 @@ return {'OK', redis.call('HGET', KEYS[1], 'fence')}
 export const confirmScript = `${header}
 local n = 0
 for _, id in ipairs(ARGV) do
+  redis.call('ZREM', KEYS[7], id)
   local e = redis.call('HGET', KEYS[5], id)
   if e and string.sub(e, -1) == 'R' then
     redis.call('HSET', KEYS[5], id, string.sub(e, 1, -2) .. 'C')
@@ -60,6 +65,7 @@ return {'OK', n}
 
 /** ARGV: orderId. Gives the order's units back exactly once, whatever its ledger state. */
 export const releaseScript = `${header}${parseLines}
+redis.call('ZREM', KEYS[7], ARGV[1])
 local e = redis.call('HGET', KEYS[5], ARGV[1])
 if not e or string.sub(e, -1) == 'X' then return {'NOOP'} end
 local user, _, lines = string.match(e, '^(.-)|(%d+)|(.*)|%a$')
