@@ -1,6 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { AppError, applyOrderCommand, outcomeOf, payWithPoints, requestCardPayment, systemContext, type AppEnv, type PaymentDeps } from "@surge/shared";
-import { v5 as uuidv5 } from "uuid";
+import { type AppEnv, AppError, applyOrderCommand, idForKey, outcomeOf, type PaymentDeps, payWithPoints, requestCardPayment, systemContext } from "@surge/shared";
 import { commandContext } from "../http/context.js";
 import { id, json, jsonBody, problem, security } from "../http/schemas.js";
 import { PG_SIGNATURE_HEADER, verifySignature } from "../pg-simulator/signature.js";
@@ -44,7 +43,7 @@ export function paymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRouteDeps):
     const user = c.get("user");
     const owner = { userId: user.id, isAdmin: user.role === "admin" };
     const orderId = c.req.valid("param").orderId;
-    const paymentId = uuidv5(`${user.id}\n${c.req.valid("header")["idempotency-key"]}`, PAYMENT_ID_NAMESPACE);
+    const paymentId = idForKey(PAYMENT_ID_NAMESPACE, user.id, c.req.valid("header")["idempotency-key"]);
     const body = c.req.valid("json");
     if (body.method === "POINTS") {
       const { payment, position, replayed } = await payWithPoints(deps, orderId, paymentId, ctx, owner);

@@ -1,6 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { chargeWallet, type AppEnv, type WalletDeps } from "@surge/shared";
-import { v5 as uuidv5 } from "uuid";
+import { type AppEnv, chargeWallet, idForKey, type WalletDeps } from "@surge/shared";
 import { commandContext } from "../http/context.js";
 import { json, jsonBody, problem, security } from "../http/schemas.js";
 
@@ -18,7 +17,7 @@ const CHARGE_ID_NAMESPACE = "5d2a8f61-7c3e-4b9a-a0d4-2e6f1c8b9a37";
 export function walletRoutes(app: OpenAPIHono<AppEnv>, deps: WalletDeps): void {
   app.openapi(chargeRoute, async (c) => {
     const ctx = commandContext(c);
-    const chargeId = uuidv5(`${ctx.userId}\n${c.req.valid("header")["idempotency-key"]}`, CHARGE_ID_NAMESPACE);
+    const chargeId = idForKey(CHARGE_ID_NAMESPACE, ctx.userId, c.req.valid("header")["idempotency-key"]);
     const { balance, charged, position, replayed } = await chargeWallet(deps, chargeId, c.req.valid("json").amount, ctx);
     c.header("X-Position", String(position));
     if (replayed) c.header("Idempotency-Replayed", "true");

@@ -1,6 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { cancelOrder, orderView, placeOrder, viewOf, type AppEnv, type OrderDeps, type PaymentDeps } from "@surge/shared";
-import { v5 as uuidv5 } from "uuid";
+import { type AppEnv, cancelOrder, idForKey, type OrderDeps, orderView, type PaymentDeps, placeOrder, viewOf } from "@surge/shared";
 import { commandContext } from "../http/context.js";
 import { id, json, jsonBody, problem, security } from "../http/schemas.js";
 
@@ -50,7 +49,7 @@ const cancelRoute = createRoute({
 
 /** Order ids derive from (user, Idempotency-Key): a retried or taken-over request can never place a second order. */
 const ORDER_ID_NAMESPACE = "8f4e2a1c-6b1d-4d5e-9a57-3c2f1e0d9b7a";
-export const orderIdFor = (userId: string, key: string) => uuidv5(`${userId}\n${key}`, ORDER_ID_NAMESPACE);
+export const orderIdFor = (userId: string, key: string) => idForKey(ORDER_ID_NAMESPACE, userId, key);
 
 export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentDeps): void {
   app.openapi(placeRoute, async (c) => {

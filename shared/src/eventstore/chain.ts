@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Db } from "../db/index.js";
 
 export const GENESIS_HASH = "0".repeat(64);
@@ -14,9 +14,7 @@ export interface ChainFields {
 
 /** SHA-256 over the previous hash and the event's identity and content, exactly as stored. */
 export function chainHash(previous: string, e: ChainFields): string {
-  return createHash("sha256")
-    .update([previous, e.position, e.stream_id, e.version, e.type, e.data, e.metadata].join("\n"))
-    .digest("hex");
+  return hash("sha256", `${previous}\n${e.position}\n${e.stream_id}\n${e.version}\n${e.type}\n${e.data}\n${e.metadata}`, "hex");
 }
 
 export type ChainBreak = { position: number; reason: "altered" | "missing" | "inserted" | "head-mismatch" };

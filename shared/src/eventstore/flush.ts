@@ -1,5 +1,5 @@
 import { CompiledQuery, sql } from "kysely";
-import { v7 as uuidv7 } from "uuid";
+import { newId } from "../domain/ids.js";
 import type { Db, EventsTable } from "../db/index.js";
 import { ConcurrencyError, FenceError, StaleAppendError } from "../errors/index.js";
 import { chainHash } from "./chain.js";
@@ -19,7 +19,7 @@ export type Outcome = AppendResult[] | Error;
 
 export function prepare(e: NewEvent): PreparedEvent {
   return {
-    event_id: e.eventId ?? uuidv7(),
+    event_id: e.eventId ?? newId(),
     type: e.type,
     data: JSON.stringify(e.data),
     metadata: JSON.stringify(e.metadata),

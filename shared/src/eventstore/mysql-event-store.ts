@@ -1,5 +1,5 @@
 import { sql, type Transaction } from "kysely";
-import { v7 as uuidv7 } from "uuid";
+import { newId } from "../domain/ids.js";
 import type { Database, Db } from "../db/index.js";
 import { GroupCommit, type BatchLimits } from "./group-commit.js";
 import { flushBatch, prepare, type AppendRequest, type Row } from "./flush.js";
@@ -104,7 +104,7 @@ export class MysqlEventStore implements EventStore {
   }
 
   async rotateFence(key: string): Promise<string> {
-    const token = uuidv7();
+    const token = newId();
     await this.db.transaction().execute(async (trx) => {
       await lockSequence(trx);
       await sql`INSERT INTO guard_fences (fence_key, token) VALUES (${key}, ${token})

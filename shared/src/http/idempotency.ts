@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as digest } from "node:crypto";
 import type { Context } from "hono";
 import type { Redis } from "ioredis";
 
@@ -80,7 +80,7 @@ export class KeyedRequest {
       return null;
     }
     if (key.length < 1 || key.length > 128) throw new AppError("VALIDATION_FAILED", "Idempotency-Key must be 1–128 characters.", { errors: [{ path: "Idempotency-Key", message: "1–128 characters" }] });
-    const hash = createHash("sha256").update(`${c.req.method} ${c.req.path}\n${await c.req.text()}`).digest("hex");
+    const hash = digest("sha256", `${c.req.method} ${c.req.path}\n${await c.req.text()}`, "hex");
     return new KeyedRequest(idempotencyRecordKey(c.get("user").id, key), hash);
   }
 
