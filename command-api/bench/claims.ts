@@ -8,7 +8,7 @@ import type { Cleanup } from "./lib/cleanup.js";
 import { REPO_ROOT } from "./lib/child.js";
 import { COUPON_UNITS, createBenchCoupon } from "./lib/coupon.js";
 import { profileReport } from "./lib/cpuprofile.js";
-import { backingServers, cpuLine, noiseWarning } from "./lib/cpu-usage.js";
+import { backingServers, cpuLine, cpuPerRequestLine, noiseWarning } from "./lib/cpu-usage.js";
 import { countEvents, probeCommit, serverInfo } from "./lib/database.js";
 import { readBenchEnv } from "./lib/env.js";
 import { createFixture } from "./lib/fixture.js";
@@ -74,6 +74,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
     ...(gc ? [groupCommitLine(gc, args.durationS)] : []),
     `- CPU during the claims window: ${cpuLine(claims.cpu)}`,
     `- CPU during the bare window: ${cpuLine(bareM.cpu)}`,
+    `- ${cpuPerRequestLine("command-api", claims.cpu, claims.main.requestsPerSec)}; ${cpuPerRequestLine("bare", bareM.cpu, bareM.main.requestsPerSec)}`,
     ...noiseWarning(Math.max(claims.cpu.others, bareM.cpu.others)),
     `- in-flight requests finished after each window (not counted in requests/s): claims ${claims.main.drainMs.toFixed(0)} ms, bare ${bareM.main.drainMs.toFixed(0)} ms`,
   ];

@@ -7,7 +7,7 @@ import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { REPO_ROOT } from "./lib/child.js";
 import { profileReport } from "./lib/cpuprofile.js";
-import { backingServers, cpuLine } from "./lib/cpu-usage.js";
+import { backingServers, cpuLine, cpuPerRequestLine, noiseWarning } from "./lib/cpu-usage.js";
 import { probeCommit, serverInfo } from "./lib/database.js";
 import { readBenchEnv } from "./lib/env.js";
 import { createFixture, type Fixture } from "./lib/fixture.js";
@@ -20,7 +20,6 @@ const USERS = 1000;
 const DEALS = 3;
 const GOAL_RATIO = 0.5;
 const GOAL_P99_MS = 40;
-const QUIET_OTHERS = 15;
 // Ample stock and limits: every order is a real reservation of all its lines and a durable append.
 const STOCK = 10_000_000;
 
@@ -96,7 +95,8 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
     `- correctness: ${created} 201 responses = ${placedInStore.n} OrderPlaced events; for every deal stock remaining + units ordered = ${STOCK.toLocaleString("en-US")}: **${pass ? "PASS" : "FAIL"}**`,
     `- CPU during the orders window: ${cpuLine(orders.cpu)}`,
     `- CPU during the bare window: ${cpuLine(bareM.cpu)}`,
-    ...(Math.max(orders.cpu.others, bareM.cpu.others) > QUIET_OTHERS ? ["- **noisy run**: other processes used the CPU during a window; re-run on a quiet machine"] : []),
+    `- ${cpuPerRequestLine("command-api", orders.cpu, orders.main.requestsPerSec)}; ${cpuPerRequestLine("bare", bareM.cpu, bareM.main.requestsPerSec)}`,
+    ...noiseWarning(Math.max(orders.cpu.others, bareM.cpu.others)),
   ];
   log(`\n${lines.join("\n")}`);
   if (profileRoot) log(await profileReport(profileRoot, api.name, orders.window, 30));

@@ -6,7 +6,7 @@ import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { REPO_ROOT } from "./lib/child.js";
 import { profileReport } from "./lib/cpuprofile.js";
-import { backingServers, cpuLine } from "./lib/cpu-usage.js";
+import { backingServers, cpuLine, noiseWarning } from "./lib/cpu-usage.js";
 import { probeCommit, serverInfo } from "./lib/database.js";
 import { readBenchEnv } from "./lib/env.js";
 import { explainRankings, rankingSql } from "./lib/explain.js";
@@ -19,7 +19,6 @@ import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
 
 const GOAL_RATIO = 0.8;
 const GOAL_P99_MS = 10;
-const QUIET_OTHERS = 15;
 const SHAPE: SeedShape = { products: 2_000, days: 35, lastDay: "2026-11-30" };
 const DATE = "2026-11-30";
 const PATH = `/rankings/products?period=DAILY&date=${DATE}&by=QUANTITY&limit=10`;
@@ -70,9 +69,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
     `- correctness: first response equals the top 10 read from the metrics table: **${correct ? "PASS" : "FAIL"}**; ${ok} 200 responses, ${ranked.main.non2xx} non-2xx`,
     `- CPU during the rankings window: ${cpuLine(ranked.cpu)}`,
     `- CPU during the bare window: ${cpuLine(bareM.cpu)}`,
-    ...(Math.max(ranked.cpu.others, bareM.cpu.others) > QUIET_OTHERS
-      ? [`- **noisy run**: other processes used up to ${Math.max(ranked.cpu.others, bareM.cpu.others).toFixed(0)}% of a core during a window; re-run on a quiet machine`]
-      : []),
+    ...noiseWarning(Math.max(ranked.cpu.others, bareM.cpu.others)),
   ];
   log(`\n${lines.join("\n")}`);
   if (profileRoot) {

@@ -88,6 +88,15 @@ export function cpuLine(s: CpuShares): string {
   return `${parts.join(", ")}, other processes ${s.others.toFixed(0)}% (of one core); machine ${s.machineBusy.toFixed(0)}% busy`;
 }
 
+/**
+ * CPU time of one process per request served: with a fixed number of connections and no think
+ * time, p50 ≈ connections × this ÷ the process's busy share, so it is the number that moves latency.
+ */
+export function cpuPerRequestLine(label: string, s: CpuShares, requestsPerSec: number): string {
+  const share = s.byLabel[label] ?? Number.NaN;
+  return `${label}: **${((share / 100 / requestsPerSec) * 1e6).toFixed(0)} µs** of CPU per request at ${share.toFixed(0)}% of a core`;
+}
+
 /** The servers the claim path leans on; their CPU share shows who the app competes with. */
 export async function backingServers(redisUrl: string): Promise<Watched[]> {
   const redisPort = new URL(redisUrl).port || "6379";
