@@ -5,7 +5,7 @@ import { parseEvent } from "../domain/event-type.js";
 import { couponEventTypes, couponStream, evolveCoupon, initialCouponState, type CouponDefinition } from "../domain/coupon/index.js";
 import { Coalescer } from "./coalesce.js";
 import { claimScript, releaseScript } from "./coupon-scripts.js";
-import { invalidateStale, publishState, runScript, whenLoaded, withRebuildLock, type RebuildOutcome } from "./guard-kit.js";
+import { invalidateStale, publishState, runScript, settleOverdue, whenLoaded, withRebuildLock, type RebuildOutcome, type Settled } from "./guard-kit.js";
 
 /**
  * Every key of one coupon shares the hash tag `{couponId}`, so each Lua script touches a single
@@ -105,29 +105,22 @@ export class CouponGuard {
     });
   }
 
-  /**
-   * Settles reservations older than their deadline: those whose event is in the store are
-   * confirmed, the rest return to sale. The store check waits out appends in flight, and appends
-   * are refused after their own (shorter) deadline, so a released unit can never be committed later.
-   */
-  async sweep(now = Date.now()): Promise<{ confirmed: number; released: number }> {
-    let confirmed = 0;
-    let released = 0;
+  /** Settles reservations older than their deadline (see settleOverdue). */
+  async sweep(now = Date.now()): Promise<Settled> {
+    const total = { confirmed: 0, released: 0 };
     for (const couponId of await this.redis.smembers(LOADED_COUPONS)) {
+      // The coupon ledger holds only unconfirmed claims (a confirm deletes the entry), so it stays small.
       const ledger = await this.redis.hgetall(couponKeys(couponId).resv);
       const expired = Object.entries(ledger)
         .filter(([, v]) => Number(v.slice(v.lastIndexOf("|") + 1)) < now)
         .map(([claimId]) => claimId);
       if (expired.length === 0) continue;
-      const committed = await this.store.committedEventIds(expired);
-      if (committed.size > 0) await this.confirmAll(couponId, [...committed]);
-      confirmed += committed.size;
-      for (const claimId of expired) {
-        if (!committed.has(claimId) && (await this.release(couponId, claimId))) released++;
-      }
+      const settled = await settleOverdue(this.store, expired, (ids) => this.confirmAll(couponId, ids), (id) => this.release(couponId, id));
+      total.confirmed += settled.confirmed;
+      total.released += settled.released;
     }
-    if (released > 0) this.logger.warn({ released, confirmed }, "returned orphaned coupon reservations to sale");
-    return { confirmed, released };
+    if (total.released > 0) this.logger.warn(total, "returned orphaned coupon reservations to sale");
+    return total;
   }
 }
 

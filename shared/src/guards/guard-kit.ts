@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import type { EventStore } from "../eventstore/index.js";
 import { newId } from "../domain/ids.js";
 import { notFound, unavailable } from "../errors/index.js";
 
@@ -103,6 +104,31 @@ export async function publishState(
 const invalidateScript = `if redis.call('HGET', KEYS[1], 'fence') == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 export async function invalidateStale(redis: Redis, meta: string, fence: string): Promise<void> {
   await runScript(redis, invalidateScript, [meta], [fence]);
+}
+
+export interface Settled {
+  confirmed: number;
+  released: number;
+}
+
+/**
+ * Reservations past their deadline: those whose event is in the store are confirmed, the rest go
+ * back. The store check waits out appends in flight, and appends are refused after their own
+ * (shorter) deadline, so a released unit can never be committed later.
+ */
+export async function settleOverdue(
+  store: Pick<EventStore, "committedEventIds">,
+  ids: string[],
+  confirmAll: (ids: string[]) => Promise<void>,
+  release: (id: string) => Promise<boolean>,
+): Promise<Settled> {
+  const committed = await store.committedEventIds(ids);
+  if (committed.size > 0) await confirmAll([...committed]);
+  let released = 0;
+  for (const id of ids) {
+    if (!committed.has(id) && (await release(id))) released++;
+  }
+  return { confirmed: committed.size, released };
 }
 
 const shas = new Map<string, string>();

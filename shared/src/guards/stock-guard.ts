@@ -4,7 +4,7 @@ import type { Logger } from "../logging.js";
 import { parseEvent } from "../domain/event-type.js";
 import { evolveSaleEvent, initialSaleEventState, saleEventStream, saleEventTag, saleEventTypes, type SaleEventStatus } from "../domain/sale-event/index.js";
 import { orderEventTypes } from "../domain/order/index.js";
-import { invalidateStale, publishState, runScript, whenLoaded, withRebuildLock, type RebuildOutcome } from "./guard-kit.js";
+import { invalidateStale, publishState, runScript, settleOverdue, whenLoaded, withRebuildLock, type RebuildOutcome, type Settled } from "./guard-kit.js";
 import { Coalescer } from "./coalesce.js";
 import { allocateGoodsScript, confirmScript, loadedScript, releaseGoodsScript, releaseScript, reserveScript, setStatusScript } from "./stock-scripts.js";
 
@@ -156,24 +156,20 @@ export class StockGuard {
     });
   }
 
-  /** Reservations past their deadline: confirmed when OrderPlaced is in the store, else released. */
-  async sweep(now = Date.now()): Promise<{ confirmed: number; released: number }> {
-    let confirmed = 0;
-    let released = 0;
+  /** Reservations past their deadline (read from `pending` only): confirmed when OrderPlaced is in the store, else released. */
+  async sweep(now = Date.now()): Promise<Settled> {
+    const total = { confirmed: 0, released: 0 };
     for (const eventId of await this.redis.smembers(LOADED_SALES)) {
       for (;;) {
         const overdue = await this.redis.zrangebyscore(saleKeys(eventId)[6], "-inf", now, "LIMIT", 0, SWEEP_CHUNK);
         if (overdue.length === 0) break;
-        const committed = await this.store.committedEventIds(overdue);
-        if (committed.size > 0) await this.confirmAll(eventId, [...committed]);
-        confirmed += committed.size;
-        for (const orderId of overdue) {
-          if (!committed.has(orderId) && (await this.release(eventId, orderId))) released++;
-        }
+        const settled = await settleOverdue(this.store, overdue, (ids) => this.confirmAll(eventId, ids), (id) => this.release(eventId, id));
+        total.confirmed += settled.confirmed;
+        total.released += settled.released;
         if (overdue.length < SWEEP_CHUNK) break;
       }
     }
-    if (released > 0) this.logger.warn({ released, confirmed }, "returned orphaned stock reservations to sale");
-    return { confirmed, released };
+    if (total.released > 0) this.logger.warn(total, "returned orphaned stock reservations to sale");
+    return total;
   }
 }
