@@ -1,11 +1,25 @@
 import { AppError } from "../../errors/index.js";
 import { MAX_BALANCE, type WalletEvent } from "./events.js";
 
+/**
+ * The charge ids a wallet has seen, newest first. Each state links to the one before instead of
+ * copying a set, so folding a wallet of n charges costs n steps, not n².
+ */
+export interface SeenCharges {
+  readonly chargeId: string;
+  readonly before: SeenCharges | null;
+}
+
+export function hasSeenCharge(seen: SeenCharges | null, chargeId: string): boolean {
+  for (let s = seen; s !== null; s = s.before) if (s.chargeId === chargeId) return true;
+  return false;
+}
+
 export interface WalletState {
   balance: number;
   updatedAt: string | null;
   /** Charge ids derive from Idempotency-Keys: a charge id seen before is never charged again. */
-  chargeIds: ReadonlySet<string>;
+  charges: SeenCharges | null;
 }
 
 export type WalletCommand =
@@ -13,12 +27,12 @@ export type WalletCommand =
   | { type: "DebitPoints"; userId: string; orderId: string; paymentId: string; amount: number; now: Date }
   | { type: "RefundPoints"; userId: string; orderId: string; paymentId: string; amount: number; now: Date };
 
-export const initialWalletState = (): WalletState => ({ balance: 0, updatedAt: null, chargeIds: new Set() });
+export const initialWalletState = (): WalletState => ({ balance: 0, updatedAt: null, charges: null });
 
 export function evolveWallet(state: WalletState, event: WalletEvent): WalletState {
   switch (event.type) {
     case "WalletCharged":
-      return { balance: event.data.balance, updatedAt: event.data.chargedAt, chargeIds: new Set(state.chargeIds).add(event.data.chargeId) };
+      return { balance: event.data.balance, updatedAt: event.data.chargedAt, charges: { chargeId: event.data.chargeId, before: state.charges } };
     case "PointsDebited":
       return { ...state, balance: event.data.balance, updatedAt: event.data.debitedAt };
     case "PointsRefunded":
@@ -34,7 +48,7 @@ export function decideWallet(state: WalletState, command: WalletCommand): Wallet
   const at = command.now.toISOString();
   switch (command.type) {
     case "ChargeWallet": {
-      if (state.chargeIds.has(command.chargeId)) return [];
+      if (hasSeenCharge(state.charges, command.chargeId)) return [];
       const balance = state.balance + command.amount;
       if (balance > MAX_BALANCE)
         throw new AppError("BALANCE_LIMIT_EXCEEDED", `The balance may not pass ${MAX_BALANCE}.`, { extra: { balance: state.balance, limit: MAX_BALANCE } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { specFor } from "../spec.js";
-import { walletDecider } from "./decide.js";
+import { evolveWallet, initialWalletState, walletDecider } from "./decide.js";
 import type { WalletEvent } from "./events.js";
 
 const spec = specFor(walletDecider);
@@ -32,5 +32,18 @@ describe("wallet decider", () => {
     expect(spec.given([charged(4000, 4000)]).when({ type: "RefundPoints", userId: "u1", orderId: "o1", paymentId: "p1", amount: 3000, now })).toMatchObject({
       events: [{ type: "PointsRefunded", data: { balance: 7000 } }],
     });
+  });
+
+  it("never charges a charge id it has seen, however long ago", () => {
+    const history = Array.from({ length: 50 }, (_, i) => charged(100, 100 * (i + 1)));
+    expect(spec.given(history).when({ ...charge(100), chargeId: "c100" })).toEqual({ events: [] });
+    expect(spec.given(history).when({ ...charge(100), chargeId: "c-new" })).toMatchObject({ events: [{ data: { balance: 5100 } }] });
+  });
+
+  it("links each state's charges to the state before instead of copying them", () => {
+    const first = evolveWallet(initialWalletState(), charged(100, 100));
+    const second = evolveWallet(first, charged(100, 200));
+    expect(second.charges?.before).toBe(first.charges);
+    expect(first.charges).toEqual({ chargeId: "c100", before: null });
   });
 });
