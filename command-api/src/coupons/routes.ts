@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { discountSchema, type AppEnv } from "@surge/shared";
-import { commandContext } from "../http/context.js";
+import { commandContext, positionHeader } from "../http/context.js";
 import { claimCoupon, type ClaimDeps } from "./claim.js";
 import { createCoupon } from "./create.js";
 
@@ -67,13 +67,13 @@ const claimRoute = createRoute({
 export function couponRoutes(app: OpenAPIHono<AppEnv>, deps: ClaimDeps): void {
   app.openapi(createCouponRoute, async (c) => {
     const { coupon, position } = await createCoupon(deps, c.req.valid("json"), commandContext(c));
-    c.header("X-Position", String(position));
+    positionHeader(c, position);
     return c.json(coupon, 201);
   });
 
   app.openapi(claimRoute, async (c) => {
     const { claim, position } = await claimCoupon(deps, c.req.valid("param").couponId, commandContext(c));
-    c.header("X-Position", String(position));
+    positionHeader(c, position);
     return c.json(claim, 201);
   });
 }

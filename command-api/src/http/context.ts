@@ -1,4 +1,4 @@
-import type { AppEnv, CommandContext } from "@surge/shared";
+import { responseHeader, type AppEnv, type CommandContext } from "@surge/shared";
 import type { Context } from "hono";
 
 export const commandContext = (c: Context<AppEnv>): CommandContext => ({
@@ -7,3 +7,12 @@ export const commandContext = (c: Context<AppEnv>): CommandContext => ({
   now: new Date(),
   requestHash: c.get("requestHash"),
 });
+
+/**
+ * X-Position of the append that answered (and Idempotency-Replayed on a replay), set on Node's
+ * response directly: `c.header()` builds an undici Headers for every response that carries one.
+ */
+export function positionHeader(c: Context<AppEnv>, position: number, replayed = false): void {
+  responseHeader(c, "X-Position", String(position));
+  if (replayed) responseHeader(c, "Idempotency-Replayed", "true");
+}

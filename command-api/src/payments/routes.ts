@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { type AppEnv, AppError, applyOrderCommand, idForKey, outcomeOf, type PaymentDeps, payWithPoints, requestCardPayment, systemContext } from "@surge/shared";
-import { commandContext } from "../http/context.js";
+import { commandContext, positionHeader } from "../http/context.js";
 import { id, json, jsonBody, problem, security } from "../http/schemas.js";
 import { PG_SIGNATURE_HEADER, verifySignature } from "../pg-simulator/signature.js";
 import type { CardSubmitter } from "./submitter.js";
@@ -47,15 +47,13 @@ export function paymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRouteDeps):
     const body = c.req.valid("json");
     if (body.method === "POINTS") {
       const { payment, position, replayed } = await payWithPoints(deps, orderId, paymentId, ctx, owner);
-      c.header("X-Position", String(position));
-      if (replayed) c.header("Idempotency-Replayed", "true");
+      positionHeader(c, position, replayed);
       return c.json(payment, 200);
     }
     const { payment, order, position, replayed } = await requestCardPayment(deps, orderId, paymentId, body.card, ctx, owner);
     // A replayed request was submitted by its first run; submitting again could charge twice.
     if (!replayed) deps.submitter.enqueue({ orderId, paymentId, card: body.card, amount: payment.amount, callbackUrl: deps.callbackUrl() }, Date.parse(order.expiresAt));
-    c.header("X-Position", String(position));
-    if (replayed) c.header("Idempotency-Replayed", "true");
+    positionHeader(c, position, replayed);
     return c.json(payment, 202);
   });
 
@@ -72,7 +70,7 @@ export function paymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRouteDeps):
     if (!parsed.success) throw new AppError("VALIDATION_FAILED", "Not a payment callback.");
     const outcome = outcomeOf(parsed.data)!;
     const { state, position } = await applyOrderCommand(deps, parsed.data.orderId, { type: "SettlePayment", paymentId: parsed.data.paymentId, outcome, now: new Date() }, systemContext("pg-callback"));
-    if (position !== null) c.header("X-Position", String(position));
+    if (position !== null) positionHeader(c, position);
     return c.json({ received: true, orderStatus: state.status, paymentStatus: state.payment?.status ?? null }, 200);
   });
 }

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { type AppEnv, chargeWallet, idForKey, type WalletDeps } from "@surge/shared";
-import { commandContext } from "../http/context.js";
+import { commandContext, positionHeader } from "../http/context.js";
 import { json, jsonBody, problem, security } from "../http/schemas.js";
 
 const chargeRoute = createRoute({
@@ -19,8 +19,7 @@ export function walletRoutes(app: OpenAPIHono<AppEnv>, deps: WalletDeps): void {
     const ctx = commandContext(c);
     const chargeId = idForKey(CHARGE_ID_NAMESPACE, ctx.userId, c.req.valid("header")["idempotency-key"]);
     const { balance, charged, position, replayed } = await chargeWallet(deps, chargeId, c.req.valid("json").amount, ctx);
-    c.header("X-Position", String(position));
-    if (replayed) c.header("Idempotency-Replayed", "true");
+    positionHeader(c, position, replayed);
     return c.json({ balance, charged }, 200);
   });
 }

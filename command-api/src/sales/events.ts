@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { scheduleEvent, transitionEvent, type AppEnv, type SaleDefinitions, type SaleDeps, type SaleEventDefinition } from "@surge/shared";
-import { commandContext } from "../http/context.js";
+import { commandContext, positionHeader } from "../http/context.js";
 import { instant, json, jsonBody, problem, security } from "../http/schemas.js";
 
 const eventBody = z.strictObject({
@@ -66,7 +66,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: SaleDeps & { sales: 
   app.openapi(createEventRoute, async (c) => {
     const { definition, status, position } = await scheduleEvent(deps, c.req.valid("json"), commandContext(c));
     deps.sales.remember(definition);
-    c.header("X-Position", String(position));
+    positionHeader(c, position);
     return c.json(viewOf(definition, status), 201);
   });
 
@@ -74,7 +74,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: SaleDeps & { sales: 
     app.openapi(transitionRoute(to), async (c) => {
       const { state, position } = await transitionEvent(deps, c.req.valid("param").eventId, target, true, commandContext(c));
       if (state.status === "absent") throw new Error("transition of an absent event");
-      if (position !== null) c.header("X-Position", String(position));
+      if (position !== null) positionHeader(c, position);
       return c.json(viewOf(state.definition, state.status), 200);
     });
   }

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { applyOrderCommand, viewOf, type AppEnv, type EventStore } from "@surge/shared";
-import { commandContext } from "../http/context.js";
+import { commandContext, positionHeader } from "../http/context.js";
 import { id, json, jsonBody, problem, security } from "../http/schemas.js";
 
 const view = z.object({ orderId: z.string(), goods: z.object({ name: z.string(), status: z.string() }).nullable() }).passthrough().openapi("OrderGoods");
@@ -26,13 +26,13 @@ export function goodsRoutes(app: OpenAPIHono<AppEnv>, deps: { store: EventStore 
   app.openapi(shipRoute, async (c) => {
     const ctx = commandContext(c);
     const { state, position } = await applyOrderCommand(deps, c.req.valid("param").orderId, { type: "ShipGoods", trackingNo: c.req.valid("json").trackingNo, now: ctx.now }, ctx);
-    if (position !== null) c.header("X-Position", String(position));
+    if (position !== null) positionHeader(c, position);
     return c.json(viewOf(state), 200);
   });
   app.openapi(deliverRoute, async (c) => {
     const ctx = commandContext(c);
     const { state, position } = await applyOrderCommand(deps, c.req.valid("param").orderId, { type: "DeliverGoods", now: ctx.now }, ctx);
-    if (position !== null) c.header("X-Position", String(position));
+    if (position !== null) positionHeader(c, position);
     return c.json(viewOf(state), 200);
   });
 }

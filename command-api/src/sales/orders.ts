@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { type AppEnv, cancelOrder, idForKey, type OrderDeps, orderView, type PaymentDeps, placeOrder, viewOf } from "@surge/shared";
-import { commandContext } from "../http/context.js";
+import { commandContext, positionHeader } from "../http/context.js";
 import { id, json, jsonBody, problem, security } from "../http/schemas.js";
 
 const orderBody = z.strictObject({
@@ -56,8 +56,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentD
     const ctx = commandContext(c);
     const orderId = orderIdFor(ctx.userId, c.req.valid("header")["idempotency-key"]);
     const { order, position, replayed } = await placeOrder(deps, { orderId, ...c.req.valid("json") }, ctx);
-    c.header("X-Position", String(position));
-    if (replayed) c.header("Idempotency-Replayed", "true");
+    positionHeader(c, position, replayed);
     return c.json(orderView(order, "PENDING_PAYMENT"), 201);
   });
 
@@ -66,7 +65,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentD
     const user = c.get("user");
     const owner = { userId: user.id, isAdmin: user.role === "admin" };
     const { state, position } = await cancelOrder(deps, c.req.valid("param").orderId, user.role === "admin" ? "ADMIN" : "USER", ctx, owner);
-    c.header("X-Position", String(position));
+    if (position !== null) positionHeader(c, position);
     return c.json(viewOf(state), 200);
   });
 }

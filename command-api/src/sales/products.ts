@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { metadataFor, newId, productStream, type AppEnv, type EventStore } from "@surge/shared";
-import { commandContext } from "../http/context.js";
+import { commandContext, positionHeader } from "../http/context.js";
 import { json, jsonBody, problem, security } from "../http/schemas.js";
 
 const productBody = z.strictObject({ name: z.string().min(1).max(200), price: z.number().int().min(0).max(100_000_000) });
@@ -20,7 +20,7 @@ export function productRoutes(app: OpenAPIHono<AppEnv>, deps: { store: EventStor
     const ctx = commandContext(c);
     const data = { productId: newId(), ...c.req.valid("json") };
     const appended = await deps.store.append(productStream(data.productId), "no_stream", [{ type: "ProductCreated", data, metadata: metadataFor(ctx) }]);
-    c.header("X-Position", String(appended.lastPosition));
+    positionHeader(c, appended.lastPosition);
     return c.json(data, 201);
   });
 }

@@ -61,6 +61,6 @@ export function commandGate(redis: Redis, opts: CommandGateOptions): MiddlewareH
       await keyed.finish(redis, null);
       throw err;
     }
-    await keyed.finish(redis, c.res);
+    await keyed.finish(redis, c);
   };
 }

@@ -6,7 +6,7 @@ import { newId } from "../domain/ids.js";
 import { AppError } from "../errors/index.js";
 import { runScript } from "../guards/guard-kit.js";
 import type { AppEnv } from "./app.js";
-import { requestHeader } from "./node-headers.js";
+import { requestHeader, sentHeader } from "./node-headers.js";
 
 const KEEP_MS = 24 * 3600_000;
 /** A key whose first request never finished (process died) may be taken over after this. */
@@ -106,12 +106,19 @@ export class KeyedRequest {
   }
 
   /** Keeps the response for repeats, or frees the key after a 5xx so a retry really retries. */
-  async finish(redis: Redis, res: Response | null): Promise<void> {
-    if (!res || res.status >= 500) {
+  async finish(redis: Redis, c: Context<AppEnv> | null): Promise<void> {
+    const res = c?.res;
+    if (!c || !res || res.status >= 500) {
       await runScript(redis, releaseScript, [this.record], [this.owner]).catch(() => undefined);
       return;
     }
-    const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.headers.get(h) ? [[h, res.headers.get(h)!]] : [])));
+    const headers: Record<string, string> = {};
+    for (const h of REPLAYED_HEADERS) {
+      // Headers set with responseHeader are read where they wait; only others need the response's
+      // Headers object, which the light response would otherwise build just for this look.
+      const value = sentHeader(c, h) ?? responseHeaderOf(res, h);
+      if (value) headers[h] = value;
+    }
     // Not awaited: the response is decided. A repeat that comes before the record is written waits
     // as for any pending key, and a record never written expires and is answered from the store.
     const body = await responseText(res);
@@ -122,13 +129,32 @@ export class KeyedRequest {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * @hono/node-server keeps a string body on its light Response under a private symbol; reading it
- * there avoids `clone()`, which builds a full fetch Response and makes the server stream it out.
+ * @hono/node-server keeps status, body and headers of its light Response under a private symbol;
+ * reading them there avoids `clone()` and `res.headers`, which build a full fetch Response or an
+ * undici Headers (and `clone()` makes the server stream the body out).
  */
+type CachedResponse = [status: number, body: unknown, headers: unknown];
+let cacheKey: symbol | undefined;
+const cachedResponse = (res: Response): CachedResponse | undefined => {
+  cacheKey ??= Object.getOwnPropertySymbols(res).find((s) => s.description === "cache");
+  return cacheKey ? (res as unknown as Record<symbol, CachedResponse | undefined>)[cacheKey] : undefined;
+};
+
 async function responseText(res: Response): Promise<string> {
-  const cache = Object.getOwnPropertySymbols(res).find((s) => s.description === "cache");
-  const body = cache ? (res as unknown as Record<symbol, [number, unknown]>)[cache]?.[1] : undefined;
+  const body = cachedResponse(res)?.[1];
   return typeof body === "string" ? body : res.clone().text();
+}
+
+/** A response header by its lower-case name, from the light response's record when there is one. */
+function responseHeaderOf(res: Response, name: string): string | null {
+  const cached = cachedResponse(res);
+  if (!cached) return res.headers.get(name);
+  const headers = cached[2];
+  if (headers === undefined || headers === null) return null;
+  if (headers instanceof Headers) return headers.get(name);
+  if (Array.isArray(headers)) return new Headers(headers as Array<[string, string]>).get(name);
+  const entry = Object.entries(headers as Record<string, string>).find(([k]) => k.toLowerCase() === name);
+  return entry ? String(entry[1]) : null;
 }
 
 function replay(status: number, body: string, headers: string): Response {

@@ -36,7 +36,14 @@ export function responseHeader(c: Context, name: string, value: string): void {
   }
   let pending = pendingHeaders.get(c);
   if (!pending) pendingHeaders.set(c, (pending = new Map()));
-  pending.set(name, value);
+  pending.set(name.toLowerCase(), value);
+}
+
+/** A header set with responseHeader, by its lower-case name: what the response will carry. */
+export function sentHeader(c: Context, name: string): string | undefined {
+  const outgoing = (c.env as NodeBindings)?.outgoing;
+  const value = outgoing ? outgoing.getHeader(name) : pendingHeaders.get(c)?.get(name);
+  return value === undefined ? undefined : String(value);
 }
 
 /** Puts the headers set without a ServerResponse (see responseHeader) on the final response. */
