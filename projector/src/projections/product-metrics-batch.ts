@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type Insertable } from "kysely";
 import { z } from "zod";
 import {
   asMetricTable,
@@ -11,6 +11,7 @@ import {
   periods,
   periodStart,
   salesByProduct,
+  type ProductMetricsTable,
   type ProductSale,
   type StoredEvent,
 } from "@surge/shared";
@@ -31,15 +32,8 @@ interface PaidSale {
   reversedPosition?: number;
 }
 
-interface Bump {
-  period_start: string;
-  product_id: string;
-  product_name: string;
-  orders: number;
-  quantity: number;
-  revenue: number;
-  updated_position: number;
-}
+/** A product_metrics_* row as inserted; its counters are summed in place while the run folds. */
+type Bump = Insertable<ProductMetricsTable>;
 
 /** Net counter changes per (period, period_start, product): one upsert row each, summed as `+=` would. */
 class Bumps {
