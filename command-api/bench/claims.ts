@@ -5,7 +5,6 @@ import { couponStream, signToken } from "@surge/shared";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
 import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
-import { REPO_ROOT } from "./lib/child.js";
 import { COUPON_UNITS, createBenchCoupon } from "./lib/coupon.js";
 import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine, cpuPerRequestLine, noiseWarning } from "./lib/cpu-usage.js";
@@ -88,9 +87,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
     log(await profileReport(profileRoot, bare.name, bareM.window, 12));
   }
   if (args.writeDocs) {
-    const file = join(REPO_ROOT, "docs/benchmarks.md");
-    await writeDocSection(file, "claims", docSection(args, argv, machineLine(machine), lines));
-    log(`\nwrote the claims section of ${file}`);
+    await writeDocSection("claims", docSection(args, argv, machineLine(machine), lines));
   }
   return pass ? 0 : 1;
 }

@@ -7,7 +7,7 @@ import type { KafkaMock } from "@surge/shared/testing";
 import { startCommandApiChild } from "./lib/apps.js";
 import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
-import { REPO_ROOT, type NodeChild } from "./lib/child.js";
+import type { NodeChild } from "./lib/child.js";
 import { createBenchCoupon } from "./lib/coupon.js";
 import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine, noiseWarning, type CpuShares, type Watched } from "./lib/cpu-usage.js";
@@ -167,9 +167,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   log(`\n${lines.join("\n")}`);
   const pass = results.every((r) => r.pass);
   if (args.writeDocs && sources.length === 2) {
-    const file = join(REPO_ROOT, "docs/benchmarks.md");
-    await writeDocSection(file, "lag", docSection(args, argv, machineLine(machine), lines));
-    log(`\nwrote the lag section of ${file}`);
+    await writeDocSection("lag", docSection(args, argv, machineLine(machine), lines));
   }
   return pass ? 0 : 1;
 }

@@ -5,7 +5,6 @@ import { signToken } from "@surge/shared";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
 import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
-import { REPO_ROOT } from "./lib/child.js";
 import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine, cpuPerRequestLine, noiseWarning } from "./lib/cpu-usage.js";
 import { probeCommit, serverInfo } from "./lib/database.js";
@@ -101,9 +100,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   log(`\n${lines.join("\n")}`);
   if (profileRoot) log(await profileReport(profileRoot, api.name, orders.window, 30));
   if (args.writeDocs) {
-    const file = join(REPO_ROOT, "docs/benchmarks.md");
-    await writeDocSection(file, "orders", docSection(args, argv, machineLine(machine), lines));
-    log(`\nwrote the orders section of ${file}`);
+    await writeDocSection("orders", docSection(args, argv, machineLine(machine), lines));
   }
   return pass ? 0 : 1;
 }

@@ -5,7 +5,6 @@ import { parseArgs } from "node:util";
 import { EVENT_TOPICS, MysqlEventStore, PROJECTOR_CHECKPOINT, RELAY_CHECKPOINT, type Db } from "@surge/shared";
 import { applyTime, now, timeCatchUp, type CatchUp } from "./lib/catch-up.js";
 import type { Cleanup } from "./lib/cleanup.js";
-import { REPO_ROOT } from "./lib/child.js";
 import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine, noiseWarning, startCpuSampler, type Watched } from "./lib/cpu-usage.js";
 import { probeCommit, serverInfo } from "./lib/database.js";
@@ -200,7 +199,6 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   for (const p of phases.flatMap((x) => x.profiles)) log(p);
   if (args.writeDocs) {
     await writeDocSection(
-      join(REPO_ROOT, "docs/benchmarks.md"),
       "projector",
       [
         "## projector",

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { MAX_RANKING, periodStart, topProducts } from "@surge/shared";
 import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
-import { REPO_ROOT } from "./lib/child.js";
 import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine, noiseWarning } from "./lib/cpu-usage.js";
 import { probeCommit, serverInfo } from "./lib/database.js";
@@ -77,9 +76,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
     log(await profileReport(profileRoot, bare.name, bareM.window, 12));
   }
   if (args.writeDocs) {
-    const file = join(REPO_ROOT, "docs/benchmarks.md");
-    await writeDocSection(file, "rankings", docSection(args, argv, machineLine(machine), seeded.rows, explain, lines, rankingSql(fx.db, "DAILY", DATE, "QUANTITY", MAX_RANKING)));
-    log(`\nwrote the rankings section of ${file}`);
+    await writeDocSection("rankings", docSection(args, argv, machineLine(machine), seeded.rows, explain, lines, rankingSql(fx.db, "DAILY", DATE, "QUANTITY", MAX_RANKING)));
   }
   return pass ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import { REPO_ROOT } from "./child.js";
 import type { LoadResult } from "./load.js";
 
 export interface Row {
@@ -55,8 +56,12 @@ export function runLines(bench: string, argv: string[], machine: string, load?: 
   ];
 }
 
-/** Replaces the text between `<!-- bench:name -->` and `<!-- /bench:name -->`, or appends it. */
-export async function writeDocSection(file: string, name: string, body: string): Promise<void> {
+/**
+ * Replaces the text between `<!-- bench:name -->` and `<!-- /bench:name -->` in docs/benchmarks.md,
+ * or appends it, and says so.
+ */
+export async function writeDocSection(name: string, body: string): Promise<void> {
+  const file = join(REPO_ROOT, "docs/benchmarks.md");
   const open = `<!-- bench:${name} -->`;
   const close = `<!-- /bench:${name} -->`;
   const block = `${open}\n${body.trim()}\n${close}`;
@@ -72,4 +77,5 @@ export async function writeDocSection(file: string, name: string, body: string):
       : `${current.trimEnd()}\n\n${block}\n`;
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, next);
+  console.log(`\nwrote the ${name} section of ${file}`);
 }
