@@ -1,10 +1,13 @@
 import { parseArgs } from "node:util";
-import { addDays, businessDate, createDb, createRedis, isCalendarDate, preflight, PreflightError } from "@surge/shared";
+import { addDays, businessDate, isCalendarDate } from "@surge/areas/rankings/calendar";
+import { createDb } from "@surge/platform/db/database";
+import { createRedis } from "@surge/platform/redis/redis";
+import { preflight, PreflightError } from "@surge/platform/preflight";
 import { readEnv } from "./env.js";
-import { RedisLocks } from "./lock.js";
+import { RedisLocks } from "@surge/platform/redis/lock";
 import { ProgressBar } from "./progress.js";
-import { runExclusive } from "./rankings/exclusive.js";
-import { findRankingJob, rankingJobs } from "./rankings/jobs.js";
+import { runExclusive } from "@surge/areas/rankings/jobs/exclusive";
+import { findRankingJob, rankingJobs } from "@surge/areas/rankings/jobs/jobs";
 
 /**
  * `npm run batch -- <job> [--date YYYY-MM-DD] [--all] [--check]`: runs one batch job by hand, with

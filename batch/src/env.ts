@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { baseEnvSchema, parseEnv, portSchema } from "@surge/shared";
+import { baseEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);

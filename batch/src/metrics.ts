@@ -1,5 +1,5 @@
 import { Counter, Gauge } from "prom-client";
-import type { Metrics } from "@surge/shared";
+import type { Metrics } from "@surge/platform/http/metrics";
 
 /** What the batch does, next to the HTTP metrics every app exposes. */
 export function batchMetrics(metrics: Metrics) {

@@ -1,17 +1,24 @@
-import { createBaseApp, GatewayClient, KeyedQueue, listen, MysqlEventStore, openInfrastructure, SaleDefinitions, StockGuard } from "@surge/shared";
+import { createBaseApp } from "@surge/platform/http/app";
+import { GatewayClient } from "@surge/areas/payments/gateway-client";
+import { KeyedQueue } from "@surge/platform/command/keyed-queue";
+import { listen } from "@surge/platform/http/server";
+import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
+import { openInfrastructure } from "@surge/platform/infrastructure";
+import { SaleDefinitions } from "@surge/areas/sales/definitions";
+import { StockGuard } from "@surge/areas/sales/stock-guard";
 import type { BatchEnv } from "./env.js";
-import { EventScheduler } from "./jobs/event-scheduler.js";
-import { GoodsAllocation } from "./jobs/goods-allocation.js";
-import { OrderExpiry } from "./jobs/order-expiry.js";
-import { PaymentCompensation } from "./jobs/payment-compensation.js";
-import { PaymentSettler } from "./jobs/payment-settle.js";
-import { RefundProcess } from "./jobs/refunds.js";
-import { StockReleaseFollower } from "./jobs/stock-release.js";
-import { RedisLocks } from "./lock.js";
-import { LogTail } from "./log-tail.js";
+import { EventScheduler } from "@surge/areas/sales/scheduler-job";
+import { GoodsAllocation } from "@surge/areas/goods/allocation-job";
+import { OrderExpiry } from "@surge/areas/orders/expiry-job";
+import { PaymentCompensation } from "@surge/areas/payments/compensation-job";
+import { PaymentSettler } from "@surge/areas/payments/settle-job";
+import { RefundProcess } from "@surge/areas/payments/refund-job";
+import { StockReleaseFollower } from "@surge/areas/sales/stock-release-job";
+import { RedisLocks } from "@surge/platform/redis/lock";
+import { LogTail } from "@surge/platform/process/log-tail";
 import { batchMetrics } from "./metrics.js";
-import { Periodic } from "./periodic.js";
-import { NightlyRankings, rankingCrons } from "./rankings/nightly.js";
+import { Periodic } from "@surge/platform/process/periodic";
+import { NightlyRankings, rankingCrons } from "@surge/areas/rankings/jobs/nightly";
 
 /** Reads per poll of the log: one round trip covers a busy second of a flash sale. */
 const TAIL_BATCH_SIZE = 500;

@@ -1,13 +1,19 @@
-import { commandGate, createBaseApp, requireAuth, type Db, type Dependency, type Logger, type Metrics, type OrderDeps } from "@surge/shared";
-import { paymentRoutes, type PaymentRouteDeps } from "./payments/routes.js";
-import { walletRoutes } from "./payments/wallet-routes.js";
-import { goodsRoutes } from "./sales/goods.js";
+import { commandGate } from "./http/command-gate.js";
+import { createBaseApp, type Dependency } from "@surge/platform/http/app";
+import { requireAuth } from "@surge/platform/http/auth";
+import { type Db } from "@surge/platform/db/database";
+import { type Logger } from "pino";
+import { type Metrics } from "@surge/platform/http/metrics";
+import { type OrderDeps } from "@surge/areas/orders/place";
+import { paymentRoutes, type PaymentRouteDeps } from "@surge/areas/payments/command-routes";
+import { walletRoutes } from "@surge/areas/wallet/command-routes";
+import { goodsRoutes } from "@surge/areas/goods/command-routes";
 import type { Redis } from "ioredis";
-import type { ClaimDeps } from "./coupons/claim.js";
-import { couponRoutes } from "./coupons/routes.js";
-import { eventRoutes } from "./sales/events.js";
-import { orderRoutes } from "./sales/orders.js";
-import { productRoutes } from "./sales/products.js";
+import type { ClaimDeps } from "@surge/areas/coupons/claim-command";
+import { couponRoutes } from "@surge/areas/coupons/command-routes";
+import { eventRoutes } from "@surge/areas/sales/command-routes";
+import { orderRoutes } from "@surge/areas/orders/command-routes";
+import { productRoutes } from "@surge/areas/catalog/command-routes";
 
 export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps {
   db: Db;

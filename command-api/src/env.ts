@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/shared";
-import { DEV_PG_WEBHOOK_SECRET } from "./pg-simulator/env.js";
+import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
+import { DEV_PG_WEBHOOK_SECRET } from "@surge/areas/payments/signature";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 

@@ -1,8 +1,15 @@
-import { CouponGuard, GatewayClient, KeyedQueue, listen, MysqlEventStore, openInfrastructure, SaleDefinitions, StockGuard } from "@surge/shared";
+import { CouponGuard } from "@surge/areas/coupons/guard";
+import { GatewayClient } from "@surge/areas/payments/gateway-client";
+import { KeyedQueue } from "@surge/platform/command/keyed-queue";
+import { listen } from "@surge/platform/http/server";
+import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
+import { openInfrastructure } from "@surge/platform/infrastructure";
+import { SaleDefinitions } from "@surge/areas/sales/definitions";
+import { StockGuard } from "@surge/areas/sales/stock-guard";
 import { Counter, Histogram } from "prom-client";
 import { createCommandApp } from "./app.js";
-import { CouponDefinitions } from "./coupons/definitions.js";
-import { CardSubmitter } from "./payments/submitter.js";
+import { CouponDefinitions } from "@surge/areas/coupons/definitions";
+import { CardSubmitter } from "@surge/areas/payments/submitter";
 import type { CommandApiEnv } from "./env.js";
 
 /** The composition root of command-api: builds every dependency once and knows how to stop them. */

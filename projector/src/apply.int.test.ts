@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { couponStream, newId, readCheckpoint, type StoredEvent } from "@surge/shared";
-import { createTestContext, type TestContext } from "@surge/shared/testing";
-import { applyBatch } from "./apply.js";
-import { combine, couponProjection, handlers } from "./projections/index.js";
-import { appendCoupon, claimed, definition } from "./testing/coupon-events.js";
+import { couponStream } from "@surge/areas/coupons/coupon-events";
+import { newId } from "@surge/platform/ids";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { type StoredEvent } from "@surge/platform/eventstore/types";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { applyBatch } from "@surge/platform/projection/apply";
+import { handlers } from "@surge/areas/projections";
+import { combine } from "@surge/platform/projection/handler";
+import { couponProjection } from "@surge/areas/coupons/coupons-projection";
+import { appendCoupon, claimed, definition } from "@surge/testkit/coupon-events";
 
 let ctx: TestContext;
 beforeAll(async () => {

@@ -1,10 +1,12 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db, EventStore } from "@surge/shared";
-import { createTestContext, type TestContext } from "@surge/shared/testing";
-import { applyBatch, EventHandlerError } from "./apply.js";
-import { eventByEvent, handlers, type HandlerMap } from "./projections/index.js";
-import { appendMixedLog } from "./testing/mixed-log.js";
+import type { Db } from "@surge/platform/db/database";
+import type { EventStore } from "@surge/platform/eventstore/types";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { applyBatch, EventHandlerError } from "@surge/platform/projection/apply";
+import { handlers } from "@surge/areas/projections";
+import { eventByEvent, type HandlerMap } from "@surge/platform/projection/handler";
+import { appendMixedLog } from "@surge/testkit/mixed-log";
 
 /** Every table the projector writes (the checkpoint, and event_handled's wall-clock column, left out). */
 const tables = [

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readCheckpoint } from "@surge/shared";
-import { createTestContext, type TestContext } from "@surge/shared/testing";
-import { appendCoupon } from "./testing/coupon-events.js";
-import { spawnProjector, type ChildProjector } from "./testing/child.js";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { appendCoupon } from "@surge/testkit/coupon-events";
+import { spawnProjector, type ChildProjector } from "@surge/testkit/projector-child";
 
 let ctx: TestContext;
 const children: ChildProjector[] = [];

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { baseEnvSchema, kafkaEnvSchema, parseEnv, portSchema } from "@surge/shared";
+import { baseEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
+import { kafkaEnvSchema } from "@surge/platform/kafka/env";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 

@@ -1,6 +1,9 @@
 import { sql } from "kysely";
 import { Counter, Gauge, Histogram } from "prom-client";
-import { readCheckpoint, type Db, type EventStore, type Metrics } from "@surge/shared";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { type Db } from "@surge/platform/db/database";
+import { type EventStore } from "@surge/platform/eventstore/types";
+import { type Metrics } from "@surge/platform/http/metrics";
 
 interface Lag {
   events: number;

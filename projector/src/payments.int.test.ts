@@ -1,10 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newId, type OrderView, type PlacedOrder, type StoredEvent } from "@surge/shared";
-import { createTestContext, type TestContext } from "@surge/shared/testing";
-import { applyBatch } from "./apply.js";
-import { combine, couponClaimProjection, couponProjection, handlers, orderProjection, productProjection, saleEventProjection, walletProjection } from "./projections/index.js";
-import { commandView, decideOnOrder, decideOnWallet } from "./testing/payment-events.js";
-import { appendOpenSale, appendOrder, placed } from "./testing/sale-events.js";
+import { newId } from "@surge/platform/ids";
+import { type OrderView } from "@surge/areas/orders/view";
+import { type PlacedOrder } from "@surge/areas/orders/events";
+import { type StoredEvent } from "@surge/platform/eventstore/types";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { applyBatch } from "@surge/platform/projection/apply";
+import { handlers } from "@surge/areas/projections";
+import { combine } from "@surge/platform/projection/handler";
+import { couponClaimProjection } from "@surge/areas/coupons/claims-projection";
+import { couponProjection } from "@surge/areas/coupons/coupons-projection";
+import { orderProjection } from "@surge/areas/orders/projection";
+import { productProjection } from "@surge/areas/catalog/projection";
+import { saleEventProjection } from "@surge/areas/sales/projection";
+import { walletProjection } from "@surge/areas/wallet/projection";
+import { commandView, decideOnOrder, decideOnWallet } from "@surge/testkit/payment-events";
+import { appendOpenSale, appendOrder, placed } from "@surge/testkit/sale-events";
 
 let ctx: TestContext;
 beforeAll(async () => {

@@ -1,7 +1,8 @@
-import { createDb, createLogger } from "@surge/shared";
+import { createDb } from "@surge/platform/db/database";
+import { createLogger } from "@surge/platform/logging";
 import type { ProjectorEnv } from "./env.js";
-import { retryFailed } from "./failures.js";
-import { handlersFor } from "./projections/index.js";
+import { retryFailed } from "@surge/platform/projection/failures";
+import { handlersFor } from "@surge/areas/projections";
 
 /**
  * `npm run projector -- retry-failed`: applies the dead-lettered events again (after a fix was

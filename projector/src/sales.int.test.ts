@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StoredEvent } from "@surge/shared";
-import { createTestContext, type TestContext } from "@surge/shared/testing";
-import { applyBatch } from "./apply.js";
-import { combine, couponClaimProjection, couponProjection, handlers, orderProjection, productProjection, saleEventProjection } from "./projections/index.js";
-import { appendCoupon } from "./testing/coupon-events.js";
-import { appendClaimEvent, appendOpenSale, appendOrder, appendOrderEnd, placed } from "./testing/sale-events.js";
+import type { StoredEvent } from "@surge/platform/eventstore/types";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { applyBatch } from "@surge/platform/projection/apply";
+import { handlers } from "@surge/areas/projections";
+import { combine } from "@surge/platform/projection/handler";
+import { couponClaimProjection } from "@surge/areas/coupons/claims-projection";
+import { couponProjection } from "@surge/areas/coupons/coupons-projection";
+import { orderProjection } from "@surge/areas/orders/projection";
+import { productProjection } from "@surge/areas/catalog/projection";
+import { saleEventProjection } from "@surge/areas/sales/projection";
+import { appendCoupon } from "@surge/testkit/coupon-events";
+import { appendClaimEvent, appendOpenSale, appendOrder, appendOrderEnd, placed } from "@surge/testkit/sale-events";
 
 let ctx: TestContext;
 beforeAll(async () => {

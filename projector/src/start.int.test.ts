@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { couponStream, createMetrics, readCheckpoint } from "@surge/shared";
-import { createTestContext, type TestContext } from "@surge/shared/testing";
+import { couponStream } from "@surge/areas/coupons/coupon-events";
+import { createMetrics } from "@surge/platform/http/metrics";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { readEnv } from "./env.js";
 import { projectorMetrics } from "./metrics.js";
 import { startProjector, type Projector } from "./start.js";
-import { appendCoupon, claimed } from "./testing/coupon-events.js";
+import { appendCoupon, claimed } from "@surge/testkit/coupon-events";
 
 let ctx: TestContext;
 let projector: Projector | undefined;

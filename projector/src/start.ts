@@ -1,13 +1,22 @@
 import { sql } from "kysely";
-import { createBaseApp, createDb, createLogger, createMetrics, listen, MysqlEventStore, preflight, readCheckpoint, Stack, type StoredEvent } from "@surge/shared";
-import { applyBatch } from "./apply.js";
-import { withApplyLock } from "./apply-lock.js";
+import { createBaseApp } from "@surge/platform/http/app";
+import { createDb } from "@surge/platform/db/database";
+import { createLogger } from "@surge/platform/logging";
+import { createMetrics } from "@surge/platform/http/metrics";
+import { listen } from "@surge/platform/http/server";
+import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
+import { preflight } from "@surge/platform/preflight";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { Stack } from "@surge/platform/lifecycle";
+import { type StoredEvent } from "@surge/platform/eventstore/types";
+import { applyBatch } from "@surge/platform/projection/apply";
+import { withApplyLock } from "@surge/platform/projection/apply-lock";
 import type { ProjectorEnv } from "./env.js";
 import { projectorMetrics } from "./metrics.js";
-import { handlersFor } from "./projections/index.js";
+import { handlersFor } from "@surge/areas/projections";
 import { startKafkaSource } from "./sources/kafka-wiring.js";
 import { StorePoller } from "./sources/store-poller.js";
-import type { Quarantine } from "./failures.js";
+import type { Quarantine } from "@surge/platform/projection/failures";
 
 /**
  * The composition root of the projector: embedded mode tails the MySQL event store; with

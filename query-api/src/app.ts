@@ -1,17 +1,22 @@
 import type { Redis } from "ioredis";
-import { createBaseApp, DEFAULT_BUSINESS_TZ, requireAuth, type Db, type Dependency, type Logger, type Metrics } from "@surge/shared";
-import { auditRoutes } from "./audit/routes.js";
-import { couponRoutes } from "./coupons/routes.js";
-import type { LiveHub } from "./events/live-hub.js";
-import { liveRoutes } from "./events/live-route.js";
-import { eventRoutes } from "./events/routes.js";
-import { orderRoutes } from "./orders/routes.js";
-import type { ProjectionPosition } from "./projection-position.js";
-import { RankingCache } from "./rankings/cache.js";
-import { rankingRoutes } from "./rankings/routes.js";
-import { readModel } from "./read-your-writes.js";
+import { createBaseApp, type Dependency } from "@surge/platform/http/app";
+import { DEFAULT_BUSINESS_TZ } from "@surge/areas/rankings/calendar";
+import { requireAuth } from "@surge/platform/http/auth";
+import { type Db } from "@surge/platform/db/database";
+import { type Logger } from "pino";
+import { type Metrics } from "@surge/platform/http/metrics";
+import { auditRoutes } from "./audit-routes.js";
+import { couponRoutes } from "@surge/areas/coupons/query-routes";
+import type { LiveHub } from "@surge/areas/sales/live-hub";
+import { liveRoutes } from "@surge/areas/sales/live-route";
+import { eventRoutes } from "@surge/areas/sales/query-routes";
+import { orderRoutes } from "@surge/areas/orders/query-routes";
+import type { ProjectionPosition } from "@surge/platform/http/projection-position";
+import { RankingCache } from "@surge/areas/rankings/cache";
+import { rankingRoutes } from "@surge/areas/rankings/query-routes";
+import { readModel } from "@surge/platform/http/read-your-writes";
 import { rememberValidation } from "./validation.js";
-import { walletRoutes } from "./wallet/routes.js";
+import { walletRoutes } from "@surge/areas/wallet/query-routes";
 
 export interface QueryAppDeps {
   db: Db;

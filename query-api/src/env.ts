@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/shared";
+import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
 
 const schema = baseEnvSchema.extend(jwtEnvSchema.shape).extend({
   QUERY_API_PORT: portSchema(3001),

@@ -1,4 +1,5 @@
-import { onShutdown, PreflightError } from "@surge/shared";
+import { onShutdown } from "@surge/platform/lifecycle";
+import { PreflightError } from "@surge/platform/preflight";
 import { readEnv } from "./env.js";
 import { startQueryApi } from "./start.js";
 

@@ -1,9 +1,10 @@
-import { listen, openInfrastructure } from "@surge/shared";
+import { listen } from "@surge/platform/http/server";
+import { openInfrastructure } from "@surge/platform/infrastructure";
 import { createQueryApp } from "./app.js";
 import type { QueryApiEnv } from "./env.js";
-import { LiveHub } from "./events/live-hub.js";
-import { readLiveState } from "./events/live-state.js";
-import { ProjectionPosition } from "./projection-position.js";
+import { LiveHub } from "@surge/areas/sales/live-hub";
+import { readLiveState } from "@surge/areas/sales/live-state";
+import { ProjectionPosition } from "@surge/platform/http/projection-position";
 
 /** The composition root of query-api: builds every dependency once and knows how to stop them. */
 export async function startQueryApi(env: QueryApiEnv) {

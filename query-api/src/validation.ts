@@ -1,6 +1,7 @@
 import { z, type OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import { requestHeader, type AppEnv } from "@surge/shared";
+import { requestHeader } from "@surge/platform/http/node-headers";
+import { type AppEnv } from "@surge/platform/http/app";
 
 type Target = "query" | "param" | "header";
 type Result = { success: true; data: unknown } | { success: false; error: unknown };

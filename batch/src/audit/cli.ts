@@ -1,4 +1,6 @@
-import { createDb, MysqlEventStore, verifyChain } from "@surge/shared";
+import { createDb } from "@surge/platform/db/database";
+import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
+import { verifyChain } from "@surge/platform/eventstore/chain";
 import { readEnv } from "../env.js";
 import { progressBar } from "./progress.js";
 

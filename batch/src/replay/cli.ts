@@ -1,6 +1,8 @@
 import { sql } from "kysely";
-import { handlersFor } from "@surge/projector";
-import { createDb, dropDatabase, ensureDatabase, MysqlEventStore, PROJECTOR_CHECKPOINT, readCheckpoint, splitDatabaseUrl, type Db } from "@surge/shared";
+import { handlersFor } from "@surge/areas/projections";
+import { createDb, dropDatabase, ensureDatabase, splitDatabaseUrl, type Db } from "@surge/platform/db/database";
+import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
+import { PROJECTOR_CHECKPOINT, readCheckpoint } from "@surge/platform/db/checkpoints";
 import { readEnv } from "../env.js";
 import { progressBar } from "../audit/progress.js";
 import { createShadow, databaseUrl, dropIfEmpty, replacedName, shadowName } from "./databases.js";

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "@surge/shared";
+import type { Db } from "@surge/platform/db/database";
 import { q, readModelTables, type TableShape } from "./tables.js";
 
 /** From the log's point of view: the shadow is what the events say, live is what the projector made. */

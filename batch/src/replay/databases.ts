@@ -1,5 +1,6 @@
 import { sql } from "kysely";
-import { createDb, dropDatabase, ensureDatabase, migrateToLatest, splitDatabaseUrl, type Db } from "@surge/shared";
+import { createDb, dropDatabase, ensureDatabase, splitDatabaseUrl, type Db } from "@surge/platform/db/database";
+import { migrateToLatest } from "@surge/areas/migrations/index";
 
 /** The same server and credentials as `url`, another database. */
 export function databaseUrl(url: string, database: string): string {

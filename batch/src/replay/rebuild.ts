@@ -1,5 +1,8 @@
-import { applyBatch, type HandlerMap } from "@surge/projector";
-import { readCheckpoint, type Db, type EventStore } from "@surge/shared";
+import { applyBatch } from "@surge/platform/projection/apply";
+import { type HandlerMap } from "@surge/platform/projection/handler";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { type Db } from "@surge/platform/db/database";
+import { type EventStore } from "@surge/platform/eventstore/types";
 
 /** Events per shadow transaction: large enough to amortise the commit, small enough to stay a short transaction. */
 export const REPLAY_BATCH = 500;

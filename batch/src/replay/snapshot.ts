@@ -1,5 +1,6 @@
 import { sql } from "kysely";
-import { readCheckpoint, type Db } from "@surge/shared";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { type Db } from "@surge/platform/db/database";
 import { compareTables, type Side, type TableReport } from "./compare.js";
 
 export interface SnapshotComparison {

@@ -1,6 +1,9 @@
 import { sql } from "kysely";
-import { APPLY_LOCK, type HandlerMap } from "@surge/projector";
-import { PROJECTOR_CHECKPOINT, readCheckpoint, type Db, type EventStore } from "@surge/shared";
+import { APPLY_LOCK } from "@surge/platform/projection/apply-lock";
+import { type HandlerMap } from "@surge/platform/projection/handler";
+import { PROJECTOR_CHECKPOINT, readCheckpoint } from "@surge/platform/db/checkpoints";
+import { type Db } from "@surge/platform/db/database";
+import { type EventStore } from "@surge/platform/eventstore/types";
 import { openFailures, replayInto } from "./rebuild.js";
 import { CHECKPOINTS, q, readModelTables } from "./tables.js";
 

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
-import { PROJECTOR_CHECKPOINT, type Db } from "@surge/shared";
+import { PROJECTOR_CHECKPOINT } from "@surge/platform/db/checkpoints";
+import { type Db } from "@surge/platform/db/database";
 
 /**
  * Tables that are not projections of the log: the event store itself, guard fences, the

@@ -1,6 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { EVENT_CATEGORIES, newId, readCheckpoint, RELAY_CHECKPOINT, topicForStream, type NewEvent, type StoredEvent } from "@surge/shared";
-import { buildKafkaMock, createTestContext, failingWriters, readTopicsToEnd, startKafkaMock, type KafkaMock, type ReadRecord, type TestContext } from "@surge/shared/testing";
+import { EVENT_CATEGORIES, topicForStream } from "@surge/platform/kafka/topics";
+import { newId } from "@surge/platform/ids";
+import { readCheckpoint, RELAY_CHECKPOINT } from "@surge/platform/db/checkpoints";
+import { type NewEvent, type StoredEvent } from "@surge/platform/eventstore/types";
+import { buildKafkaMock, readTopicsToEnd, startKafkaMock, type KafkaMock, type ReadRecord } from "@surge/testkit/kafka-mock";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { failingWriters } from "@surge/testkit/failing-writers";
 import { readRelayEnv } from "./env.js";
 import { startRelay, type RelayOverrides, type RunningRelay } from "./start.js";
 

@@ -1,11 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { sql } from "kysely";
-import { createBaseApp, createDb, createKafka, createLogger, createMetrics, Lease, listen, MysqlEventStore, preflight, Stack } from "@surge/shared";
+import { createBaseApp } from "@surge/platform/http/app";
+import { createDb } from "@surge/platform/db/database";
+import { createKafka } from "@surge/platform/kafka/client";
+import { createLogger } from "@surge/platform/logging";
+import { createMetrics } from "@surge/platform/http/metrics";
+import { Lease } from "@surge/platform/db/lease";
+import { listen } from "@surge/platform/http/server";
+import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
+import { preflight } from "@surge/platform/preflight";
+import { Stack } from "@surge/platform/lifecycle";
 import type { RelayEnv } from "./env.js";
-import { relayMetrics } from "./metrics.js";
-import { KafkaPublisher, type EventPublisher } from "./publisher.js";
-import { Relay, type RelayHooks } from "./relay.js";
+import { relayMetrics } from "@surge/platform/kafka/relay-metrics";
+import { KafkaPublisher, type EventPublisher } from "@surge/platform/kafka/publisher";
+import { Relay, type RelayHooks } from "@surge/platform/kafka/relay";
 
 export interface RelayOverrides {
   hooks?: RelayHooks;

@@ -1,20 +1,12 @@
 import { createHash } from "node:crypto";
-import {
-  DEAD_LETTER_TOPIC,
-  decodeMessage,
-  EVENT_TOPICS,
-  eventMessage,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type KafkaMessage,
-  type Lease,
-  type Logger,
-  type Producer,
-  type StoredEvent,
-} from "@surge/shared";
-import { EventHandlerError } from "../apply.js";
-import { classifyFailure, failureMessage, type FailureInfo, type Quarantine } from "../failures.js";
+import { DEAD_LETTER_TOPIC, EVENT_TOPICS } from "@surge/platform/kafka/topics";
+import { decodeMessage, eventMessage } from "@surge/platform/kafka/codec";
+import { type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from "kafkajs";
+import { type Lease } from "@surge/platform/db/lease";
+import { type Logger } from "pino";
+import { type StoredEvent } from "@surge/platform/eventstore/types";
+import { EventHandlerError } from "@surge/platform/projection/apply";
+import { classifyFailure, failureMessage, type FailureInfo, type Quarantine } from "@surge/platform/projection/failures";
 import { PartitionMerge, type ReadyEvent, type TopicPartition } from "./partition-merge.js";
 
 export interface KafkaSourceOptions {

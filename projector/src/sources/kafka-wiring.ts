@@ -1,10 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { createKafka, Lease, MysqlEventStore, readCheckpoint, type Db, type Logger, type StoredEvent } from "@surge/shared";
-import { advanceCheckpoint } from "../apply.js";
-import { withApplyLock } from "../apply-lock.js";
+import { createKafka } from "@surge/platform/kafka/client";
+import { Lease } from "@surge/platform/db/lease";
+import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { type Db } from "@surge/platform/db/database";
+import { type Logger } from "pino";
+import { type StoredEvent } from "@surge/platform/eventstore/types";
+import { advanceCheckpoint } from "@surge/platform/projection/apply";
+import { withApplyLock } from "@surge/platform/projection/apply-lock";
 import type { ProjectorEnv } from "../env.js";
-import { recordUndecodable, type Quarantine } from "../failures.js";
+import { recordUndecodable, type Quarantine } from "@surge/platform/projection/failures";
 import type { ProjectorMetrics } from "../metrics.js";
 import { KafkaSource } from "./kafka-consumer.js";
 

@@ -1,4 +1,5 @@
-import type { DecodedRecord, StoredEvent } from "@surge/shared";
+import type { DecodedRecord } from "@surge/platform/kafka/codec";
+import type { StoredEvent } from "@surge/platform/eventstore/types";
 
 export interface TopicPartition {
   topic: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StoredEvent } from "@surge/shared";
+import type { StoredEvent } from "@surge/platform/eventstore/types";
 import { PartitionMerge } from "./partition-merge.js";
 
 const A = { topic: "surge.coupon.events", partition: 0 };

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { couponStream, createLogger, type StoredEvent } from "@surge/shared";
-import { createTestContext, type TestContext } from "@surge/shared/testing";
-import { appendCoupon, claimed } from "../testing/coupon-events.js";
+import { couponStream } from "@surge/areas/coupons/coupon-events";
+import { createLogger } from "@surge/platform/logging";
+import { type StoredEvent } from "@surge/platform/eventstore/types";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { appendCoupon, claimed } from "@surge/testkit/coupon-events";
 import { StorePoller } from "./store-poller.js";
 
 let ctx: TestContext;

@@ -1,4 +1,6 @@
-import { PollingLoop, type EventStore, type Logger, type StoredEvent } from "@surge/shared";
+import { PollingLoop } from "@surge/platform/lifecycle";
+import { type EventStore, type StoredEvent } from "@surge/platform/eventstore/types";
+import { type Logger } from "pino";
 
 export interface StorePollerOptions {
   batchSize: number;

@@ -1,12 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { couponStream, createLogger, CouponClaimed, DEAD_LETTER_TOPIC, EVENT_TOPICS, newId, OrderPlaced, orderStream, readCheckpoint, saleEventTag, type StoredEvent } from "@surge/shared";
-import { buildKafkaMock, createTestContext, readTopicsToEnd, startKafkaMock, type KafkaMock, type TestContext } from "@surge/shared/testing";
-import { retryFailed } from "../../src/failures.js";
-import { handlersFor } from "../../src/projections/index.js";
+import { couponStream, CouponClaimed } from "@surge/areas/coupons/coupon-events";
+import { createLogger } from "@surge/platform/logging";
+import { DEAD_LETTER_TOPIC, EVENT_TOPICS } from "@surge/platform/kafka/topics";
+import { newId } from "@surge/platform/ids";
+import { OrderPlaced, orderStream } from "@surge/areas/orders/events";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { saleEventTag } from "@surge/areas/sales/events";
+import { type StoredEvent } from "@surge/platform/eventstore/types";
+import { buildKafkaMock, readTopicsToEnd, startKafkaMock, type KafkaMock } from "@surge/testkit/kafka-mock";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { retryFailed } from "@surge/platform/projection/failures";
+import { handlersFor } from "@surge/areas/projections";
 import type { Projector } from "../../src/start.js";
-import { appendCoupon } from "../../src/testing/coupon-events.js";
-import { appendClaimEvent, appendOpenSale, appendOrder, appendOrderEnd, placed } from "../../src/testing/sale-events.js";
+import { appendCoupon } from "@surge/testkit/coupon-events";
+import { appendClaimEvent, appendOpenSale, appendOrder, appendOrderEnd, placed } from "@surge/testkit/sale-events";
 import { checkpointIsSafe, kafkaEnv, produce, projected, startKafkaProjector, until } from "./support.js";
 
 const build = await buildKafkaMock();

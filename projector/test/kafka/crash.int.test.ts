@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readCheckpoint } from "@surge/shared";
-import { buildKafkaMock, createTestContext, spawnApp, startKafkaMock, type ChildApp, type KafkaMock, type TestContext } from "@surge/shared/testing";
-import { appendCoupon } from "../../src/testing/coupon-events.js";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { buildKafkaMock, startKafkaMock, type KafkaMock } from "@surge/testkit/kafka-mock";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { spawnApp, type ChildApp } from "@surge/testkit/child-app";
+import { appendCoupon } from "@surge/testkit/coupon-events";
 import { checkpointIsSafe, kafkaEnv, produce, sleep } from "./support.js";
 
 const build = await buildKafkaMock();

@@ -1,18 +1,12 @@
-import {
-  couponClaimStream,
-  couponStream,
-  newId,
-  orderStream,
-  saleEventTag,
-  walletStream,
-  type CouponDefinition,
-  type EventStore,
-  type NewEvent,
-  type PlacedOrder,
-  type SaleEventDefinition,
-} from "@surge/shared";
-import { appendCoupon } from "../../src/testing/coupon-events.js";
-import { appendOpenSale, appendOrder, placed } from "../../src/testing/sale-events.js";
+import { couponClaimStream } from "@surge/areas/coupons/claim-events";
+import { couponStream, type CouponDefinition } from "@surge/areas/coupons/coupon-events";
+import { newId } from "@surge/platform/ids";
+import { orderStream, type PlacedOrder } from "@surge/areas/orders/events";
+import { saleEventTag, type SaleEventDefinition } from "@surge/areas/sales/events";
+import { walletStream } from "@surge/areas/wallet/events";
+import { type EventStore, type NewEvent } from "@surge/platform/eventstore/types";
+import { appendCoupon } from "@surge/testkit/coupon-events";
+import { appendOpenSale, appendOrder, placed } from "@surge/testkit/sale-events";
 
 const metadata = () => ({ correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() });
 const now = () => new Date().toISOString();

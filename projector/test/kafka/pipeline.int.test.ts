@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readCheckpoint, RELAY_CHECKPOINT } from "@surge/shared";
-import { buildKafkaMock, createTestContext, readTopicsToEnd, spawnApp, startKafkaMock, type ChildApp, type KafkaMock, type TestContext } from "@surge/shared/testing";
+import { readCheckpoint, RELAY_CHECKPOINT } from "@surge/platform/db/checkpoints";
+import { buildKafkaMock, readTopicsToEnd, startKafkaMock, type KafkaMock } from "@surge/testkit/kafka-mock";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { spawnApp, type ChildApp } from "@surge/testkit/child-app";
 import { MixSeeder } from "./mix.js";
 import { checkpointIsSafe, kafkaEnv, projected, rebuildEmbedded, sleep, snapshotReadModels, startKafkaProjector, until } from "./support.js";
 

@@ -1,14 +1,19 @@
 import { sql } from "kysely";
-import { EVENT_TOPICS, eventMessage, Kafka, logLevel, Partitioners, readCheckpoint, topicForStream, watermarkMessage, type Db, type Message, type StoredEvent } from "@surge/shared";
-import type { TestContext } from "@surge/shared/testing";
-import { applyBatch } from "../../src/apply.js";
+import { EVENT_TOPICS, topicForStream } from "@surge/platform/kafka/topics";
+import { eventMessage, watermarkMessage } from "@surge/platform/kafka/codec";
+import { Kafka, logLevel, Partitioners, type Message } from "kafkajs";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { type Db } from "@surge/platform/db/database";
+import { type StoredEvent } from "@surge/platform/eventstore/types";
+import type { TestContext } from "@surge/testkit/context";
+import { applyBatch } from "@surge/platform/projection/apply";
 import { readEnv } from "../../src/env.js";
-import { handlersFor } from "../../src/projections/index.js";
+import { handlersFor } from "@surge/areas/projections";
 import { startProjector, type Projector } from "../../src/start.js";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export { kafkaTestEnv as kafkaEnv } from "@surge/shared/testing";
+export { kafkaTestEnv as kafkaEnv } from "@surge/testkit/kafka-mock";
 
 export const startKafkaProjector = (env: Record<string, string>): Promise<Projector> => startProjector(readEnv(env));
 

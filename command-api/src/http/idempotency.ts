@@ -1,0 +1,164 @@
+import { hash as digest } from "node:crypto";
+import type { Context } from "hono";
+import type { Redis } from "ioredis";
+
+import { newId } from "@surge/platform/ids";
+import { AppError } from "@surge/platform/errors";
+import { runScript } from "@surge/platform/redis/guard-kit";
+import type { AppEnv } from "@surge/platform/http/app";
+import { requestHeader, sentHeader } from "@surge/platform/http/node-headers";
+
+const KEEP_MS = 24 * 3600_000;
+/** A key whose first request never finished (process died) may be taken over after this. */
+const ABANDONED_MS = 60_000;
+const WAIT_MS = 10_000;
+const REPLAYED_HEADERS = ["x-position", "location"];
+
+/**
+ * A Lua function for the command gate's script: claim_key(record key, request hash, owner, ms a
+ * pending record lives) answers NEW (the caller owns the key now), MISMATCH, PENDING, or DONE with
+ * the kept response. A pending record simply expires, which is how an abandoned key becomes free.
+ */
+export const claimKeyLua = `
+local function claim_key(key, hash, owner, pending_ms)
+  local r = redis.call('HMGET', key, 'hash', 'status', 'body', 'headers')
+  if not r[1] then
+    redis.call('HSET', key, 'hash', hash, 'owner', owner)
+    redis.call('PEXPIRE', key, pending_ms)
+    return {'NEW'}
+  end
+  if r[1] ~= hash then return {'MISMATCH'} end
+  if r[2] then return {'DONE', r[2], r[3], r[4]} end
+  return {'PENDING'}
+end
+`;
+
+/** KEYS[1]; ARGV: owner, status, body, headers, ms to keep. Only the owner completes its key. */
+const completeScript = `
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'body', ARGV[3], 'headers', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1
+`;
+
+/** KEYS[1]; ARGV: owner. Frees a key whose request failed with 5xx, so a retry really retries. */
+const releaseScript = `
+if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] and not redis.call('HGET', KEYS[1], 'status') then redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
+export type ClaimReply = ["NEW" | "MISMATCH" | "PENDING"] | ["DONE", string, string, string];
+
+export const idempotencyRecordKey = (userId: string, key: string) => `idem:{${userId}}:${key}`;
+
+/**
+ * Idempotency-Key per the contract: the same user, key and body within 24 h get the first response
+ * again (with Idempotency-Replayed: true) and nothing runs twice, also for concurrent repeats,
+ * which wait for the first (up to WAIT_MS). Another body under the same key is 422. Responses of
+ * 5xx are not kept, so a retry after a failure really retries.
+ *
+ * The record lives in Redis, which keeps it off the durable write path. Redis is not the only
+ * line: every keyed command derives its ids from (user, key) and records the request hash in its
+ * events, so if the record is lost (FLUSHALL, restart) the store itself refuses a second effect and
+ * the handler replays the first success from it (see `replayOf`). Only a kept 4xx answer can be
+ * lost that way; re-running a request that changed nothing is harmless.
+ */
+export class KeyedRequest {
+  readonly owner = newId();
+  readonly giveUpAt = Date.now() + WAIT_MS;
+
+  private constructor(
+    readonly record: string,
+    readonly hash: string,
+  ) {}
+
+  /** The request's key record and body hash; null for a POST without a key where none is required. */
+  static async of(c: Context<AppEnv>, required: boolean): Promise<KeyedRequest | null> {
+    const key = requestHeader(c, "idempotency-key");
+    if (key === undefined) {
+      if (required) throw new AppError("VALIDATION_FAILED", "This route needs an Idempotency-Key header.", { errors: [{ path: "Idempotency-Key", message: "required" }] });
+      return null;
+    }
+    if (key.length < 1 || key.length > 128) throw new AppError("VALIDATION_FAILED", "Idempotency-Key must be 1–128 characters.", { errors: [{ path: "Idempotency-Key", message: "1–128 characters" }] });
+    const hash = digest("sha256", `${c.req.method} ${c.req.path}\n${await c.req.text()}`, "hex");
+    return new KeyedRequest(idempotencyRecordKey(c.get("user").id, key), hash);
+  }
+
+  /** Lua arguments of claim_key. */
+  claimArgs(): Array<string | number> {
+    return [this.hash, this.owner, ABANDONED_MS];
+  }
+
+  /** What to do with a claim's answer: go on (true), answer now (a Response), or ask again later (false). */
+  async settle(reply: ClaimReply): Promise<boolean | Response> {
+    switch (reply[0]) {
+      case "NEW":
+        return true;
+      case "MISMATCH":
+        throw new AppError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request.");
+      case "DONE":
+        return replay(Number(reply[1]), reply[2], reply[3]);
+      case "PENDING":
+        if (Date.now() > this.giveUpAt) throw new AppError("CONFLICT", "A request with this Idempotency-Key is still in progress.");
+        await sleep(25);
+        return false;
+    }
+  }
+
+  /** Keeps the response for repeats, or frees the key after a 5xx so a retry really retries. */
+  async finish(redis: Redis, c: Context<AppEnv> | null): Promise<void> {
+    const res = c?.res;
+    if (!c || !res || res.status >= 500) {
+      await runScript(redis, releaseScript, [this.record], [this.owner]).catch(() => undefined);
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const h of REPLAYED_HEADERS) {
+      // Headers set with responseHeader are read where they wait; only others need the response's
+      // Headers object, which the light response would otherwise build just for this look.
+      const value = sentHeader(c, h) ?? responseHeaderOf(res, h);
+      if (value) headers[h] = value;
+    }
+    // Not awaited: the response is decided. A repeat that comes before the record is written waits
+    // as for any pending key, and a record never written expires and is answered from the store.
+    const body = await responseText(res);
+    void runScript(redis, completeScript, [this.record], [this.owner, res.status, body, JSON.stringify(headers), KEEP_MS]).catch(() => undefined);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * @hono/node-server keeps status, body and headers of its light Response under a private symbol;
+ * reading them there avoids `clone()` and `res.headers`, which build a full fetch Response or an
+ * undici Headers (and `clone()` makes the server stream the body out).
+ */
+type CachedResponse = [status: number, body: unknown, headers: unknown];
+let cacheKey: symbol | undefined;
+const cachedResponse = (res: Response): CachedResponse | undefined => {
+  cacheKey ??= Object.getOwnPropertySymbols(res).find((s) => s.description === "cache");
+  return cacheKey ? (res as unknown as Record<symbol, CachedResponse | undefined>)[cacheKey] : undefined;
+};
+
+async function responseText(res: Response): Promise<string> {
+  const body = cachedResponse(res)?.[1];
+  return typeof body === "string" ? body : res.clone().text();
+}
+
+/** A response header by its lower-case name, from the light response's record when there is one. */
+function responseHeaderOf(res: Response, name: string): string | null {
+  const cached = cachedResponse(res);
+  if (!cached) return res.headers.get(name);
+  const headers = cached[2];
+  if (headers === undefined || headers === null) return null;
+  if (headers instanceof Headers) return headers.get(name);
+  if (Array.isArray(headers)) return new Headers(headers as Array<[string, string]>).get(name);
+  const entry = Object.entries(headers as Record<string, string>).find(([k]) => k.toLowerCase() === name);
+  return entry ? String(entry[1]) : null;
+}
+
+function replay(status: number, body: string, headers: string): Response {
+  const kept = JSON.parse(headers) as Record<string, string>;
+  const contentType = status >= 400 ? "application/problem+json" : "application/json";
+  return new Response(body, { status, headers: { ...kept, "content-type": contentType, "idempotency-replayed": "true" } });
+}

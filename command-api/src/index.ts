@@ -1,2 +1,0 @@
-export { startCommandApi, type CommandApi } from "./start.js";
-export { readEnv } from "./env.js";

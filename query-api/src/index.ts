@@ -1,2 +1,0 @@
-export { startQueryApi, type QueryApi } from "./start.js";
-export { readEnv, type QueryApiEnv } from "./env.js";

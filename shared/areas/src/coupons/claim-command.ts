@@ -1,0 +1,99 @@
+import { AppError, FenceError, notFound, unavailable } from "@surge/platform/errors";
+import { couponFenceKey, type ClaimVerdict, type CouponGuard } from "./guard.js";
+import { couponStream, type CouponDefinition } from "./coupon-events.js";
+import { decideCoupon } from "./coupon.js";
+import { newId } from "@surge/platform/ids";
+import { metadataFor, type CommandContext } from "@surge/platform/command/context";
+import { type EventStore } from "@surge/platform/eventstore/types";
+import { type Logger } from "pino";
+import type { Counter } from "prom-client";
+import type { CouponDefinitions } from "./definitions.js";
+
+export interface ClaimView {
+  claimId: string;
+  couponId: string;
+  userId: string;
+  status: "AVAILABLE";
+  claimedAt: string;
+  expiresAt: string | null;
+}
+
+export interface ClaimDeps {
+  store: EventStore;
+  guard: CouponGuard;
+  definitions: CouponDefinitions;
+  appendDeadlineMs: number;
+  outcomes: Counter<"outcome">;
+  logger: Logger;
+}
+
+/** The guard's counters become the decider's state, so the pure rules and the Lua script agree. */
+function decide(def: CouponDefinition, verdict: ClaimVerdict, claimId: string, ctx: CommandContext) {
+  return decideCoupon(
+    { status: "defined", definition: def, claimed: verdict.claimedBefore },
+    { type: "ClaimCoupon", claimId, userId: ctx.userId, now: ctx.now, claimsHeldByUser: verdict.heldBefore },
+  );
+}
+
+/**
+ * Claim path: the Lua guard takes a unit (and writes a ledger entry), the CouponClaimed event is
+ * appended, and only then the client hears 201. A failed append gives the unit back at once.
+ */
+export async function claimCoupon(deps: ClaimDeps, couponId: string, ctx: CommandContext): Promise<{ claim: ClaimView; position: number }> {
+  const def = await deps.definitions.get(couponId);
+  if (!def) throw notFound("coupon");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await attemptClaim(deps, def, ctx);
+      deps.outcomes.inc({ outcome: "CLAIMED" });
+      return result;
+    } catch (caught) {
+      // The guard was rebuilt while this claim was in flight: decide again against the new state.
+      if (caught instanceof FenceError && attempt < 3) continue;
+      const err = caught instanceof FenceError ? unavailable("The coupon guard keeps being rebuilt; try again.", caught) : caught;
+      deps.outcomes.inc({ outcome: err instanceof AppError ? err.code : "ERROR" });
+      throw err;
+    }
+  }
+}
+
+async function attemptClaim(deps: ClaimDeps, def: CouponDefinition, ctx: CommandContext) {
+  const claimId = newId();
+  let verdict: ClaimVerdict;
+  try {
+    verdict = await deps.guard.claim(def.couponId, ctx.userId, claimId, ctx.now);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw unavailable("The coupon guard (Redis) is not answering.", err);
+  }
+  if (verdict.code !== "OK") {
+    decide(def, verdict, claimId, ctx);
+    throw new AppError(verdict.code, "The coupon cannot be claimed.");
+  }
+  let events;
+  try {
+    events = decide(def, verdict, claimId, ctx);
+  } catch (err) {
+    await deps.guard.release(def.couponId, claimId);
+    throw err;
+  }
+  const [claimed] = events;
+  if (claimed?.type !== "CouponClaimed") throw new Error("decider returned no CouponClaimed");
+  try {
+    const appended = await deps.store.append(
+      couponStream(def.couponId),
+      "any",
+      [{ eventId: claimId, type: claimed.type, data: claimed.data, metadata: metadataFor(ctx) }],
+      { fence: { key: couponFenceKey(def.couponId), token: verdict.fence }, notAfter: ctx.now.getTime() + deps.appendDeadlineMs },
+    );
+    deps.guard.confirm(def.couponId, claimId).catch((err: unknown) => deps.logger.warn({ err, claimId }, "confirm failed; the sweeper will"));
+    return { claim: { ...claimed.data, status: "AVAILABLE" as const }, position: appended.lastPosition };
+  } catch (err) {
+    await deps.guard.release(def.couponId, claimId).catch((e: unknown) => deps.logger.error({ err: e, claimId }, "release failed; the sweeper will"));
+    if (err instanceof FenceError) {
+      await deps.guard.invalidate(def.couponId, verdict.fence).catch(() => undefined);
+      throw err;
+    }
+    throw unavailable("The claim could not be recorded; nothing was claimed.", err);
+  }
+}

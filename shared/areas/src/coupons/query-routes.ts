@@ -1,0 +1,84 @@
+import type {} from "./tables.js";
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { discountSchema } from "./coupon-events.js";
+import { notFound } from "@surge/platform/errors";
+import { type AppEnv } from "@surge/platform/http/app";
+import { type Db } from "@surge/platform/db/database";
+import { problem, queryHeaders, security } from "@surge/platform/http/query-openapi";
+import { projectionHeaders } from "@surge/platform/http/read-your-writes";
+import { claimStatuses, findCoupon, listUserClaims } from "./queries.js";
+
+const couponBody = z
+  .object({
+    couponId: z.string(),
+    name: z.string(),
+    discount: discountSchema,
+    quantity: z.number().int(),
+    claimed: z.number().int(),
+    remaining: z.number().int(),
+    perUserLimit: z.number().int(),
+    minOrderAmount: z.number().int(),
+    claimOpensAt: z.string(),
+    claimClosesAt: z.string().nullable(),
+    validUntil: z.string().nullable(),
+  })
+  .openapi("CouponView");
+
+const userClaimBody = z
+  .object({
+    claimId: z.string(),
+    couponId: z.string(),
+    name: z.string(),
+    discount: discountSchema,
+    minOrderAmount: z.number().int(),
+    status: z.enum(claimStatuses),
+    claimedAt: z.string(),
+    expiresAt: z.string().nullable(),
+    orderId: z.string().nullable(),
+  })
+  .openapi("UserCouponClaim");
+
+const getCouponRoute = createRoute({
+  method: "get",
+  path: "/coupons/{couponId}",
+  tags: ["coupons"],
+  request: { params: z.object({ couponId: z.string().min(1).max(64) }), headers: queryHeaders },
+  responses: {
+    200: { content: { "application/json": { schema: couponBody } }, headers: projectionHeaders, description: "The coupon and how many are left" },
+    400: problem,
+    404: problem,
+    503: problem,
+  },
+});
+
+const myCouponsRoute = createRoute({
+  method: "get",
+  path: "/me/coupons",
+  tags: ["coupons"],
+  security,
+  // `status=` (empty) means no filter, as the contract writes the query: `?status=`.
+  request: { query: z.object({ status: z.enum(claimStatuses).or(z.literal("")).optional() }), headers: queryHeaders },
+  responses: {
+    200: {
+      content: { "application/json": { schema: z.object({ items: z.array(userClaimBody) }) } },
+      headers: projectionHeaders,
+      description: "The caller's claims, newest first",
+    },
+    400: problem,
+    401: problem,
+    503: problem,
+  },
+});
+
+export function couponRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }): void {
+  app.openapi(getCouponRoute, async (c) => {
+    const coupon = await findCoupon(deps.db, c.req.valid("param").couponId);
+    if (!coupon) throw notFound("coupon");
+    return c.json(coupon, 200);
+  });
+
+  app.openapi(myCouponsRoute, async (c) => {
+    const items = await listUserClaims(deps.db, c.get("user").id, { status: c.req.valid("query").status || undefined, now: new Date() });
+    return c.json({ items }, 200);
+  });
+}

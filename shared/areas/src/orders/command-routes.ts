@@ -1,0 +1,75 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { type AppEnv } from "@surge/platform/http/app";
+import { cancelOrder, type PaymentDeps } from "../payments/pay.js";
+import { idForKey } from "@surge/platform/ids";
+import { type OrderDeps, placeOrder } from "./place.js";
+import { orderView, viewOf } from "./view.js";
+import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
+
+const orderBody = z.strictObject({
+  items: z
+    .array(z.strictObject({ dealId: id, quantity: z.number().int().min(1).max(10_000_000) }))
+    .min(1)
+    .max(10)
+    .refine((items) => new Set(items.map((i) => i.dealId)).size === items.length, { message: "a deal may appear only once" }),
+  couponClaimId: id.nullable().optional(),
+});
+
+const item = z.object({ dealId: z.string(), productId: z.string(), productName: z.string(), quantity: z.number(), unitPrice: z.number(), lineAmount: z.number() });
+const orderViewSchema = z
+  .object({
+    orderId: z.string(),
+    status: z.enum(["PENDING_PAYMENT", "PAID", "CANCELLED", "EXPIRED"]),
+    eventId: z.string(),
+    items: z.array(item),
+    totalAmount: z.number(),
+    discountAmount: z.number(),
+    payableAmount: z.number(),
+    couponClaimId: z.string().nullable(),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+  })
+  .passthrough()
+  .openapi("Order");
+
+const placeRoute = createRoute({
+  method: "post",
+  path: "/orders",
+  tags: ["orders"],
+  security,
+  request: { headers: z.object({ "idempotency-key": z.string().min(1).max(128) }), body: jsonBody(orderBody) },
+  responses: { 201: json(orderViewSchema, "Placed"), 400: problem, 404: problem, 409: problem, 422: problem, 429: problem, 503: problem },
+});
+
+const cancelRoute = createRoute({
+  method: "post",
+  path: "/orders/{orderId}/cancel",
+  tags: ["orders"],
+  security,
+  request: { params: z.object({ orderId: id }) },
+  responses: { 200: json(orderViewSchema, "Cancelled"), 404: problem, 409: problem },
+});
+
+/** Order ids derive from (user, Idempotency-Key): a retried or taken-over request can never place a second order. */
+const ORDER_ID_NAMESPACE = "8f4e2a1c-6b1d-4d5e-9a57-3c2f1e0d9b7a";
+export const orderIdFor = (userId: string, key: string) => idForKey(ORDER_ID_NAMESPACE, userId, key);
+
+export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentDeps): void {
+  app.openapi(placeRoute, async (c) => {
+    const ctx = commandContext(c);
+    const orderId = orderIdFor(ctx.userId, c.req.valid("header")["idempotency-key"]);
+    const { order, position, replayed } = await placeOrder(deps, { orderId, ...c.req.valid("json") }, ctx);
+    positionHeader(c, position, replayed);
+    return c.json(orderView(order, "PENDING_PAYMENT"), 201);
+  });
+
+  app.openapi(cancelRoute, async (c) => {
+    const ctx = commandContext(c);
+    const user = c.get("user");
+    const owner = { userId: user.id, isAdmin: user.role === "admin" };
+    const { state, position } = await cancelOrder(deps, c.req.valid("param").orderId, user.role === "admin" ? "ADMIN" : "USER", ctx, owner);
+    if (position !== null) positionHeader(c, position);
+    return c.json(viewOf(state), 200);
+  });
+}

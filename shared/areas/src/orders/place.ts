@@ -1,0 +1,160 @@
+import { AppError, ConcurrencyError, FenceError, notFound, unavailable } from "@surge/platform/errors";
+import type { EventStore, StreamAppend } from "@surge/platform/eventstore/types";
+import type { StockGuard } from "../sales/stock-guard.js";
+import { saleFenceKey } from "../sales/stock-guard.js";
+import { decideCouponClaim } from "../coupons/claim.js";
+import { couponClaimStream } from "../coupons/claim-events.js";
+import { decideOrder, evolveOrder, initialOrderState, type OrderCommand, type OrderState } from "./order.js";
+import { orderEventTypes, orderStream, type PlacedOrder } from "./events.js";
+import { saleEventTag } from "../sales/events.js";
+import { loadClaim } from "../coupons/load-claim.js";
+import { metadataFor, type CommandContext } from "@surge/platform/command/context";
+import { loadAggregate } from "@surge/platform/command/load";
+import { replayOf } from "@surge/platform/command/replay";
+import { retryOnConflict } from "@surge/platform/command/retry";
+import type { SaleDefinitions } from "../sales/definitions.js";
+import { eventIdOfDeal } from "../sales/schedule.js";
+
+export interface OrderDeps {
+  store: EventStore;
+  stock: StockGuard;
+  sales: SaleDefinitions;
+  paymentTtlS: number;
+  appendDeadlineMs: number;
+}
+
+export interface PlaceOrderInput {
+  orderId: string;
+  items: Array<{ dealId: string; quantity: number }>;
+  couponClaimId?: string | null | undefined;
+}
+
+export const loadOrder = (store: EventStore, orderId: string) =>
+  loadAggregate(store, orderStream(orderId), orderEventTypes, initialOrderState() as OrderState, evolveOrder);
+
+function eventOf(items: PlaceOrderInput["items"]): string {
+  const ids = new Set(items.map((i) => eventIdOfDeal(i.dealId)));
+  const [eventId] = ids;
+  if (ids.size !== 1 || !eventId) {
+    if (ids.has(null)) throw notFound("deal");
+    throw new AppError("VALIDATION_FAILED", "All deals of an order must belong to one event.", { errors: [{ path: "items", message: "deals of several events" }] });
+  }
+  return eventId;
+}
+
+/**
+ * Place: check the coupon and price the order (pure), reserve every line in one Lua call, then
+ * append OrderPlaced and, with a coupon, CouponClaimReserved in one atomic append that expects
+ * the claim's version: of five orders racing for one coupon exactly one commits.
+ */
+export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: CommandContext): Promise<{ order: PlacedOrder; position: number; replayed: boolean }> {
+  const eventId = eventOf(input.items);
+  const definition = await deps.sales.get(eventId);
+  if (!definition) throw notFound("deal");
+  const claim = input.couponClaimId ? await loadClaim(deps.store, input.couponClaimId) : null;
+  const claimEvents = claim
+    ? decideCouponClaim(claim.state, { type: "ReserveClaim", issued: claim.issued, userId: ctx.userId, orderId: input.orderId, now: ctx.now })
+    : [];
+  const decide = (status: "OPEN" | "SCHEDULED") =>
+    decideOrder(initialOrderState(), {
+      type: "PlaceOrder",
+      orderId: input.orderId,
+      userId: ctx.userId,
+      sale: { status, definition },
+      lines: input.items,
+      coupon: claim ? { claimId: claim.issued.claimId, definition: claim.issued.coupon } : null,
+      now: ctx.now,
+      paymentTtlS: deps.paymentTtlS,
+    });
+  // Price and check the coupon before taking stock, so a bad coupon never churns the guard.
+  const [placed] = decide("OPEN");
+  if (placed?.type !== "OrderPlaced") throw new Error("decider returned no OrderPlaced");
+
+  const verdict = await deps.stock.reserve(eventId, ctx.userId, input.orderId, input.items, ctx.now);
+  switch (verdict.code) {
+    case "OK":
+      break;
+    case "EVENT_NOT_OPEN":
+      throw new AppError("EVENT_NOT_OPEN", "The event is not open for orders.");
+    case "SOLD_OUT":
+      throw new AppError("SOLD_OUT", "Not enough stock for this deal.", { extra: { dealId: verdict.dealId, available: verdict.available } });
+    case "PURCHASE_LIMIT_EXCEEDED":
+      throw new AppError("PURCHASE_LIMIT_EXCEEDED", "This order would pass your limit for the deal.", { extra: { dealId: verdict.dealId, available: verdict.available } });
+    case "UNKNOWN_DEAL":
+      throw notFound(`deal ${verdict.dealId}`);
+    case "DUPLICATE": {
+      const before = await placedBefore(deps.store, input.orderId, ctx);
+      if (before) return before;
+      throw new AppError("CONFLICT", "This order is already being placed.");
+    }
+  }
+
+  const parts: StreamAppend[] = [
+    { streamId: orderStream(input.orderId), expected: "no_stream", events: [{ eventId: input.orderId, ...placed, tag: saleEventTag(eventId), metadata: metadataFor(ctx) }] },
+  ];
+  if (claim) parts.push({ streamId: couponClaimStream(claim.issued.claimId), expected: claim.version, events: claimEvents.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
+  try {
+    const results = await deps.store.appendMulti(parts, { fence: { key: saleFenceKey(eventId), token: verdict.fence }, notAfter: ctx.now.getTime() + deps.appendDeadlineMs });
+    // Not awaited, as for claims: the order is durable already, and the sweeper confirms a lost one.
+    void deps.stock.confirm(eventId, input.orderId).catch(() => undefined);
+    return { order: placed.data, position: results[0]!.lastPosition, replayed: false };
+  } catch (err) {
+    // Only this request's reservation: an order already in the store answered DUPLICATE above.
+    await deps.stock.release(eventId, input.orderId).catch(() => undefined);
+    if (err instanceof ConcurrencyError && err.streamId.startsWith("claim-")) throw new AppError("COUPON_NOT_USABLE", "The coupon claim was just used by another order.");
+    if (err instanceof ConcurrencyError) {
+      const before = await placedBefore(deps.store, input.orderId, ctx);
+      if (before) return before;
+      throw new AppError("CONFLICT", "An order with this id exists.");
+    }
+    if (err instanceof FenceError) {
+      await deps.stock.invalidate(eventId, verdict.fence).catch(() => undefined);
+      throw unavailable("The stock guard was rebuilt while ordering; try again.", err);
+    }
+    throw unavailable("The order could not be recorded; nothing was reserved.", err);
+  }
+}
+
+/**
+ * The order this Idempotency-Key placed before, answered as it was then. Its X-Position is the
+ * original append's last position: with a coupon, the claim's event took the next position.
+ */
+async function placedBefore(store: EventStore, orderId: string, ctx: CommandContext) {
+  const { events } = await loadOrder(store, orderId);
+  const first = replayOf(events[0], ctx);
+  if (first?.type !== "OrderPlaced") return null;
+  // The stored JSON as written, not a schema parse: a byte-identical body needs the original key order.
+  const order = first.data as PlacedOrder;
+  return { order, position: first.position + (order.couponClaimId ? 1 : 0), replayed: true };
+}
+
+/**
+ * Expiry ends an unpaid order: OrderExpired and the coupon's release are one atomic append (so
+ * the coupon comes back exactly once), then the stock is released by order id. (Cancel, which may
+ * also refund, is cancelOrder in payments.ts.)
+ */
+export async function endOrder(
+  deps: Pick<OrderDeps, "store" | "stock">,
+  orderId: string,
+  command: Extract<OrderCommand, { type: "ExpireOrder" }>,
+  ctx: CommandContext,
+  owner?: { userId: string; isAdmin: boolean },
+): Promise<{ state: OrderState; position: number | null }> {
+  const result = await retryOnConflict(async () => {
+    const { state, version } = await loadOrder(deps.store, orderId);
+    if (state.status === "absent" || (owner && !owner.isAdmin && state.order.userId !== owner.userId)) throw notFound("order");
+    const events = decideOrder(state, command);
+    if (events.length === 0) return { state, position: null };
+    const order = state.order;
+    const parts: StreamAppend[] = [{ streamId: orderStream(orderId), expected: version, events: events.map((e) => ({ ...e, tag: saleEventTag(order.eventId), metadata: metadataFor(ctx) })) }];
+    if (order.couponClaimId) {
+      const claim = await loadClaim(deps.store, order.couponClaimId);
+      const released = decideCouponClaim(claim.state, { type: "ReleaseClaim", issued: claim.issued, orderId, now: ctx.now });
+      if (released.length > 0) parts.push({ streamId: couponClaimStream(order.couponClaimId), expected: claim.version, events: released.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
+    }
+    const [appended] = await deps.store.appendMulti(parts);
+    return { state: events.reduce(evolveOrder, state), position: appended!.lastPosition };
+  });
+  if (result.state.status !== "absent") await deps.stock.release(result.state.order.eventId, orderId);
+  return result;
+}

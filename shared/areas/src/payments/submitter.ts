@@ -1,0 +1,47 @@
+import { GatewayError, isBreakerOpen, type CardSubmission, type GatewayClient } from "./gateway-client.js";
+import { type Logger } from "pino";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Hands card payments to the gateway in the background, retrying until the gateway accepts or the
+ * order's payment window ends. The card number lives only here, in memory, never in an event; if
+ * this process dies first, the payment stays PENDING and the order expires (no charge was made).
+ */
+export class CardSubmitter {
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly client: GatewayClient,
+    private readonly logger: Logger,
+  ) {}
+
+  enqueue(submission: CardSubmission, until: number): void {
+    const run = this.submit(submission, until).finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  private async submit(s: CardSubmission, until: number): Promise<void> {
+    let delay = 250;
+    while (!this.stopped && Date.now() < until) {
+      try {
+        await this.client.submit(s);
+        return;
+      } catch (err) {
+        if (err instanceof GatewayError && !err.retryable) {
+          this.logger.warn({ err: err.message, paymentId: s.paymentId }, "gateway refused the payment; it stays pending");
+          return;
+        }
+        if (!isBreakerOpen(err)) this.logger.warn({ err: (err as Error).message, paymentId: s.paymentId }, "gateway unavailable; retrying");
+      }
+      await sleep(delay * (0.5 + Math.random()));
+      delay = Math.min(delay * 2, 5_000);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

@@ -1,0 +1,131 @@
+import { sql, type Insertable } from "kysely";
+import { z } from "zod";
+import { asMetricTable, dateKey, metricTables } from "./metric-tables.js";
+import { businessDate, periods, periodStart } from "./calendar.js";
+import { OrderCancelled, OrderPaid, PaymentRefunded } from "../orders/events.js";
+import { salesByProduct, type ProductSale } from "./revenue.js";
+import { type ProductMetricsTable } from "./tables.js";
+import { type StoredEvent } from "@surge/platform/eventstore/types";
+import { dataOf, type BatchHandler, type Trx } from "@surge/platform/projection/handler";
+import { insertRows } from "@surge/platform/projection/multi-row";
+import { orderIdOf } from "../orders/run-context.js";
+import type { RunContext } from "@surge/platform/projection/run-context";
+
+/** paid_sales.sales: the ProductSale[] the payment added (read back by reversals). */
+export const salesSchema = z.array(z.object({ productId: z.string(), productName: z.string(), quantity: z.number().int(), revenue: z.number().int() }));
+
+interface PaidSale {
+  date: string;
+  sales: ProductSale[];
+  reversed: boolean;
+  /** Set when the row is first written by this run (inserted whole at the end). */
+  insert?: { paid_at: Date; paid_position: number };
+  reversedAt?: Date;
+  reversedPosition?: number;
+}
+
+/** A product_metrics_* row as inserted; its counters are summed in place while the run folds. */
+type Bump = Insertable<ProductMetricsTable>;
+
+/** Net counter changes per (period, period_start, product): one upsert row each, summed as `+=` would. */
+class Bumps {
+  readonly byPeriod = new Map(periods.map((p) => [p, new Map<string, Bump>()]));
+  add(date: string, sales: readonly ProductSale[], sign: 1 | -1, position: number): void {
+    for (const period of periods) {
+      const rows = this.byPeriod.get(period)!;
+      const start = periodStart(period, date);
+      for (const s of sales) {
+        const key = `${start}\u0000${s.productId}`;
+        // A new row keeps the first event's product name, as the per-event INSERT would.
+        const row = rows.get(key) ?? { period_start: start, product_id: s.productId, product_name: s.productName, orders: 0, quantity: 0, revenue: 0, updated_position: position };
+        row.orders += sign;
+        row.quantity += sign * s.quantity;
+        row.revenue += sign * s.revenue;
+        row.updated_position = Math.max(row.updated_position, position);
+        rows.set(key, row);
+      }
+    }
+  }
+}
+
+/**
+ * product_metrics_* and paid_sales in batch: the run's paid_sales rows loaded in one SELECT, the
+ * pays and reversals folded in position order, then one upsert per period table (daily, weekly,
+ * monthly: the roll-up check's lock order) and the new paid_sales rows in one INSERT.
+ */
+export function productMetricsBatch(businessTz: string): BatchHandler {
+  return {
+    types: new Set([OrderPaid.type, OrderCancelled.type, PaymentRefunded.type]),
+    async run(trx: Trx, events: readonly StoredEvent[], ctx: RunContext) {
+      const ids = [...new Set(events.map(orderIdOf).filter((id): id is string => id !== null))];
+      const rows = ids.length === 0 ? [] : await ctx.send(() => trx.selectFrom("paid_sales").select(["order_id", "business_date", "sales", "reversed_at"]).where("order_id", "in", ids).execute());
+      const paid = new Map<string, PaidSale>(
+        rows.map((r) => [r.order_id, { date: dateKey(r.business_date), sales: salesSchema.parse(JSON.parse(r.sales)), reversed: r.reversed_at !== null }]),
+      );
+      const bumps = new Bumps();
+      for (const event of events) {
+        if (event.type === OrderPaid.type) {
+          const d = dataOf(OrderPaid, event);
+          // One row per order: a second OrderPaid adds nothing (INSERT IGNORE per event).
+          if (paid.has(d.orderId)) continue;
+          const sale: PaidSale = { date: businessDate(new Date(d.paidAt), businessTz), sales: salesByProduct(d.items, d.payableAmount), reversed: false, insert: { paid_at: new Date(d.paidAt), paid_position: event.position } };
+          paid.set(d.orderId, sale);
+          bumps.add(sale.date, sale.sales, 1, event.position);
+          continue;
+        }
+        const { orderId, at } = event.type === OrderCancelled.type ? cancelOf(event) : refundOf(event);
+        const sale = paid.get(orderId);
+        // The first cancel or refund of a paid order reverses it, in the period it was paid in.
+        if (!sale || sale.reversed) continue;
+        Object.assign(sale, { reversed: true, reversedAt: new Date(at), reversedPosition: event.position });
+        bumps.add(sale.date, sale.sales, -1, event.position);
+      }
+      await write(trx, ctx, paid, bumps);
+    },
+  };
+}
+
+const cancelOf = (e: StoredEvent) => {
+  const d = dataOf(OrderCancelled, e);
+  return { orderId: d.orderId, at: d.cancelledAt };
+};
+const refundOf = (e: StoredEvent) => {
+  const d = dataOf(PaymentRefunded, e);
+  return { orderId: d.orderId, at: d.refundedAt };
+};
+
+async function write(trx: Trx, ctx: RunContext, paid: Map<string, PaidSale>, bumps: Bumps): Promise<void> {
+  const inserts = [...paid].filter(([, s]) => s.insert);
+  const paidRows = inserts.map(([orderId, s]) => [orderId, s.insert!.paid_at, s.date, JSON.stringify(s.sales), s.insert!.paid_position, s.reversedAt ?? null, s.reversedPosition ?? null]);
+  const paidColumns = ["order_id", "paid_at", "business_date", "sales", "paid_position", "reversed_at", "reversed_position"];
+  await ctx.send(() => insertRows(trx, "paid_sales", paidColumns, paidRows));
+  // Reversals of rows paid in an earlier batch: rare (a paid order cancelled or refunded), one each.
+  for (const [orderId, s] of paid) {
+    if (s.insert || s.reversedAt === undefined) continue;
+    const { reversedAt, reversedPosition } = s;
+    await ctx.send(() =>
+      trx
+        .updateTable("paid_sales")
+        .set({ reversed_at: reversedAt, reversed_position: reversedPosition ?? null })
+        .where("order_id", "=", orderId)
+        .where("reversed_at", "is", null)
+        .execute(),
+    );
+  }
+  for (const period of periods) {
+    const rows = [...bumps.byPeriod.get(period)!.values()].sort((a, b) => (a.period_start + a.product_id < b.period_start + b.product_id ? -1 : 1));
+    if (rows.length === 0) continue;
+    await ctx.send(() =>
+      trx
+        .insertInto(asMetricTable(metricTables[period]))
+        .values(rows)
+        .onDuplicateKeyUpdate({
+          orders: sql`orders + VALUES(orders)`,
+          quantity: sql`quantity + VALUES(quantity)`,
+          revenue: sql`revenue + VALUES(revenue)`,
+          updated_position: sql`GREATEST(updated_position, VALUES(updated_position))`,
+        })
+        .execute(),
+    );
+  }
+}

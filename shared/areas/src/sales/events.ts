@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { eventType, type EventOf } from "@surge/platform/events/event-type";
+import { instant, won } from "@surge/platform/events/schemas";
+
+export const dealSchema = z.object({
+  dealId: z.string(),
+  productId: z.string(),
+  productName: z.string(),
+  salePrice: won,
+  stock: z.number().int().positive(),
+  perUserLimit: z.number().int().positive(),
+});
+export type Deal = z.infer<typeof dealSchema>;
+
+export const EventScheduled = eventType(
+  "EventScheduled",
+  z.object({
+    eventId: z.string(),
+    name: z.string(),
+    opensAt: instant,
+    closesAt: instant.nullable(),
+    deals: z.array(dealSchema).min(1),
+    goods: z.object({ name: z.string(), quantity: z.number().int().positive() }).nullable(),
+  }),
+);
+export const EventOpened = eventType("EventOpened", z.object({ eventId: z.string(), openedAt: instant, forced: z.boolean() }));
+export const EventClosed = eventType("EventClosed", z.object({ eventId: z.string(), closedAt: instant, forced: z.boolean() }));
+
+export const saleEventTypes = [EventScheduled, EventOpened, EventClosed] as const;
+export type SaleEventEvent = EventOf<(typeof saleEventTypes)[number]>;
+export type SaleEventDefinition = EventOf<typeof EventScheduled>["data"];
+
+export const saleEventStream = (eventId: string) => `event-${eventId}`;
+/** Every order event of a sale carries this tag, so the stock guard can be rebuilt from one index range. */
+export const saleEventTag = (eventId: string) => `event:${eventId}`;

@@ -1,0 +1,53 @@
+import type {} from "./tables.js";
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
+import { notFound } from "@surge/platform/errors";
+import { type AppEnv } from "@surge/platform/http/app";
+import { type Db } from "@surge/platform/db/database";
+import { problem, queryHeaders } from "@surge/platform/http/query-openapi";
+import type { LiveHub } from "./live-hub.js";
+import { LiveClient } from "./live-stream.js";
+import { findEvent } from "./queries.js";
+import { eventIdParam } from "./query-schemas.js";
+
+const liveRoute = createRoute({
+  method: "get",
+  path: "/events/{eventId}/live",
+  tags: ["events"],
+  request: { params: eventIdParam, headers: queryHeaders },
+  responses: {
+    200: {
+      content: { "text/event-stream": { schema: z.string() } },
+      description:
+        "Server-sent events: `snapshot` (the GET /events/{eventId} body) at once, then `status` ({ status }), " +
+        "`stock` ({ dealId, remaining, sold }) and `rate` ({ ordersPerSecond }) as they change; comment heartbeats.",
+    },
+    400: problem,
+    404: problem,
+    503: problem,
+  },
+});
+
+export function liveRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db; live: LiveHub; heartbeatMs: number }): void {
+  app.openapi(liveRoute, async (c) => {
+    const { eventId } = c.req.valid("param");
+    // Read before streaming starts, so an unknown event is a plain 404 problem, not an empty stream.
+    const snapshot = await findEvent(deps.db, eventId);
+    if (!snapshot) throw notFound("event");
+    return streamSSE(c, async (stream) => {
+      const ended = new Promise<void>((resolve) => stream.onAbort(resolve));
+      await stream.writeSSE({ event: "snapshot", data: JSON.stringify(snapshot) });
+      // Subscribed after the snapshot was read: every state it gets is at least as new as the snapshot.
+      const client = new LiveClient(stream, snapshot);
+      const unsubscribe = deps.live.subscribe(eventId, { onState: (s) => client.push(s), onClose: () => stream.abort() });
+      // Comments keep proxies from closing an idle stream; a dead client shows up as an abort.
+      const heartbeat = setInterval(() => void stream.write(": heartbeat\n\n"), deps.heartbeatMs);
+      try {
+        await ended;
+      } finally {
+        clearInterval(heartbeat);
+        unsubscribe();
+      }
+    });
+  });
+}

@@ -1,0 +1,88 @@
+import { AppError } from "@surge/platform/errors";
+import type { EventStore } from "@surge/platform/eventstore/types";
+import type { StockGuard } from "./stock-guard.js";
+import { newId } from "@surge/platform/ids";
+import { productEventTypes, productStream, type Product } from "../catalog/events.js";
+import { parseEvent } from "@surge/platform/events/event-type";
+import { decideSaleEvent, evolveSaleEvent, initialSaleEventState, type SaleEventState } from "./sale.js";
+import { saleEventStream, saleEventTypes, type SaleEventDefinition } from "./events.js";
+import { metadataFor, type CommandContext } from "@surge/platform/command/context";
+import { loadAggregate } from "@surge/platform/command/load";
+import { retryOnConflict } from "@surge/platform/command/retry";
+
+export interface SaleDeps {
+  store: EventStore;
+  stock: StockGuard;
+}
+
+export interface ScheduleEventInput {
+  name: string;
+  opensAt: string;
+  closesAt?: string | undefined;
+  deals: Array<{ productId: string; salePrice: number; stock: number; perUserLimit: number }>;
+  goods?: { name: string; quantity: number } | undefined;
+}
+
+/** Deal ids carry their event id, so an order naming only deals finds its event without a lookup. */
+export const dealIdFor = (eventId: string, index: number) => `${eventId}-d${index + 1}`;
+export const eventIdOfDeal = (dealId: string): string | null => {
+  const m = /^(.+)-d\d{1,3}$/.exec(dealId);
+  return m ? m[1]! : null;
+};
+
+export const loadSaleEvent = (store: EventStore, eventId: string) =>
+  loadAggregate(store, saleEventStream(eventId), saleEventTypes, initialSaleEventState() as SaleEventState, evolveSaleEvent);
+
+async function loadProduct(store: EventStore, productId: string): Promise<Product | null> {
+  const [first] = await store.readStream(productStream(productId), { toVersion: 1 });
+  const e = first ? parseEvent(productEventTypes, first) : null;
+  return e?.data ?? null;
+}
+
+export async function scheduleEvent(deps: SaleDeps, input: ScheduleEventInput, ctx: CommandContext) {
+  const eventId = newId();
+  const deals = await Promise.all(
+    input.deals.map(async (d, i) => {
+      const product = await loadProduct(deps.store, d.productId);
+      if (!product) throw new AppError("VALIDATION_FAILED", "Unknown product.", { errors: [{ path: `deals.${i}.productId`, message: "no such product" }] });
+      return { dealId: dealIdFor(eventId, i), productId: d.productId, productName: product.name, salePrice: d.salePrice, stock: d.stock, perUserLimit: d.perUserLimit };
+    }),
+  );
+  const definition: SaleEventDefinition = {
+    eventId,
+    name: input.name,
+    opensAt: new Date(input.opensAt).toISOString(),
+    closesAt: input.closesAt === undefined ? null : new Date(input.closesAt).toISOString(),
+    deals,
+    goods: input.goods ?? null,
+  };
+  const events = decideSaleEvent(initialSaleEventState(), { type: "ScheduleEvent", definition, now: ctx.now });
+  const appended = await deps.store.append(
+    saleEventStream(eventId),
+    "no_stream",
+    events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(ctx) })),
+  );
+  const status = events.some((e) => e.type === "EventOpened") ? "OPEN" : "SCHEDULED";
+  return { definition, status, position: appended.lastPosition } as const;
+}
+
+/**
+ * Opens or closes an event (forced by an admin, or due by the schedule). Idempotent: when the
+ * transition already happened nothing is appended and the current state is returned.
+ */
+export async function transitionEvent(deps: SaleDeps, eventId: string, to: "OPEN" | "CLOSED", forced: boolean, ctx: CommandContext) {
+  return retryOnConflict(async () => {
+    const { state, version } = await loadSaleEvent(deps.store, eventId);
+    const command = to === "OPEN" ? ({ type: "OpenEvent", now: ctx.now, forced } as const) : ({ type: "CloseEvent", now: ctx.now, forced } as const);
+    const events = decideSaleEvent(state, command);
+    let position: number | null = null;
+    let next = state;
+    if (events.length > 0) {
+      const appended = await deps.store.append(saleEventStream(eventId), version, events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(ctx) })));
+      position = appended.lastPosition;
+      next = events.reduce(evolveSaleEvent, state);
+    }
+    if (next.status !== "absent") await deps.stock.setStatus(eventId, next.status);
+    return { state: next, changed: events.length > 0, position };
+  });
+}

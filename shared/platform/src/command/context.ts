@@ -1,0 +1,21 @@
+import type { EventMetadata } from "../eventstore/types.js";
+
+/** Who asked and why: becomes every appended event's metadata. */
+export interface CommandContext {
+  userId: string;
+  correlationId: string;
+  now: Date;
+  /** The Idempotency-Key request's hash: kept in the events so a replay from the store can tell a reused key (422). */
+  requestHash?: string | undefined;
+}
+
+export const metadataFor = (ctx: CommandContext, causationId: string | null = null): EventMetadata => ({
+  correlationId: ctx.correlationId,
+  causationId,
+  userId: ctx.userId,
+  occurredAt: ctx.now.toISOString(),
+  ...(ctx.requestHash ? { requestHash: ctx.requestHash } : {}),
+});
+
+/** A system actor for jobs (scheduler, expiry, settlement). */
+export const systemContext = (job: string, now = new Date()): CommandContext => ({ userId: `system:${job}`, correlationId: `${job}:${now.toISOString()}`, now });

@@ -1,9 +1,0 @@
-import { z } from "zod";
-import { eventType, type EventOf } from "../event-type.js";
-import { won } from "../schemas.js";
-
-export const ProductCreated = eventType("ProductCreated", z.object({ productId: z.string(), name: z.string(), price: won }));
-export const productEventTypes = [ProductCreated] as const;
-export type ProductEvent = EventOf<typeof ProductCreated>;
-export type Product = ProductEvent["data"];
-export const productStream = (productId: string) => `product-${productId}`;

@@ -1,2 +1,0 @@
-export * from "./gateway-client.js";
-export * from "./outcome.js";

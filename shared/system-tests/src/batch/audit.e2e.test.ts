@@ -1,0 +1,56 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { testEnv } from "@surge/testkit/env";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../../../..", import.meta.url));
+let ctx: TestContext;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  const meta = { correlationId: "c", causationId: null, userId: "u", occurredAt: new Date().toISOString() };
+  for (let i = 0; i < 20; i++) await ctx.store.append(`thing-${i % 3}`, "any", [{ type: "ThingHappened", data: { n: i }, metadata: meta }]);
+});
+afterAll(async () => {
+  await ctx?.close();
+});
+
+/** The real CLI, as `npm run audit` runs it, against this file's database. */
+async function audit(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run("node", ["--conditions=source", "--import", "tsx", "batch/src/audit/cli.ts", ...args], {
+      cwd: root,
+      env: { ...testEnv.inherited(), ...ctx.appEnv },
+    });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, out: err.stdout, err: err.stderr };
+  }
+}
+
+describe("npm run audit", () => {
+  it("verify passes on an intact log and names the event whose data changed by one byte", async () => {
+    const ok = await audit("verify");
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain("OK: 20 events");
+
+    await sql`UPDATE events SET data = '{"n":9}' WHERE position = 9`.execute(ctx.db);
+    const bad = await audit("verify");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("event at position 9 is altered");
+  });
+
+  it("stream prints a stream's history in order", async () => {
+    const res = await audit("stream", "thing-1");
+    expect(res.code).toBe(0);
+    const lines = res.out.trim().split("\n");
+    expect(lines).toHaveLength(7);
+    expect(lines[0]).toMatch(/^#2 v1 .* ThingHappened \{"n":1\}/);
+    expect((await audit("stream", "thing-none")).code).toBe(1);
+  });
+});

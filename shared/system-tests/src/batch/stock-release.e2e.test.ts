@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { orderStream } from "@surge/areas/orders/events";
+import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { saleEventTag } from "@surge/areas/sales/events";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import type { CommandApi } from "@surge/command-api/start";
+import { STOCK_RELEASE_CHECKPOINT } from "@surge/areas/sales/stock-release-job";
+import { createSale, order, sleep, startApi, startTestBatch, waitFor } from "../batch-harness.js";
+
+let ctx: TestContext;
+let api: CommandApi;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  api = await startApi(ctx);
+});
+afterAll(async () => {
+  await api?.stop();
+  await ctx?.close();
+});
+
+describe("stock-release follower", () => {
+  it("returns the stock of an order cancelled by a command that died before releasing, exactly once", async () => {
+    const admin = await ctx.token("admin1", "admin");
+    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 5 }] });
+    const dealId = sale.deals[0]!.dealId;
+    const placed = await order(api, await ctx.token("victim"), [{ dealId, quantity: 2 }]);
+    expect(placed.status).toBe(201);
+    const orderId: string = placed.body.orderId;
+    // A second order stays live: its units must not come back.
+    expect((await order(api, await ctx.token("keeper"), [{ dealId, quantity: 1 }])).status).toBe(201);
+    expect(await api.stock.remaining(sale.eventId)).toEqual({ [dealId]: 2 });
+
+    // The crash: OrderCancelled is in the store, the release after it never ran.
+    const now = new Date().toISOString();
+    const appended = await ctx.store.append(orderStream(orderId), 1, [
+      {
+        type: "OrderCancelled",
+        data: { orderId, eventId: sale.eventId, reason: "USER", cancelledAt: now },
+        tag: saleEventTag(sale.eventId),
+        metadata: { correlationId: "crash-test", causationId: null, userId: "victim", occurredAt: now },
+      },
+    ]);
+    await sleep(300);
+    expect(await api.stock.remaining(sale.eventId)).toEqual({ [dealId]: 2 });
+
+    const batch = await startTestBatch(ctx);
+    await waitFor("stock back", async () => (await api.stock.remaining(sale.eventId))[dealId] === 4, 5_000);
+    await waitFor("checkpoint", async () => (await readCheckpoint(ctx.db, STOCK_RELEASE_CHECKPOINT)) >= appended.lastPosition, 5_000);
+    await batch.stop();
+    expect(await api.stock.remaining(sale.eventId)).toEqual({ [dealId]: 4 });
+
+    const again = await startTestBatch(ctx);
+    try {
+      await waitFor("the follower resumed", async () => (again.positions()[STOCK_RELEASE_CHECKPOINT] ?? 0) >= appended.lastPosition, 5_000);
+      await sleep(500);
+      expect(await api.stock.remaining(sale.eventId)).toEqual({ [dealId]: 4 });
+    } finally {
+      await again.stop();
+    }
+  });
+});

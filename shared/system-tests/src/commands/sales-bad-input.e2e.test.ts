@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bearer, http } from "@surge/testkit/http";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import type { CommandApi } from "@surge/command-api/start";
+import { startApi } from "../command-harness.js";
+import { createProduct, createSale, freshKey } from "../sales-harness.js";
+
+let ctx: TestContext;
+let api: CommandApi;
+let admin: string;
+let user: string;
+let productId: string;
+let dealId: string;
+let eventId: string;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  api = await startApi(ctx);
+  admin = await ctx.token("admin1", "admin");
+  user = await ctx.token("u1");
+  productId = await createProduct(api, admin);
+  const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 10 }] });
+  dealId = sale.deals[0]!.dealId;
+  eventId = sale.eventId;
+});
+afterAll(async () => {
+  await api?.stop();
+  await ctx?.close();
+});
+
+/** A bad request must answer the contract's 4xx problem and append nothing. */
+async function rejected(req: Promise<{ status: number; headers: any; body: any }>, status: number, code: string) {
+  const before = await ctx.store.headPosition();
+  const r = await req;
+  expect({ status: r.status, code: r.body?.code }).toEqual({ status, code });
+  expect(r.headers["content-type"]).toBe("application/problem+json");
+  expect(await ctx.store.headPosition()).toBe(before);
+  return r.body;
+}
+
+const post = (path: string, body: unknown, token = admin, headers: Record<string, string> = {}) =>
+  http("POST", `${api.url}${path}`, { headers: { ...bearer(token), "content-type": "application/json", ...headers }, body: body as object });
+const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+const validEvent = () => ({ name: "E", opensAt: inAnHour(), deals: [{ productId, salePrice: 100, stock: 5 }] });
+
+describe("POST /admin/products", () => {
+  it.each([
+    ["negative price", { name: "P", price: -1 }],
+    ["float price", { name: "P", price: 10.5 }],
+    ["price over 100,000,000", { name: "P", price: 100_000_001 }],
+    ["empty name", { name: "", price: 1 }],
+    ["unknown field", { name: "P", price: 1, color: "red" }],
+  ])("%s → 400", (_n, body) => rejected(post("/admin/products", body), 400, "VALIDATION_FAILED"));
+
+  it("a user token → 403", () => rejected(post("/admin/products", { name: "P", price: 1 }, user), 403, "FORBIDDEN"));
+});
+
+describe("POST /admin/events", () => {
+  it.each([
+    ["no deals", { ...validEvent(), deals: [] }],
+    ["51 deals", { ...validEvent(), deals: Array.from({ length: 51 }, () => validEvent().deals[0]) }],
+    ["stock 0", { ...validEvent(), deals: [{ productId, salePrice: 100, stock: 0 }] }],
+    ["unknown product", { ...validEvent(), deals: [{ productId: "nope", salePrice: 100, stock: 5 }] }],
+    ["the same product twice", { ...validEvent(), deals: [validEvent().deals[0], validEvent().deals[0]] }],
+    ["closesAt before opensAt", { ...validEvent(), closesAt: new Date(Date.now() + 60_000).toISOString() }],
+    ["perUserLimit above stock", { ...validEvent(), deals: [{ productId, salePrice: 100, stock: 5, perUserLimit: 6 }] }],
+    ["goods quantity 0", { ...validEvent(), goods: { name: "Tote", quantity: 0 } }],
+    ["opensAt not an instant", { ...validEvent(), opensAt: "tomorrow" }],
+  ])("%s → 400", (_n, body) => rejected(post("/admin/events", body), 400, "VALIDATION_FAILED"));
+
+  it("open/close of an unknown event → 404", async () => {
+    await rejected(post("/admin/events/nope/open", undefined), 404, "NOT_FOUND");
+    await rejected(post("/admin/events/nope/close", undefined), 404, "NOT_FOUND");
+  });
+});
+
+describe("POST /orders", () => {
+  const postOrder = (body: unknown, key = freshKey()) => post("/orders", body, user, { "idempotency-key": key });
+
+  it.each([
+    ["no items", { items: [] }],
+    ["11 items", { items: Array.from({ length: 11 }, (_, i) => ({ dealId: `${eventId}-d${i + 1}`, quantity: 1 })) }],
+    ["quantity 0", { items: [{ dealId, quantity: 0 }] }],
+    ["quantity as a string", { items: [{ dealId, quantity: "1" }] }],
+    ["the same deal twice", { items: [{ dealId, quantity: 1 }, { dealId, quantity: 1 }] }],
+    ["unknown field", { items: [{ dealId, quantity: 1 }], gift: true }],
+    ["unknown field in an item", { items: [{ dealId, quantity: 1, price: 1 }] }],
+  ])("%s → 400", (_n, body) => rejected(postOrder(body), 400, "VALIDATION_FAILED"));
+
+  it("deals of two events → 400", async () => {
+    const other = await createSale(api, admin, { deals: [{ price: 1_000, stock: 10 }] });
+    await rejected(postOrder({ items: [{ dealId, quantity: 1 }, { dealId: other.deals[0]!.dealId, quantity: 1 }] }), 400, "VALIDATION_FAILED");
+  });
+
+  it("an unknown deal → 404", async () => {
+    await rejected(postOrder({ items: [{ dealId: "no-such-deal", quantity: 1 }] }), 404, "NOT_FOUND");
+    await rejected(postOrder({ items: [{ dealId: `${eventId}-d9`, quantity: 1 }] }), 404, "NOT_FOUND");
+  });
+
+  it("malformed JSON → 400, no token → 401", async () => {
+    await rejected(http("POST", `${api.url}/orders`, { headers: { ...bearer(user), "content-type": "application/json", "idempotency-key": freshKey() }, body: "{" }), 400, "VALIDATION_FAILED");
+    await rejected(http("POST", `${api.url}/orders`, { headers: { "idempotency-key": freshKey() }, body: { items: [{ dealId, quantity: 1 }] } }), 401, "UNAUTHENTICATED");
+  });
+
+  it("cancel of an unknown order → 404", () => rejected(post("/orders/nope/cancel", undefined, user), 404, "NOT_FOUND"));
+});

@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import type { EventStore, NewEvent, StreamAppend } from "@surge/platform/eventstore/types";
+
+/** A small seeded PRNG (mulberry32): the same log every run, so a failure reproduces. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Step = { streamId: string; event: NewEvent };
+
+/**
+ * A realistic, deliberately tangled log for batch-vs-event-by-event tests: many order lives in
+ * flight at once (so one batch holds an order placed and paid, paid then cancelled and refunded,
+ * a claim reserved then released), points and card payments, failures, expiries, goods steps,
+ * repeated endings, wallet charges, and times crossing days, weeks and a month in Asia/Seoul.
+ */
+export async function appendMixedLog(store: EventStore, target: number, seed = 7): Promise<number> {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const start = Date.parse("2026-10-24T10:00:00.000Z");
+  let clock = 0;
+  const at = () => new Date(start + (clock += 1 + Math.floor(rnd() * 900)) * 1000).toISOString();
+  const ev = (type: string, data: unknown, extra: Partial<NewEvent> = {}): NewEvent => ({ type, data, metadata: { correlationId: randomUUID(), causationId: null, userId: null, occurredAt: at() }, ...extra });
+
+  let appended = 0;
+  let chunk: StreamAppend[] = [];
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    await store.appendMulti(chunk);
+    appended += chunk.reduce((n, p) => n + p.events.length, 0);
+    chunk = [];
+  };
+  // One stream at most once per appendMulti, and appends awaited in turn: log order = step order.
+  const emit = async ({ streamId, event }: Step) => {
+    if (chunk.some((p) => p.streamId === streamId)) await flush();
+    chunk.push({ streamId, expected: "any", events: [event] });
+  };
+
+  const couponId = randomUUID();
+  await emit({ streamId: `coupon-${couponId}`, event: ev("CouponCreated", { couponId, name: "mix", discount: { type: "FIXED", amount: 1000 }, quantity: 1_000_000, perUserLimit: 1_000_000, minOrderAmount: 0, claimOpensAt: at(), claimClosesAt: null, validUntil: null }) });
+  const saleId = randomUUID();
+  const deals = [0, 1, 2, 3].map((i) => ({ dealId: `${saleId}-d${i}`, productId: randomUUID(), productName: `Mix ${i}`, salePrice: 5_000 + i * 2_500, stock: 1_000_000, perUserLimit: 1_000_000 }));
+  for (const d of deals) await emit({ streamId: `product-${d.productId}`, event: ev("ProductCreated", { productId: d.productId, name: d.productName, price: 20_000 }) });
+  await emit({ streamId: `event-${saleId}`, event: ev("EventScheduled", { eventId: saleId, name: "mix", opensAt: at(), closesAt: null, deals, goods: { name: "gift", quantity: 1_000_000 } }) });
+  await emit({ streamId: `event-${saleId}`, event: ev("EventOpened", { eventId: saleId, openedAt: at(), forced: false }) });
+
+  const users = Array.from({ length: 40 }, (_, i) => `mix-u${i}`);
+  const balances = new Map(users.map((u) => [u, 0]));
+  const claims: Array<{ claimId: string; couponId: string }> = [];
+  /** Each live order is a queue of steps still to come; the loop advances a random one. */
+  const lives: Step[][] = [];
+
+  const orderLife = (): Step[] => {
+    const orderId = randomUUID();
+    const userId = pick(users);
+    const ref = { orderId, eventId: saleId };
+    const order = (type: string, data: object, extra: Partial<NewEvent> = {}): Step => ({ streamId: `order-${orderId}`, event: ev(type, { ...ref, ...data }, { tag: `event:${saleId}`, ...extra }) });
+    const lines = [pick(deals), ...(rnd() < 0.3 ? [pick(deals)] : [])].filter((d, i, all) => all.indexOf(d) === i);
+    const items = lines.map((d) => {
+      const quantity = 1 + Math.floor(rnd() * 3);
+      return { dealId: d.dealId, productId: d.productId, productName: d.productName, quantity, unitPrice: d.salePrice, lineAmount: d.salePrice * quantity };
+    });
+    const total = items.reduce((n, l) => n + l.lineAmount, 0);
+    const claim = rnd() < 0.25 ? claims.shift() : undefined;
+    const discount = claim ? 1000 : 0;
+    const payable = total - discount;
+    const steps: Step[] = [order("OrderPlaced", { userId, items, totalAmount: total, discountAmount: discount, payableAmount: payable, couponClaimId: claim?.claimId ?? null, couponId: claim?.couponId ?? null, placedAt: at(), expiresAt: at() }, { eventId: orderId })];
+    const claimStep = (type: string, stamp: string): Step => ({ streamId: `claim-${claim!.claimId}`, event: ev(type, { ...claim!, orderId, [stamp]: at() }) });
+    if (claim) steps.push(claimStep("CouponClaimReserved", "reservedAt"));
+    const release = () => (claim ? [claimStep("CouponClaimReleased", "releasedAt")] : []);
+    const r = rnd();
+    if (r < 0.12) return [...steps, order("OrderCancelled", { reason: "USER", cancelledAt: at() }), ...release(), ...(rnd() < 0.3 ? [order("OrderExpired", { expiredAt: at() })] : [])];
+    if (r < 0.2) return [...steps, order("OrderExpired", { expiredAt: at() }), ...release(), ...(rnd() < 0.3 ? [order("OrderCancelled", { reason: "ADMIN", cancelledAt: at() })] : [])];
+    if (r < 0.27) return steps; // still pending at the end of the log
+    const paymentId = randomUUID();
+    const points = rnd() < 0.4;
+    steps.push(order("PaymentRequested", { paymentId, method: points ? "POINTS" : "CARD", amount: payable, card: points ? null : { type: "KB", last4: "3456" }, requestedAt: at() }));
+    const wallet = (type: string, amount: number, stamp: string): Step => {
+      const balance = Math.max(0, (balances.get(userId) ?? 0) + (type === "PointsDebited" ? -amount : amount));
+      balances.set(userId, balance);
+      return { streamId: `wallet-${userId}`, event: ev(type, { userId, orderId, paymentId, amount, balance, [stamp]: at() }) };
+    };
+    if (rnd() < 0.1) return [...steps, order("PaymentFailed", { paymentId, reason: "DECLINED", failedAt: at() }), order("OrderCancelled", { reason: "PAYMENT_FAILED", cancelledAt: at() }), ...release()];
+    if (points) steps.push(wallet("PointsDebited", payable, "debitedAt"));
+    steps.push(order("PaymentSucceeded", { paymentId, amount: payable, transactionKey: points ? null : randomUUID(), succeededAt: at() }));
+    steps.push(order("OrderPaid", { userId, paymentId, items, payableAmount: payable, paidAt: at() }));
+    if (claim) steps.push(claimStep("CouponClaimUsed", "usedAt"));
+    const end = rnd();
+    const refund = [order("PaymentRefunded", { paymentId, amount: payable, refundedAt: at() }), ...(points ? [wallet("PointsRefunded", payable, "refundedAt")] : [])];
+    if (end < 0.12) return [...steps, order("OrderCancelled", { reason: "ADMIN", cancelledAt: at() }), ...refund];
+    if (end < 0.17) return [...steps, ...refund, order("OrderCancelled", { reason: "ADMIN", cancelledAt: at() })];
+    if (end < 0.3) return [...steps, order("GoodsAllocated", { name: "gift", allocatedAt: at() }), order("GoodsShipped", { trackingNo: "T1", shippedAt: at() }), order("GoodsDelivered", { deliveredAt: at() })];
+    if (end < 0.35) return [...steps, order("GoodsAllocated", { name: "gift", allocatedAt: at() }), order("GoodsReleased", { releasedAt: at() }), order("OrderCancelled", { reason: "ADMIN", cancelledAt: at() }), ...refund];
+    return steps;
+  };
+
+  let emitted = 0;
+  while (emitted < target) {
+    const r = rnd();
+    if (r < 0.12) {
+      const claimId = randomUUID();
+      claims.push({ claimId, couponId });
+      await emit({ streamId: `coupon-${couponId}`, event: ev("CouponClaimed", { couponId, claimId, userId: pick(users), claimedAt: at(), expiresAt: null }, { eventId: claimId }) });
+    } else if (r < 0.2) {
+      const userId = pick(users);
+      const balance = (balances.get(userId) ?? 0) + 50_000;
+      balances.set(userId, balance);
+      await emit({ streamId: `wallet-${userId}`, event: ev("WalletCharged", { userId, chargeId: randomUUID(), amount: 50_000, balance, chargedAt: at() }) });
+    } else if (r < 0.35 || lives.length === 0) {
+      lives.push(orderLife());
+      continue;
+    } else {
+      const i = Math.floor(rnd() * lives.length);
+      const step = lives[i]!.shift()!;
+      if (lives[i]!.length === 0) lives.splice(i, 1);
+      await emit(step);
+    }
+    emitted++;
+  }
+  for (const life of lives) for (const step of life) await emit(step);
+  await flush();
+  return appended;
+}
