@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { productionSecrets } from "@surge/areas/production-secrets";
 import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
 import { DEV_PG_WEBHOOK_SECRET } from "@surge/areas/payments/signature";
 
@@ -31,5 +32,5 @@ export type CommandApiEnv = z.infer<typeof schema>;
 
 /** The only reader of process.env in command-api; `overrides` win (tests, the bench). */
 export function readEnv(overrides: Record<string, string | undefined> = {}): CommandApiEnv {
-  return parseEnv(schema, { ...process.env, ...overrides });
+  return parseEnv(schema, { ...process.env, ...overrides }, { productionSecrets });
 }

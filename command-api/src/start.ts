@@ -14,7 +14,7 @@ import type { CommandApiEnv } from "./env.js";
 
 /** The composition root of command-api: builds every dependency once and knows how to stop them. */
 export async function startCommandApi(env: CommandApiEnv) {
-  const { logger, stack, db, redis, metrics, dependencies } = await openInfrastructure("command-api", env);
+  const { logger, stack, db, redis, metrics, dependencies, drain } = await openInfrastructure("command-api", env);
   const batchSizes = new Histogram({
     name: "eventstore_append_batch_size",
     help: "Appends committed together in one transaction",
@@ -57,7 +57,7 @@ export async function startCommandApi(env: CommandApiEnv) {
   }, env.GUARD_SWEEP_INTERVAL_MS);
   stack.add(async () => clearInterval(sweeper));
 
-  const server = await listen(app.fetch, env.COMMAND_API_PORT);
+  const server = await listen(app.fetch, env.COMMAND_API_PORT, { drain });
   ownUrl = server.url;
   stack.add(() => server.close());
   logger.info({ url: server.url }, "command-api listening");

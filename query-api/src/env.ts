@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { productionSecrets } from "@surge/areas/production-secrets";
 import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
 
 const schema = baseEnvSchema.extend(jwtEnvSchema.shape).extend({
@@ -17,5 +18,5 @@ export type QueryApiEnv = z.infer<typeof schema>;
 
 /** The only reader of process.env in query-api; `overrides` win (tests). */
 export function readEnv(overrides: Record<string, string | undefined> = {}): QueryApiEnv {
-  return parseEnv(schema, { ...process.env, ...overrides });
+  return parseEnv(schema, { ...process.env, ...overrides }, { productionSecrets });
 }

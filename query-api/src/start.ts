@@ -9,7 +9,7 @@ import { ProjectionPosition } from "@surge/platform/http/projection-position";
 /** The composition root of query-api: builds every dependency once and knows how to stop them. */
 export async function startQueryApi(env: QueryApiEnv) {
   // The contract's /ready names Redis for both services; query-api also caches rankings in it.
-  const { logger, stack, db, redis, metrics, dependencies } = await openInfrastructure("query-api", env);
+  const { logger, stack, db, redis, metrics, dependencies, drain } = await openInfrastructure("query-api", env);
   const live = new LiveHub((eventId) => readLiveState(db, eventId), env.LIVE_POLL_MS, logger, metrics);
 
   const app = createQueryApp({
@@ -26,7 +26,7 @@ export async function startQueryApi(env: QueryApiEnv) {
     businessTz: env.BUSINESS_TZ,
   });
 
-  const server = await listen(app.fetch, env.QUERY_API_PORT);
+  const server = await listen(app.fetch, env.QUERY_API_PORT, { drain });
   stack.add(() => server.close());
   // Stopped before the server closes (the stack runs in reverse): open live streams end first.
   stack.add(async () => live.stop());

@@ -22,13 +22,33 @@ export const jwtEnvSchema = z.object({
 
 export const portSchema = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** A configuration a process must not start with; its message is meant to be printed alone. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export interface ParseEnvOptions {
+  /**
+   * Secrets whose published development default must never run in production, by name: with
+   * NODE_ENV=production each must be set, and not to that default (its value here).
+   */
+  productionSecrets?: Readonly<Record<string, string>>;
+}
+
 /** Parses an env source, failing with one readable line per bad entry instead of a zod dump. */
-export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.infer<S> {
+export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>, opts: ParseEnvOptions = {}): z.infer<S> {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  if (cleaned.NODE_ENV === "production") {
+    for (const [name, devDefault] of Object.entries(opts.productionSecrets ?? {})) {
+      if (cleaned[name] === undefined || cleaned[name] === devDefault) {
+        throw new ConfigError(`${name} must be set to a secret of your own when NODE_ENV=production (it is ${cleaned[name] === undefined ? "unset" : "the published development default"})`);
+      }
+    }
+  }
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   return result.data;
 }
