@@ -28,7 +28,6 @@ function scheduleErrors(d: SaleEventDefinition, now: Date) {
   if (d.closesAt !== null && Date.parse(d.closesAt) <= now.getTime()) errors.push({ path: "closesAt", message: "must be in the future" });
   d.deals.forEach((deal, i) => {
     if (d.deals.findIndex((o) => o.productId === deal.productId) !== i) errors.push({ path: `deals.${i}.productId`, message: "appears twice" });
-    if (deal.perUserLimit > deal.stock) errors.push({ path: `deals.${i}.perUserLimit`, message: "must not exceed stock" });
   });
   return errors;
 }
