@@ -8,6 +8,8 @@ type Fetch = (request: Request) => Response | Promise<Response>;
 
 export interface RunningServer {
   port: number;
+  /** The interface it listens on (0.0.0.0, or 127.0.0.1 for a development tool). */
+  address: string;
   url: string;
   /** Stops accepting connections, lets the requests in flight finish (up to the grace), then closes. */
   close: () => Promise<void>;
@@ -42,7 +44,7 @@ export const DEFAULT_GRACE_MS = 8_000;
 export function listen(fetch: Fetch, port: number, { hostname = "0.0.0.0", drain, graceMs = DEFAULT_GRACE_MS }: ListenOptions = {}): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server: ServerType = serve({ fetch, port, hostname }, (info: AddressInfo) => {
-      resolve({ port: info.port, url: `http://127.0.0.1:${info.port}`, close: () => closeGracefully(server as Server, graceMs, drain) });
+      resolve({ port: info.port, address: info.address, url: `http://127.0.0.1:${info.port}`, close: () => closeGracefully(server as Server, graceMs, drain) });
     });
     // A taken port is a configuration problem: say which, instead of an unhandled 'error' stack.
     server.once("error", (err: NodeJS.ErrnoException) =>
