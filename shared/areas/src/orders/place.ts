@@ -155,6 +155,7 @@ export async function endOrder(
     const [appended] = await deps.store.appendMulti(parts);
     return { state: events.reduce(evolveOrder, state), position: appended!.lastPosition };
   });
-  if (result.state.status !== "absent") await deps.stock.release(result.state.order.eventId, orderId);
+  // Only an order that ended gives its stock back: one still unpaid (not yet due) or already paid keeps it.
+  if (result.state.status === "EXPIRED" || result.state.status === "CANCELLED") await deps.stock.release(result.state.order.eventId, orderId);
   return result;
 }

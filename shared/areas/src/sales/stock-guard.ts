@@ -120,24 +120,33 @@ export class StockGuard {
       }
       if (sale.status === "absent") return "absent";
 
-      const live = new Map<string, { userId: string; items: Array<{ dealId: string; quantity: number }> }>();
+      const placed = new Map<string, { userId: string; items: Array<{ dealId: string; quantity: number }> }>();
+      const ended = new Set<string>();
       const goods = new Set<string>();
       for (const raw of await this.store.readByTag(saleEventTag(eventId))) {
         const e = parseEvent(orderEventTypes, raw);
-        if (e?.type === "OrderPlaced") live.set(e.data.orderId, e.data);
-        else if (e?.type === "OrderCancelled" || e?.type === "OrderExpired") live.delete(e.data.orderId);
+        if (e?.type === "OrderPlaced") placed.set(e.data.orderId, e.data);
+        else if (e?.type === "OrderCancelled" || e?.type === "OrderExpired") ended.add(e.data.orderId);
         else if (e?.type === "GoodsAllocated") goods.add(e.data.orderId);
         else if (e?.type === "GoodsReleased") goods.delete(e.data.orderId);
       }
       const stock = new Map(sale.definition.deals.map((d) => [d.dealId, d.stock]));
       const bought = new Map<string, number>();
       const ledger: Array<[string, string]> = [];
-      for (const [orderId, o] of live) {
+      let live = 0;
+      for (const [orderId, o] of placed) {
+        const lines = o.items.map((i) => `${i.dealId}:${i.quantity}`).join(",");
+        // An ended order stays in the ledger as released, so a repeat of it is still DUPLICATE.
+        if (ended.has(orderId)) {
+          ledger.push([orderId, `${o.userId}|0|${lines}|X`]);
+          continue;
+        }
         for (const i of o.items) {
           stock.set(i.dealId, (stock.get(i.dealId) ?? 0) - i.quantity);
           bought.set(`${i.dealId}|${o.userId}`, (bought.get(`${i.dealId}|${o.userId}`) ?? 0) + i.quantity);
         }
-        ledger.push([orderId, `${o.userId}|0|${o.items.map((i) => `${i.dealId}:${i.quantity}`).join(",")}|C`]);
+        ledger.push([orderId, `${o.userId}|0|${lines}|C`]);
+        live++;
       }
       const published = await publishState(this.redis, keys[0], { status: sale.status, fence, goodsQuantity: sale.definition.goods?.quantity ?? 0 }, [
         [keys[1], [...stock]],
@@ -152,7 +161,7 @@ export class StockGuard {
       // Torn: Redis lost the staged state mid-rebuild; report busy so the caller rebuilds again.
       if (published !== "published") return published === "already" ? "loaded" : "busy";
       await this.redis.sadd(LOADED_SALES, eventId);
-      this.logger.info({ eventId, liveOrders: live.size }, "stock guard rebuilt from the store");
+      this.logger.info({ eventId, liveOrders: live }, "stock guard rebuilt from the store");
       return "loaded";
     });
   }
