@@ -4,8 +4,7 @@ import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { applyBatch } from "@surge/platform/projection/apply";
 import { handlers } from "@surge/areas/projections";
 import { combine } from "@surge/platform/projection/handler";
-import { couponClaimProjection } from "@surge/areas/coupons/claims-projection";
-import { couponProjection } from "@surge/areas/coupons/coupons-projection";
+import { couponProjection } from "@surge/areas/coupons/projection";
 import { orderProjection } from "@surge/areas/orders/projection";
 import { productProjection } from "@surge/areas/catalog/projection";
 import { saleEventProjection } from "@surge/areas/sales/projection";
@@ -101,7 +100,7 @@ describe("projecting sales", () => {
   });
 
   it("returns an order's units once, whichever of the two projections runs first", async () => {
-    const reversed = combine(couponProjection, couponClaimProjection, productProjection, orderProjection, saleEventProjection);
+    const reversed = combine(couponProjection, productProjection, orderProjection, saleEventProjection);
     const sale = await appendOpenSale(ctx.store, [10]);
     await applyBatch(ctx.db, reversed, await since(0));
     const head = await ctx.store.headPosition();
