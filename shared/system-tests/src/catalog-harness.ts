@@ -1,19 +1,9 @@
 import { expect } from "vitest";
 import type { TestContext } from "@surge/testkit/context";
 import { call, type Reply } from "@surge/testkit/call";
+import { waitFor } from "./batch-harness.js";
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls until `probe` answers something truthy, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, everyMs = 25): Promise<T> {
-  const giveUpAt = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export { waitFor };
 
 export async function createProduct(ctx: TestContext, command: string, name: string, price = 10_000): Promise<string> {
   const res = await call(command, "POST", "/admin/products", { token: await ctx.token("admin1", "admin"), body: { name, price } });
