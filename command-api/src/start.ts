@@ -32,7 +32,9 @@ export async function startCommandApi(env: CommandApiEnv) {
   const stock = new StockGuard(redis, store, { reservationTtlMs: env.GUARD_RESERVATION_TTL_MS }, logger);
   const submitter = new CardSubmitter(new GatewayClient({ baseUrl: env.PG_BASE_URL, timeoutMs: env.PG_TIMEOUT_MS }), logger);
   stack.add(() => submitter.stop());
-  const views = new ViewRecorder(redis, store, { dedupS: env.VIEW_DEDUP_S, flushMs: env.VIEW_FLUSH_MS }, logger);
+  const viewOutcomes = new Counter({ name: "product_views_total", help: "Product views by outcome (counted, or repeated within VIEW_DEDUP_S)", labelNames: ["outcome"] as const, registers: [metrics.registry] });
+  const onView = (counted: boolean) => viewOutcomes.inc({ outcome: counted ? "counted" : "repeated" });
+  const views = new ViewRecorder(redis, store, { dedupS: env.VIEW_DEDUP_S, flushMs: env.VIEW_FLUSH_MS, onView }, logger);
   views.start();
   // Flushed before the store closes (the stack stops in reverse): the views counted last are kept.
   stack.add(() => views.stop());

@@ -9,6 +9,8 @@ export interface ViewOptions {
   dedupS: number;
   /** VIEW_FLUSH_MS: how often the counted views are appended. */
   flushMs: number;
+  /** Told of every view: whether it counted (a metric's feed). */
+  onView?: (counted: boolean) => void;
 }
 
 const MINUTE_MS = 60_000;
@@ -40,6 +42,7 @@ export class ViewRecorder {
   /** Whether this view counts: the user's first view of the product in the window. */
   async record(productId: string, userId: string, now: Date): Promise<boolean> {
     const first = await this.redis.set(`view:{${productId}}:${userId}`, "1", "EX", this.options.dedupS, "NX");
+    this.options.onView?.(first === "OK");
     if (first !== "OK") return false;
     const minute = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
     let byMinute = this.pending.get(productId);
