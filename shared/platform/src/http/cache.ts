@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import { requestHeader, responseHeader } from "./node-headers.js";
+import { requestHeader } from "./node-headers.js";
 
 /** Whether If-None-Match names this tag (or is `*`); weak tags compare by their opaque part. */
 export function etagMatches(ifNoneMatch: string | undefined, tag: string): boolean {
@@ -25,15 +25,14 @@ export function publicCache(maxAgeS: number): MiddlewareHandler {
     if (!type?.startsWith("application/json")) return;
     const body = await c.res.text();
     const tag = `"${createHash("sha1").update(body).digest("base64url")}"`;
-    responseHeader(c, "ETag", tag);
-    responseHeader(c, "Cache-Control", cacheControl);
+    const headers = { etag: tag, "cache-control": cacheControl };
     if (etagMatches(requestHeader(c, "if-none-match"), tag)) {
-      c.res = new Response(null, { status: 304 });
+      c.res = new Response(null, { status: 304, headers });
       // The setter carries the old answer's headers over; a 304 describes no body.
       c.res.headers.delete("content-type");
       c.res.headers.delete("content-length");
     } else {
-      c.res = new Response(body, { status: 200, headers: { "content-type": type } });
+      c.res = new Response(body, { status: 200, headers: { ...headers, "content-type": type } });
     }
   };
 }
