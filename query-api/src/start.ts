@@ -24,6 +24,9 @@ export async function startQueryApi(env: QueryApiEnv) {
     dependencies,
     redis,
     businessTz: env.BUSINESS_TZ,
+    rankingWeights: { view: env.RANKING_WEIGHT_VIEW, like: env.RANKING_WEIGHT_LIKE, order: env.RANKING_WEIGHT_ORDER },
+    publicMaxAgeS: env.PUBLIC_CACHE_MAX_AGE_S,
+    corsOrigins: env.CORS_ORIGINS,
   });
 
   const server = await listen(app.fetch, env.QUERY_API_PORT, { drain });

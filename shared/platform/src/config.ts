@@ -20,6 +20,24 @@ export const jwtEnvSchema = z.object({
   JWT_SECRET: z.string().min(16).default(DEV_JWT_SECRET),
 });
 
+/** An origin as browsers send it: scheme, host and optional port, nothing else. */
+const isOrigin = (text: string) => {
+  try {
+    return new URL(text).origin === text;
+  } catch {
+    return false;
+  }
+};
+
+/** CORS_ORIGINS: comma-separated origins that get CORS headers (none by default). */
+export const corsEnvSchema = z.object({
+  CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((text) => text.split(",").map((o) => o.trim()).filter(Boolean))
+    .refine((origins) => origins.every(isOrigin), "must be comma-separated origins such as https://shop.example.com"),
+});
+
 export const portSchema = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 /** A configuration a process must not start with; its message is meant to be printed alone. */

@@ -27,6 +27,8 @@ export interface PlaceOrderInput {
   orderId: string;
   items: Array<{ dealId: string; quantity: number }>;
   couponClaimId?: string | null | undefined;
+  /** Appended in the same atomic append as the order (an order from a cart empties the cart). */
+  alongside?: StreamAppend[];
 }
 
 export const loadOrder = (store: EventStore, orderId: string) =>
@@ -93,15 +95,17 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
     { streamId: orderStream(input.orderId), expected: "no_stream", events: [{ eventId: input.orderId, ...placed, tag: saleEventTag(eventId), metadata: metadataFor(ctx) }] },
   ];
   if (claim) parts.push({ streamId: couponClaimStream(claim.issued.claimId), expected: claim.version, events: claimEvents.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
+  parts.push(...(input.alongside ?? []));
   try {
     const results = await deps.store.appendMulti(parts, { fence: { key: saleFenceKey(eventId), token: verdict.fence }, notAfter: ctx.now.getTime() + deps.appendDeadlineMs });
     // Not awaited, as for claims: the order is durable already, and the sweeper confirms a lost one.
     void deps.stock.confirm(eventId, input.orderId).catch(() => undefined);
-    return { order: placed.data, position: results[0]!.lastPosition, replayed: false };
+    return { order: placed.data, position: Math.max(...results.map((r) => r.lastPosition)), replayed: false };
   } catch (err) {
     // Only this request's reservation: an order already in the store answered DUPLICATE above.
     await deps.stock.release(eventId, input.orderId).catch(() => undefined);
     if (err instanceof ConcurrencyError && err.streamId.startsWith("claim-")) throw new AppError("COUPON_NOT_USABLE", "The coupon claim was just used by another order.");
+    if (err instanceof ConcurrencyError && input.alongside?.some((p) => p.streamId === err.streamId)) throw new AppError("CONFLICT", "The cart changed while the order was being placed; try again.");
     if (err instanceof ConcurrencyError) {
       const before = await placedBefore(deps.store, input.orderId, ctx);
       if (before) return before;
@@ -119,7 +123,7 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
  * The order this Idempotency-Key placed before, answered as it was then. Its X-Position is the
  * original append's last position: with a coupon, the claim's event took the next position.
  */
-async function placedBefore(store: EventStore, orderId: string, ctx: CommandContext) {
+export async function placedBefore(store: EventStore, orderId: string, ctx: CommandContext) {
   const { events } = await loadOrder(store, orderId);
   const first = replayOf(events[0], ctx);
   if (first?.type !== "OrderPlaced") return null;

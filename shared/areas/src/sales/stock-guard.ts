@@ -7,7 +7,7 @@ import { saleEventStream, saleEventTag, saleEventTypes } from "./events.js";
 import { orderEventTypes } from "../orders/events.js";
 import { invalidateStale, publishState, runScript, settleOverdue, whenLoaded, withRebuildLock, type RebuildOutcome, type Settled } from "@surge/platform/redis/guard-kit";
 import { Coalescer } from "@surge/platform/redis/coalesce";
-import { allocateGoodsScript, confirmScript, loadedScript, releaseGoodsScript, releaseScript, reserveScript, setStatusScript } from "./stock-scripts.js";
+import { allocateGoodsScript, confirmScript, loadedScript, releaseGoodsScript, releaseScript, reserveScript, setStatusScript, snapshotScript } from "./stock-scripts.js";
 
 export const saleKeys = (eventId: string) => {
   const tag = `evt:{${eventId}}`;
@@ -102,6 +102,14 @@ export class StockGuard {
     await this.run(loadedScript, eventId);
     const stock = await this.redis.hgetall(saleKeys(eventId)[1]);
     return Object.fromEntries(Object.entries(stock).map(([k, v]) => [k, Number(v)]));
+  }
+
+  /** The sale's status and what is left of each deal, as the guard decides on them now. */
+  async snapshot(eventId: string): Promise<{ status: SaleEventStatus; remaining: Map<string, number> }> {
+    const [, status, ...pairs] = await this.run(snapshotScript, eventId);
+    const remaining = new Map<string, number>();
+    for (let i = 0; i + 1 < pairs.length; i += 2) remaining.set(pairs[i]!, Math.max(0, Number(pairs[i + 1])));
+    return { status: status as SaleEventStatus, remaining };
   }
 
   /**

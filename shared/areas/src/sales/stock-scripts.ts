@@ -105,3 +105,8 @@ export const releaseGoodsScript = `${header}
 redis.call('HDEL', KEYS[6], ARGV[1])
 return {'OK'}
 `;
+
+/** The status and every deal's remaining units, read together: {'OK', status, deal, remaining, …}. */
+export const snapshotScript = `${header}
+return {'OK', status, unpack(redis.call('HGETALL', KEYS[2]))}
+`;

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { AppError } from "../errors.js";
 import type { AuthUser } from "./auth.js";
 import type { Metrics } from "./metrics.js";
+import { corsFor } from "./cors.js";
 import { applyPendingHeaders, nodeRequest, requestHeader, responseHeader } from "./node-headers.js";
 import { errorHandler, problemResponse } from "./problem.js";
 import { validationHook } from "./validation.js";
@@ -25,6 +26,8 @@ export interface BaseAppOptions {
   logger: Logger;
   metrics: Metrics;
   dependencies: Dependency[];
+  /** CORS_ORIGINS: origins that get CORS headers, preflight included (see corsFor). */
+  corsOrigins?: readonly string[];
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -53,7 +56,7 @@ const REQUEST_ID = /^[\w\-=]{1,255}$/;
  * The frame every Surge HTTP app shares: request ids, body limit, metrics, health/ready/metrics,
  * OpenAPI and Swagger UI, 404 and error rendering as problem+json. Apps add their routes to it.
  */
-export function createBaseApp({ title, logger, metrics, dependencies }: BaseAppOptions) {
+export function createBaseApp({ title, logger, metrics, dependencies, corsOrigins = [] }: BaseAppOptions) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   // Request id (a caller's own X-Request-Id when it is sane, as hono's requestId accepts) and
@@ -68,6 +71,9 @@ export function createBaseApp({ title, logger, metrics, dependencies }: BaseAppO
     applyPendingHeaders(c);
     metrics.http.record(c.req.method, routePath(c), c.res.status, (performance.now() - start) / 1000);
   });
+  // Before everything else an app adds: a preflight is answered without a token.
+  const cors = corsFor(corsOrigins);
+  if (cors) app.use(cors);
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
