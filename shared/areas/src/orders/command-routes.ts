@@ -5,6 +5,7 @@ import { idForKey } from "@surge/platform/ids";
 import { type OrderDeps, placeOrder } from "./place.js";
 import { orderView, viewOf } from "./view.js";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { jsonResponse } from "@surge/platform/http/response-text";
 import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
 const orderBody = z.strictObject({
@@ -61,7 +62,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentD
     const orderId = orderIdFor(ctx.userId, c.req.valid("header")["idempotency-key"]);
     const { order, position, replayed } = await placeOrder(deps, { orderId, ...c.req.valid("json") }, ctx);
     positionHeader(c, position, replayed);
-    return c.json(orderView(order, "PENDING_PAYMENT"), 201);
+    return jsonResponse(c, orderView(order, "PENDING_PAYMENT"), 201);
   });
 
   app.openapi(cancelRoute, async (c) => {
@@ -70,6 +71,6 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentD
     const owner = { userId: user.id, isAdmin: user.role === "admin" };
     const { state, position } = await cancelOrder(deps, c.req.valid("param").orderId, user.role === "admin" ? "ADMIN" : "USER", ctx, owner);
     if (position !== null) positionHeader(c, position);
-    return c.json(viewOf(state), 200);
+    return jsonResponse(c, viewOf(state), 200);
   });
 }
