@@ -5,8 +5,8 @@ import type { InvalidJSONValue, JSONParsed, JSONValue } from "hono/utils/types";
 /**
  * The text of every response rendered here, by response. The command gate keeps a keyed request's
  * answer for its repeats: reading it back from the Response (`clone().text()`) builds a full fetch
- * Response and makes @hono/node-server stream the body out instead of writing the string, about
- * 0.2 ms of CPU per keyed request; a look-up here costs nothing measurable.
+ * Response and makes @hono/node-server stream the body out instead of writing the string: it
+ * nearly tripled the CPU of a minimal keyed POST, where a look-up here adds nothing measurable.
  */
 const texts = new WeakMap<Response, string>();
 
