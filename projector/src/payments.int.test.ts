@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "@surge/platform/ids";
 import { type OrderView } from "@surge/areas/orders/view";
-import { type PlacedOrder } from "@surge/areas/orders/events";
+import { OrderExpired, type PlacedOrder } from "@surge/areas/orders/events";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { applyBatch } from "@surge/platform/projection/apply";
@@ -132,7 +132,7 @@ describe("projecting payments, wallets and goods", () => {
       await decideOnWallet(ctx.store, { type: "RefundPoints", userId: order.userId, orderId: order.orderId, paymentId, amount: order.payableAmount });
       // A second ending (no decider emits it after a cancel) must not give the units back twice.
       await ctx.store.append(`order-${order.orderId}`, "any", [
-        { type: "OrderExpired", data: { orderId: order.orderId, eventId: sale.eventId, expiredAt: new Date().toISOString() }, metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
+        { eventType: OrderExpired, data: { orderId: order.orderId, eventId: sale.eventId, expiredAt: new Date().toISOString() }, metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
       ]);
       await project(head, map);
       expect(await sold(sale.eventId)).toEqual([0]);

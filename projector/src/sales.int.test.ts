@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredEvent } from "@surge/platform/eventstore/types";
+import { EventClosed } from "@surge/areas/sales/events";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { applyBatch } from "@surge/platform/projection/apply";
 import { handlers } from "@surge/areas/projections";
@@ -43,7 +44,7 @@ describe("projecting sales", () => {
 
     const before = await ctx.store.headPosition();
     await ctx.store.append(`event-${sale.eventId}`, "any", [
-      { type: "EventClosed", data: { eventId: sale.eventId, closedAt: new Date().toISOString(), forced: true }, metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
+      { eventType: EventClosed, data: { eventId: sale.eventId, closedAt: new Date().toISOString(), forced: true }, metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
     ]);
     await applyBatch(ctx.db, handlers, await since(before));
     expect((await ctx.db.selectFrom("sale_events").select("status").where("event_id", "=", sale.eventId).executeTakeFirstOrThrow()).status).toBe("CLOSED");

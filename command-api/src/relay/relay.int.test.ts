@@ -2,6 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_CATEGORIES, topicForStream } from "@surge/platform/kafka/topics";
 import { newId } from "@surge/platform/ids";
 import { readCheckpoint, RELAY_CHECKPOINT } from "@surge/platform/db/checkpoints";
+import { z } from "zod";
+import { eventType } from "@surge/platform/events/event-type";
 import { type NewEvent, type StoredEvent } from "@surge/platform/eventstore/types";
 import { buildKafkaMock, readTopicsToEnd, startKafkaMock, type KafkaMock, type ReadRecord } from "@surge/testkit/kafka-mock";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
@@ -30,9 +32,10 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ThingHappened = eventType("ThingHappened", z.object({ n: z.number().int() }));
 const event = (n: number, eventId?: string): NewEvent => ({
   ...(eventId ? { eventId } : {}),
-  type: "ThingHappened",
+  eventType: ThingHappened,
   data: { n },
   metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() },
 });

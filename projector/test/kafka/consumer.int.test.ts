@@ -14,6 +14,7 @@ import { retryFailed } from "@surge/platform/projection/failures";
 import { handlersFor } from "@surge/areas/projections";
 import type { Projector } from "../../src/start.js";
 import { appendCoupon } from "@surge/testkit/coupon-events";
+import { uncheckedType } from "@surge/testkit/events";
 import { appendClaimEvent, appendOpenSale, appendOrder, appendOrderEnd, placed } from "@surge/testkit/sale-events";
 import { checkpointIsSafe, kafkaEnv, produce, projected, startKafkaProjector, until } from "./support.js";
 
@@ -130,7 +131,7 @@ describe.skipIf(build.skip)("the Kafka projector", () => {
     const def = await appendCoupon(ctx.store, 2);
     const badClaimId = newId();
     await ctx.store.append(couponStream(def.couponId), "any", [
-      { eventId: badClaimId, type: CouponClaimed.type, data: { couponId: def.couponId, claimId: badClaimId }, metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
+      { eventId: badClaimId, eventType: uncheckedType(CouponClaimed.type), data: { couponId: def.couponId, claimId: badClaimId }, metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
     ]);
     await appendOrder(ctx.store, placed(sale, "u3", [[0, 1]]));
     const events = await readAll(start);
@@ -160,7 +161,7 @@ describe.skipIf(build.skip)("the Kafka projector", () => {
     // The fix: the missing order turns up (late). retry-failed applies the cancel now; the bad
     // schema still fails and stays open; the garbage has nothing to retry.
     await ctx.store.append(orderStream(phantom.orderId), "any", [
-      { eventId: phantom.orderId, type: OrderPlaced.type, data: phantom, tag: saleEventTag(sale.eventId), metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
+      { eventId: phantom.orderId, eventType: OrderPlaced, data: phantom, tag: saleEventTag(sale.eventId), metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
     ]);
     await produce(kafka.brokers, [{ events: await readAll(await ctx.store.headPosition() - 1) }]);
     await until("the late order projected", projected(ctx));

@@ -93,3 +93,18 @@ export class StaleAppendError extends Error {
     this.name = "StaleAppendError";
   }
 }
+
+/**
+ * Raised by the event store, before anything is written, when an event's data does not match its
+ * event type's schema or its metadata the platform's: a bug in whatever built the event.
+ */
+export class EventSchemaError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly eventType: string,
+    readonly issues: ReadonlyArray<{ path: string; message: string }>,
+  ) {
+    super(`${eventType} for stream ${streamId} was refused: ${issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`);
+    this.name = "EventSchemaError";
+  }
+}

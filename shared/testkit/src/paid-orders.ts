@@ -1,6 +1,7 @@
 import { newId } from "@surge/platform/ids";
 import { orderStream, type OrderItem, type PlacedOrder } from "@surge/areas/orders/events";
 import type { EventStore, NewEvent } from "@surge/platform/eventstore/types";
+import { eventNamed } from "./events.js";
 import { lineShares } from "@surge/areas/rankings/revenue";
 
 /**
@@ -23,7 +24,7 @@ export interface PaidOrder {
 }
 
 const meta = (at: string) => ({ correlationId: newId(), causationId: null, userId: null, occurredAt: at });
-const ev = (type: string, data: unknown, at: string, extra: Partial<NewEvent> = {}): NewEvent => ({ type, data, metadata: meta(at), ...extra });
+const ev = (type: string, data: unknown, at: string, extra: { eventId?: string } = {}): NewEvent => eventNamed(type, data, { metadata: meta(at), ...extra });
 
 export interface PaidOrderSpec {
   lines: Array<[TestProduct, number]>;

@@ -4,9 +4,10 @@ import { orderStream, type PlacedOrder } from "@surge/areas/orders/events";
 import { productStream } from "@surge/areas/catalog/events";
 import { saleEventStream, saleEventTag, type SaleEventDefinition } from "@surge/areas/sales/events";
 import { type EventStore, type NewEvent } from "@surge/platform/eventstore/types";
+import { eventNamed } from "./events.js";
 
 const metadata = () => ({ correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() });
-const event = (type: string, data: unknown, extra: Partial<NewEvent> = {}): NewEvent => ({ type, data, metadata: metadata(), ...extra });
+const event = (type: string, data: unknown, extra: { eventId?: string; tag?: string } = {}): NewEvent => eventNamed(type, data, { metadata: metadata(), ...extra });
 
 /** A product, and an open sale of it with `stocks.length` deals, appended as command-api does. */
 export async function appendOpenSale(store: EventStore, stocks: number[], goods: SaleEventDefinition["goods"] = null): Promise<SaleEventDefinition> {

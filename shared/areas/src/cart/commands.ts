@@ -1,8 +1,8 @@
 import { notFound } from "@surge/platform/errors";
 import type { EventStore } from "@surge/platform/eventstore/types";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
-import { loadAggregate } from "@surge/platform/command/load";
-import { retryOnConflict } from "@surge/platform/command/retry";
+import { loadStream } from "@surge/platform/command/load";
+import { handleStreams } from "@surge/platform/command/handle";
 import type { SaleDefinitions } from "../sales/definitions.js";
 import { eventIdOfDeal } from "../sales/schedule.js";
 import type { StockGuard } from "../sales/stock-guard.js";
@@ -16,7 +16,9 @@ export interface CartDeps {
   stock: StockGuard;
 }
 
-export const loadCart = (store: EventStore, userId: string) => loadAggregate(store, cartStream(userId), cartEventTypes, initialCartState(), evolveCart);
+const cartModel = { types: cartEventTypes, initialState: initialCartState, evolve: evolveCart };
+
+export const loadCart = (store: EventStore, userId: string) => loadStream(store, cartStream(userId), cartModel);
 
 /** The sale a deal belongs to, or null when no sale has it. */
 async function saleOfDeal(sales: SaleDefinitions, dealId: string): Promise<{ eventId: string } | null> {
@@ -30,8 +32,9 @@ async function saleOfDeal(sales: SaleDefinitions, dealId: string): Promise<{ eve
  * `position` is the cart's last event (null: the user never had a cart).
  */
 export async function changeCart(deps: CartDeps, dealId: string, quantity: number | null, ctx: CommandContext): Promise<{ state: CartState; position: number | null }> {
-  return retryOnConflict(async () => {
-    const { state, version, events } = await loadCart(deps.store, ctx.userId);
+  return handleStreams(deps.store, async (unit) => {
+    const cart = await unit.load(cartStream(ctx.userId), cartModel);
+    const { state, events } = cart;
     const inCart = state.lines.some((l) => l.dealId === dealId);
     let command: CartCommand;
     if (quantity === null) {
@@ -43,8 +46,8 @@ export async function changeCart(deps: CartDeps, dealId: string, quantity: numbe
     }
     const decided = decideCart(state, command);
     if (decided.length === 0) return { state, position: events.at(-1)?.position ?? null };
-    const appended = await deps.store.append(cartStream(ctx.userId), version, decided.map((e) => ({ ...e, metadata: metadataFor(ctx) })));
-    return { state: decided.reduce(evolveCart, state), position: appended.lastPosition };
+    const { lastPosition } = await unit.append([unit.change(cart, decided, { metadata: metadataFor(ctx) })]);
+    return { state: decided.reduce(evolveCart, state), position: lastPosition };
   });
 }
 

@@ -1,7 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { metadataFor } from "@surge/platform/command/context";
 import { newId } from "@surge/platform/ids";
-import { productStream } from "./events.js";
+import { ProductCreated, productStream } from "./events.js";
+import { newEvent } from "@surge/platform/events/new-event";
 import type { ProductDirectory } from "./directory.js";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type EventStore } from "@surge/platform/eventstore/types";
@@ -25,7 +26,7 @@ export function productRoutes(app: OpenAPIHono<AppEnv>, deps: { store: EventStor
   app.openapi(createProductRoute, async (c) => {
     const ctx = commandContext(c);
     const data = { productId: newId(), ...c.req.valid("json") };
-    const appended = await deps.store.append(productStream(data.productId), "no_stream", [{ type: "ProductCreated", data, metadata: metadataFor(ctx) }]);
+    const appended = await deps.store.append(productStream(data.productId), "no_stream", [newEvent(ProductCreated, data, { metadata: metadataFor(ctx) })]);
     deps.products.remember(data.productId);
     positionHeader(c, appended.lastPosition);
     return jsonResponse(c, data, 201);

@@ -5,7 +5,8 @@ import { createLogger } from "@surge/platform/logging";
 import { newId } from "@surge/platform/ids";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { CouponGuard, couponFenceKey, couponKeys } from "./guard.js";
-import { couponStream, type CouponDefinition, type CouponEvent } from "./coupon-events.js";
+import { couponEventTypes, couponStream, type CouponDefinition, type CouponEvent } from "./coupon-events.js";
+import { bindEvents } from "@surge/platform/events/new-event";
 import { decideCoupon, evolveCoupon, initialCouponState } from "./coupon.js";
 
 /**
@@ -108,7 +109,7 @@ async function runScenario({ coupon, steps }: { coupon: Coupon; steps: Step[] })
   };
   const { couponId } = definition;
   const created = decideCoupon(initialCouponState(), { type: "CreateCoupon", definition });
-  await ctx.store.append(couponStream(couponId), "no_stream", created.map((e) => ({ type: e.type, data: e.data, metadata: metadata(OPENS) })));
+  await ctx.store.append(couponStream(couponId), "no_stream", bindEvents(couponEventTypes, created, { metadata: metadata(OPENS) }));
 
   const claims: ModelClaim[] = [];
   /** Redis lost the state and no claim has rebuilt it yet (release and confirm never rebuild). */
@@ -155,7 +156,7 @@ async function runScenario({ coupon, steps }: { coupon: Coupon; steps: Step[] })
         if (!c) break;
         const { claimId } = c.event.data;
         const appended = await ctx.store
-          .append(couponStream(couponId), "any", [{ eventId: claimId, type: c.event.type, data: c.event.data, metadata: metadata(OPENS) }], {
+          .append(couponStream(couponId), "any", [{ ...bindEvents(couponEventTypes, [c.event], { metadata: metadata(OPENS) })[0]!, eventId: claimId }], {
             fence: { key: couponFenceKey(couponId), token: c.fence },
           })
           .then(

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { newEvent } from "@surge/platform/events/new-event";
 import type { Logger } from "pino";
 import type { EventStore, StreamAppend } from "@surge/platform/eventstore/types";
 import { systemContext, metadataFor } from "@surge/platform/command/context";
@@ -74,11 +75,7 @@ export class ViewRecorder {
     const parts: StreamAppend[] = [...batch].map(([productId, byMinute]) => ({
       streamId: viewsStream(productId),
       expected: "any",
-      events: [...byMinute].map(([minute, views]) => ({
-        type: ProductViewsCounted.type,
-        data: { productId, views, minute: new Date(minute).toISOString() },
-        metadata,
-      })),
+      events: [...byMinute].map(([minute, views]) => newEvent(ProductViewsCounted, { productId, views, minute: new Date(minute).toISOString() }, { metadata })),
     }));
     try {
       await this.store.appendMulti(parts);

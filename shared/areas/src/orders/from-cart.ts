@@ -1,7 +1,8 @@
 import type { StoredEvent } from "@surge/platform/eventstore/types";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
 import { decideCart } from "../cart/cart.js";
-import { cartStream } from "../cart/events.js";
+import { cartEventTypes, cartStream } from "../cart/events.js";
+import { bindEvents } from "@surge/platform/events/new-event";
 import { loadCart } from "../cart/commands.js";
 import { placeOrder, placedBefore, type OrderDeps } from "./place.js";
 
@@ -24,7 +25,7 @@ export async function placeOrderFromCart(deps: OrderDeps, input: { orderId: stri
   }
   const checkedOut = decideCart(cart.state, { type: "CheckOut", userId: ctx.userId, orderId: input.orderId, now: ctx.now });
   const items = cart.state.lines.map(({ dealId, quantity }) => ({ dealId, quantity }));
-  const alongside = [{ streamId: cartStream(ctx.userId), expected: cart.version, events: checkedOut.map((e) => ({ ...e, metadata: metadataFor(ctx) })) }];
+  const alongside = [{ streamId: cartStream(ctx.userId), expected: cart.version, events: bindEvents(cartEventTypes, checkedOut, { metadata: metadataFor(ctx) }) }];
   const placed = await placeOrder(deps, { orderId: input.orderId, items, couponClaimId: input.couponClaimId, alongside }, ctx);
   return placed.replayed ? { ...placed, position: Math.max(placed.position, checkoutOf(cart.events, input.orderId)) } : placed;
 }

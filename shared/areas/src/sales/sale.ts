@@ -1,5 +1,5 @@
 import { AppError } from "@surge/platform/errors";
-import type { SaleEventDefinition, SaleEventEvent } from "./events.js";
+import { saleEventTypes, type SaleEventDefinition, type SaleEventEvent } from "./events.js";
 
 export type SaleEventStatus = "SCHEDULED" | "OPEN" | "CLOSED";
 export type SaleEventState = { status: "absent" } | { status: SaleEventStatus; definition: SaleEventDefinition };
@@ -68,4 +68,4 @@ export function decideSaleEvent(state: SaleEventState, command: SaleEventCommand
   }
 }
 
-export const saleEventDecider = { initialState: initialSaleEventState, evolve: evolveSaleEvent, decide: decideSaleEvent };
+export const saleEventDecider = { types: saleEventTypes, initialState: initialSaleEventState, evolve: evolveSaleEvent, decide: decideSaleEvent };

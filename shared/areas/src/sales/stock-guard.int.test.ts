@@ -7,11 +7,12 @@ import { KeyedQueue } from "@surge/platform/command/keyed-queue";
 import type { CommandContext } from "@surge/platform/command/context";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { StockGuard, saleFenceKey, saleKeys } from "./stock-guard.js";
-import { saleEventStream, saleEventTag, type SaleEventDefinition } from "./events.js";
+import { saleEventStream, saleEventTag, saleEventTypes, type SaleEventDefinition } from "./events.js";
+import { bindEvents } from "@surge/platform/events/new-event";
 import { decideSaleEvent, evolveSaleEvent, initialSaleEventState, type SaleEventState } from "./sale.js";
 import { dealIdFor, transitionEvent } from "./schedule.js";
 import { decideOrder, evolveOrder, initialOrderState, type OrderCommand, type OrderState } from "../orders/order.js";
-import { orderStream, type OrderEvent } from "../orders/events.js";
+import { orderEventTypes, orderStream, type OrderEvent } from "../orders/events.js";
 import { endOrder } from "../orders/place.js";
 import { cancelOrder } from "../payments/pay.js";
 
@@ -157,7 +158,7 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
 
   const scheduled = decideSaleEvent(initialSaleEventState(), { type: "ScheduleEvent", definition, now: new Date(clock) });
   const c0 = command();
-  await ctx.store.append(saleEventStream(eventId), "no_stream", scheduled.map((e) => ({ type: e.type, data: e.data, metadata: metadata(c0) })));
+  await ctx.store.append(saleEventStream(eventId), "no_stream", bindEvents(saleEventTypes, scheduled, { metadata: metadata(c0) }));
   let saleState: SaleEventState = scheduled.reduce(evolveSaleEvent, initialSaleEventState());
   await guard.remaining(eventId);
 
@@ -198,7 +199,7 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
   };
 
   const appendOrderEvents = async (orderId: string, events: OrderEvent[], c: CommandContext) => {
-    await ctx.store.append(orderStream(orderId), "any", events.map((e) => ({ ...e, tag: saleEventTag(eventId), metadata: metadata(c) })));
+    await ctx.store.append(orderStream(orderId), "any", bindEvents(orderEventTypes, events, { tag: saleEventTag(eventId), metadata: metadata(c) }));
   };
   const counters = async () => {
     const [, stockKey, , boughtKey] = saleKeys(eventId);
@@ -259,7 +260,7 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
           const order: ModelOrder = { orderId, userId, status: "held", fence, events: [placed] };
           if (outcome === "commit") {
             const appended = await ctx.store
-              .append(orderStream(orderId), "no_stream", [{ eventId: orderId, ...placed, tag: saleEventTag(eventId), metadata: metadata(c) }], { fence: { key: saleFenceKey(eventId), token: fence } })
+              .append(orderStream(orderId), "no_stream", [{ ...bindEvents(orderEventTypes, [placed], { tag: saleEventTag(eventId), metadata: metadata(c) })[0]!, eventId: orderId }], { fence: { key: saleFenceKey(eventId), token: fence } })
               .then(
                 () => true,
                 (err: unknown) => {
@@ -289,7 +290,7 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
         if (!o) break;
         const c = command(o.userId);
         const appended = await ctx.store
-          .append(orderStream(o.orderId), "no_stream", [{ eventId: o.orderId, ...o.events[0]!, tag: saleEventTag(eventId), metadata: metadata(c) }], {
+          .append(orderStream(o.orderId), "no_stream", [{ ...bindEvents(orderEventTypes, [o.events[0]!], { tag: saleEventTag(eventId), metadata: metadata(c) })[0]!, eventId: o.orderId }], {
             fence: { key: saleFenceKey(eventId), token: o.fence },
           })
           .then(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { orderStream } from "@surge/areas/orders/events";
+import { OrderCancelled, orderStream } from "@surge/areas/orders/events";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { saleEventTag } from "@surge/areas/sales/events";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
@@ -35,7 +35,7 @@ describe("stock-release follower", () => {
     const now = new Date().toISOString();
     const appended = await ctx.store.append(orderStream(orderId), 1, [
       {
-        type: "OrderCancelled",
+        eventType: OrderCancelled,
         data: { orderId, eventId: sale.eventId, reason: "USER", cancelledAt: now },
         tag: saleEventTag(sale.eventId),
         metadata: { correlationId: "crash-test", causationId: null, userId: "victim", occurredAt: now },

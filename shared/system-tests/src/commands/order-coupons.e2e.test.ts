@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { couponClaimStream } from "@surge/areas/coupons/claim-events";
+import { CouponClaimUsed, couponClaimStream } from "@surge/areas/coupons/claim-events";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import type { CommandApi } from "@surge/command-api/start";
 import { claim, createCoupon, startApi, tally } from "../command-harness.js";
@@ -79,7 +79,7 @@ describe("coupons at order", () => {
     // Payment (issue 4) will append this; here the claim's stream is driven directly.
     await ctx.store.append(couponClaimStream(s.claimId), 1, [
       {
-        type: "CouponClaimUsed",
+        eventType: CouponClaimUsed,
         data: { claimId: s.claimId, couponId: "c", orderId: placed.body.orderId, usedAt: new Date().toISOString() },
         metadata: { correlationId: "t", causationId: null, userId: "used", occurredAt: new Date().toISOString() },
       },

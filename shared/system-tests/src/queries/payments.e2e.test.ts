@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideOrder, type LiveOrder } from "@surge/areas/orders/order";
 import { loadOrder } from "@surge/areas/orders/place";
 import { newId } from "@surge/platform/ids";
-import { orderStream } from "@surge/areas/orders/events";
+import { GoodsReleased, orderEventTypes, orderStream } from "@surge/areas/orders/events";
 import { saleEventTag } from "@surge/areas/sales/events";
 import { signToken } from "@surge/platform/http/auth";
 import { viewOf, type OrderView } from "@surge/areas/orders/view";
 import { type NewEvent } from "@surge/platform/eventstore/types";
+import { bindEvents } from "@surge/platform/events/new-event";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { startApps, type Apps } from "../apps.js";
 import { call, problemCode, type Reply } from "@surge/testkit/call";
@@ -59,7 +60,7 @@ async function decideOnOrder(orderId: string, command: { type: "AllocateGoods"; 
   const events = decideOrder(state, { ...command, now: new Date() });
   expect(events.map((e) => e.type)).toEqual(["GoodsAllocated"]);
   const metadata = { correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() };
-  return (await ctx.store.append(orderStream(orderId), version, events.map((e) => ({ ...e, tag: saleEventTag(state.order.eventId), metadata })))).lastPosition;
+  return (await ctx.store.append(orderStream(orderId), version, bindEvents(orderEventTypes, events, { tag: saleEventTag(state.order.eventId), metadata }))).lastPosition;
 }
 async function appendRaw(orderId: string, eventId: string, event: Omit<NewEvent, "metadata" | "tag">): Promise<number> {
   const metadata = { correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() };
@@ -162,7 +163,7 @@ describe("payments, wallets and goods on the read side", () => {
     expect(deliveredView.goods).toEqual({ name: "Tote bag", status: "DELIVERED" });
 
     // Released by an event appended directly, and by cancelling a paid order holding goods.
-    position = await appendRaw(b, sale.eventId, { type: "GoodsReleased", data: { orderId: b, eventId: sale.eventId, releasedAt: new Date().toISOString() } });
+    position = await appendRaw(b, sale.eventId, { eventType: GoodsReleased, data: { orderId: b, eventId: sale.eventId, releasedAt: new Date().toISOString() } });
     const released = await getOrder(token, b, atPosition(position));
     expect(released).toEqual(await commandView(b));
     expect(released).toMatchObject({ status: "PAID", goods: null });

@@ -1,4 +1,6 @@
 import { sql } from "kysely";
+import { newEvent } from "@surge/platform/events/new-event";
+import { ProductLiked, ProductUnliked } from "@surge/areas/engagement/events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { call, problemCode, type Reply } from "@surge/testkit/call";
@@ -98,8 +100,8 @@ describe("GET /rankings/products?by=SCORE", () => {
     const meta = (at: string) => ({ correlationId: "test", causationId: null, userId: "fickle-user", occurredAt: at });
     // A clock the apps cannot be given: the like and its withdrawal appended as the like command would have, a day apart.
     const appended = await ctx.store.append(`like-${productId}:fickle-user`, "no_stream", [
-      { type: "ProductLiked", data: { productId, userId: "fickle-user", likedAt: noon(yesterday) }, metadata: meta(noon(yesterday)), tag: `likes:${productId}` },
-      { type: "ProductUnliked", data: { productId, userId: "fickle-user", unlikedAt: noon(today) }, metadata: meta(noon(today)), tag: `likes:${productId}` },
+      newEvent(ProductLiked, { productId, userId: "fickle-user", likedAt: noon(yesterday) }, { metadata: meta(noon(yesterday)), tag: `likes:${productId}` }),
+      newEvent(ProductUnliked, { productId, userId: "fickle-user", unlikedAt: noon(today) }, { metadata: meta(noon(today)), tag: `likes:${productId}` }),
     ]);
     const headers = { "X-Min-Position": String(appended.lastPosition) };
     const before = await ranking(apps.query, `period=DAILY&date=${yesterday}&by=SCORE`, headers);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
 import type { NewEvent, StreamAppend } from "@surge/platform/eventstore/types";
+import { eventNamed } from "@surge/testkit/events";
 
 /**
  * A realistic stored log for projection benchmarks, appended through the real store (group
@@ -11,7 +12,7 @@ export async function seedEventMix(store: MysqlEventStore, target: number, onPro
   const start = Date.parse("2026-11-16T00:00:00.000Z");
   const at = (n: number) => new Date(start + n * 3000).toISOString();
   const meta = (n: number) => ({ correlationId: `bench-${n}`, causationId: null, userId: "bench", occurredAt: at(n) });
-  const ev = (n: number, type: string, data: unknown, tag?: string): NewEvent => ({ type, data, metadata: meta(n), ...(tag ? { tag } : {}) });
+  const ev = (n: number, type: string, data: unknown, tag?: string): NewEvent => eventNamed(type, data, { metadata: meta(n), ...(tag ? { tag } : {}) });
   let n = 0;
   const parts: StreamAppend[] = [];
   const flush = async () => {
