@@ -38,8 +38,6 @@ class Bumps {
       const rows = this.byPeriod.get(period)!;
       const start = periodStart(period, date);
       for (const s of sales) {
-        const key = `${start}\u0000${s.productId}`;
-        // A new row keeps the first event's product name: the upsert never changes it.
         const row = this.row(rows, start, s.productId, s.productName, position);
         row.orders += sign;
         row.quantity += sign * s.quantity;
