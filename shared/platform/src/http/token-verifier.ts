@@ -66,7 +66,7 @@ function decodeJson(segment: string): unknown {
   }
 }
 
-/** Token faults jose reports; anything else (the JWKS unreachable, unreadable) is the issuer's side. */
+/** Token faults jose reports; with a JWKS, anything else (the key set unreachable, unreadable) is the issuer's side. */
 const tokenFaults = new Set([
   joseErrors.JWSInvalid.code,
   joseErrors.JWTInvalid.code,
@@ -102,16 +102,19 @@ export class TokenVerifier {
   private readonly verified = new Map<string, { user: AuthUser; untilMs: number }>();
   private readonly alg: TokenAlgorithm;
   private readonly hmacKey: KeyObject | undefined;
-  private readonly publicKey: KeyObject | JWTVerifyGetKey | undefined;
+  private readonly pemKey: KeyObject | undefined;
+  private readonly jwks: JWTVerifyGetKey | undefined;
   private readonly skewMs: number;
+  /** The last header seen to be canonical and of the configured alg: every token of one issuer shares it. */
+  private knownHead = "";
 
   constructor(private readonly options: TokenVerifierOptions) {
     const { key } = options;
     this.alg = key.alg;
     this.skewMs = options.clockSkewS * 1000;
     if (key.alg === "HS256") this.hmacKey = createSecretKey(Buffer.from(key.secret, "utf8"));
-    else if ("publicKeyPem" in key) this.publicKey = publicKeyFor(key.alg, key.publicKeyPem);
-    else this.publicKey = createRemoteJWKSet(new URL(key.jwksUrl));
+    else if ("publicKeyPem" in key) this.pemKey = publicKeyFor(key.alg, key.publicKeyPem);
+    else this.jwks = createRemoteJWKSet(new URL(key.jwksUrl));
   }
 
   verify(token: string, now = Date.now()): AuthUser | Promise<AuthUser> {
@@ -120,9 +123,12 @@ export class TokenVerifier {
     const parts = token.split(".");
     if (parts.length !== 3) throw invalid();
     const [head, body, sig] = parts as [string, string, string];
-    const header = decodeJson(head) as { alg?: unknown } | null;
-    // The configured algorithm only: no `none`, and no HS256 token "signed" with a public key's text.
-    if (header?.alg !== this.alg) throw invalid();
+    if (head !== this.knownHead) {
+      const header = decodeJson(head) as { alg?: unknown } | null;
+      // The configured algorithm only: no `none`, and no HS256 token "signed" with a public key's text.
+      if (header?.alg !== this.alg) throw invalid();
+      this.knownHead = head;
+    }
     if (!this.hmacKey) return this.verifyAsymmetric(token, body, sig, now);
     const expected = createHmac("sha256", this.hmacKey).update(`${head}.${body}`).digest();
     const given = canonicalBytes(sig);
@@ -135,11 +141,11 @@ export class TokenVerifier {
     const claims = decodeJson(body);
     try {
       // jose checks the signature (and, with the same leeway, exp and nbf); every claim rule is ours, below.
-      const key = this.publicKey!;
       const options = { algorithms: [this.alg], clockTolerance: this.options.clockSkewS, currentDate: new Date(now) };
-      await (typeof key === "function" ? jwtVerify(token, key, options) : jwtVerify(token, key, options));
+      await (this.jwks ? jwtVerify(token, this.jwks, options) : jwtVerify(token, this.pemKey!, options));
     } catch (err) {
-      if (err instanceof joseErrors.JOSEError && tokenFaults.has(err.code)) throw invalid();
+      // With a PEM every failure is the token's; with a JWKS, one that is not may be the key set out of reach.
+      if (!this.jwks || (err instanceof joseErrors.JOSEError && tokenFaults.has(err.code))) throw invalid();
       throw unavailable("The token issuer's keys (JWT_JWKS_URL) cannot be read right now.", err);
     }
     return this.accept(token, claims, now);
