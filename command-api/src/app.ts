@@ -1,6 +1,7 @@
 import { commandGate } from "./http/command-gate.js";
 import { createBaseApp, type Dependency } from "@surge/platform/http/app";
 import { requireAuth } from "@surge/platform/http/auth";
+import type { TokenVerifier } from "@surge/platform/http/token-verifier";
 import { type Db } from "@surge/platform/db/database";
 import { type Logger } from "pino";
 import { type Metrics } from "@surge/platform/http/metrics";
@@ -23,7 +24,7 @@ import type { ViewRecorder } from "@surge/areas/engagement/views";
 export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps {
   db: Db;
   redis: Redis;
-  jwtSecret: string;
+  tokenVerifier: TokenVerifier;
   rateLimit: { perSecond: number; burst: number };
   products: ProductDirectory;
   likes: LikeCounts;
@@ -42,8 +43,8 @@ export function createCommandApp(deps: CommandAppDeps) {
   const gate = commandGate(deps.redis, { ...deps.rateLimit, keyRequiredFor: (path) => KEY_REQUIRED.some((re) => re.test(path)) });
   // Order matters: authenticate, then the gate (rate limit, Idempotency-Key).
   // Hono's "/orders/*" also matches "/orders", so each prefix is registered exactly once.
-  app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"), gate);
-  for (const path of ["/cart/*", "/coupons/*", "/orders/*", "/products/*", "/wallet/*"]) app.use(path, requireAuth(deps.jwtSecret), gate);
+  app.use("/admin/*", requireAuth(deps.tokenVerifier, "admin"), gate);
+  for (const path of ["/cart/*", "/coupons/*", "/orders/*", "/products/*", "/wallet/*"]) app.use(path, requireAuth(deps.tokenVerifier), gate);
 
   couponRoutes(app, deps);
   productRoutes(app, deps);

@@ -4,6 +4,8 @@ import { KeyedQueue } from "@surge/platform/command/keyed-queue";
 import { listen } from "@surge/platform/http/server";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
 import { openInfrastructure } from "@surge/platform/infrastructure";
+import { jwtVerifierOptions } from "@surge/platform/config";
+import { TokenVerifier } from "@surge/platform/http/token-verifier";
 import { SaleDefinitions } from "@surge/areas/sales/definitions";
 import { StockGuard } from "@surge/areas/sales/stock-guard";
 import { Counter, Histogram } from "prom-client";
@@ -17,6 +19,8 @@ import { ViewRecorder } from "@surge/areas/engagement/views";
 
 /** The composition root of command-api: builds every dependency once and knows how to stop them. */
 export async function startCommandApi(env: CommandApiEnv) {
+  // Built first: a contradictory JWT setting stops the process before it touches MySQL or Redis.
+  const tokenVerifier = new TokenVerifier(jwtVerifierOptions(env));
   const { logger, stack, db, redis, metrics, dependencies, drain } = await openInfrastructure("command-api", env);
   const batchSizes = new Histogram({
     name: "eventstore_append_batch_size",
@@ -61,7 +65,7 @@ export async function startCommandApi(env: CommandApiEnv) {
     outcomes,
     logger,
     metrics,
-    jwtSecret: env.JWT_SECRET,
+    tokenVerifier,
     dependencies,
   });
 

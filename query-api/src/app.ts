@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { createBaseApp, type Dependency } from "@surge/platform/http/app";
 import { DEFAULT_BUSINESS_TZ } from "@surge/areas/rankings/calendar";
 import { requireAuth } from "@surge/platform/http/auth";
+import type { TokenVerifier } from "@surge/platform/http/token-verifier";
 import { type Db } from "@surge/platform/db/database";
 import { type Logger } from "pino";
 import { type Metrics } from "@surge/platform/http/metrics";
@@ -26,7 +27,7 @@ export interface QueryAppDeps {
   db: Db;
   position: ProjectionPosition;
   minPositionWaitMs: number;
-  jwtSecret: string;
+  tokenVerifier: TokenVerifier;
   live: LiveHub;
   liveHeartbeatMs: number;
   logger: Logger;
@@ -57,10 +58,10 @@ export function createQueryApp(deps: QueryAppDeps) {
   const cache = publicCache(deps.publicMaxAgeS ?? 2);
   for (const path of publicPaths) app.use(path, cache);
   for (const path of queryPaths) {
-    const auth = authenticatedPaths.includes(path) ? requireAuth(deps.jwtSecret) : undefined;
+    const auth = authenticatedPaths.includes(path) ? requireAuth(deps.tokenVerifier) : undefined;
     app.use(path, readModel(deps.position, deps.minPositionWaitMs, auth));
   }
-  app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"));
+  app.use("/admin/*", requireAuth(deps.tokenVerifier, "admin"));
   auditRoutes(app, deps);
   couponRoutes(app, deps);
   eventRoutes(app, deps);

@@ -1,5 +1,7 @@
 import { listen } from "@surge/platform/http/server";
 import { openInfrastructure } from "@surge/platform/infrastructure";
+import { jwtVerifierOptions } from "@surge/platform/config";
+import { TokenVerifier } from "@surge/platform/http/token-verifier";
 import { createQueryApp } from "./app.js";
 import type { QueryApiEnv } from "./env.js";
 import { LiveHub } from "@surge/areas/sales/live-hub";
@@ -8,6 +10,8 @@ import { ProjectionPosition } from "@surge/platform/http/projection-position";
 
 /** The composition root of query-api: builds every dependency once and knows how to stop them. */
 export async function startQueryApi(env: QueryApiEnv) {
+  // Built first: a contradictory JWT setting stops the process before it touches MySQL or Redis.
+  const tokenVerifier = new TokenVerifier(jwtVerifierOptions(env));
   // The contract's /ready names Redis for both services; query-api also caches rankings in it.
   const { logger, stack, db, redis, metrics, dependencies, drain } = await openInfrastructure("query-api", env);
   const live = new LiveHub((eventId) => readLiveState(db, eventId), env.LIVE_POLL_MS, logger, metrics);
@@ -16,7 +20,7 @@ export async function startQueryApi(env: QueryApiEnv) {
     db,
     position: new ProjectionPosition(db, env.CHECKPOINT_POLL_MS),
     minPositionWaitMs: env.MIN_POSITION_WAIT_MS,
-    jwtSecret: env.JWT_SECRET,
+    tokenVerifier,
     live,
     liveHeartbeatMs: env.LIVE_HEARTBEAT_MS,
     logger,

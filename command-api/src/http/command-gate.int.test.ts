@@ -1,3 +1,4 @@
+import { TokenVerifier } from "@surge/platform/http/token-verifier";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MiddlewareHandler } from "hono";
 import { pino } from "pino";
@@ -27,7 +28,7 @@ function gateApp(limit = { perSecond: 100_000, burst: 100_000 }) {
     await next();
     kept.push(renderedText(c.res) !== undefined);
   };
-  app.use("/c/*", probe, requireAuth(ctx.jwtSecret), commandGate(ctx.redis, { ...limit, keyRequiredFor: (path) => path === "/c/required" }));
+  app.use("/c/*", probe, requireAuth(new TokenVerifier({ key: { alg: "HS256", secret: ctx.jwtSecret }, clockSkewS: 5, maxTtlS: 86_400 })), commandGate(ctx.redis, { ...limit, keyRequiredFor: (path) => path === "/c/required" }));
   const runs: Record<string, number> = {};
   const run = (name: string) => (runs[name] = (runs[name] ?? 0) + 1);
   let release: () => void = () => undefined;

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { signToken } from "@surge/platform/http/auth";
+import { jwtVerifierOptions } from "@surge/platform/config";
 import { readEnv } from "@surge/command-api/env";
 
 const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -22,4 +23,16 @@ if (values.role !== "user" && values.role !== "admin") {
   console.error("--role must be user or admin");
   process.exit(2);
 }
-console.log(await signToken({ id: values.sub, role: values.role }, readEnv().JWT_SECRET, ttlSeconds(values.ttl)));
+const options = jwtVerifierOptions(readEnv());
+if (options.key.alg !== "HS256") {
+  console.error(`npm run token signs HS256 tokens with JWT_SECRET; with JWT_ALG=${options.key.alg} tokens come from the issuer that holds the private key`);
+  process.exit(2);
+}
+const ttl = ttlSeconds(values.ttl);
+if (ttl > options.maxTtlS) {
+  // The apps would refuse such a token with 401: say so here rather than hand one out.
+  console.error(`--ttl ${values.ttl} (${ttl} s) is longer than the ${options.maxTtlS} s the apps accept (JWT_MAX_TTL_S)`);
+  process.exit(2);
+}
+const { issuer, audience } = options;
+console.log(await signToken({ id: values.sub, role: values.role }, { secret: options.key.secret, issuer, audience }, ttl));

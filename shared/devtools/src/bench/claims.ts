@@ -2,7 +2,6 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { couponStream } from "@surge/areas/coupons/coupon-events";
-import { signToken } from "@surge/platform/http/auth";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
 import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
@@ -17,7 +16,7 @@ import { count, measure, type Measurement } from "./lib/measure.js";
 import { formatPhases, readPhases } from "./lib/phases.js";
 import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
 import { diffStats, groupCommitLine, groupCommitStats, type GroupCommitStats } from "./lib/server-stats.js";
-import { rotatingHeaders, userTokens } from "./lib/tokens.js";
+import { adminToken, benchSigning, rotatingHeaders, userTokens } from "./lib/tokens.js";
 
 const USERS = 1000;
 const GOAL_RATIO = 0.7;
@@ -33,14 +32,14 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const workDir = args.profile || args.phases ? await mkdtemp(join(tmpdir(), "surge-bench-")) : undefined;
   const profileRoot = args.profile ? workDir : undefined;
   const phasesFile = args.phases && workDir ? join(workDir, "phases.json") : undefined;
-  const ttlS = args.warmupS + args.durationS + 3600;
+  const signing = benchSigning(fx.jwtSecret, args);
   // fetch and browsers send Content-Length: 0 on a bodiless POST; autocannon would send none.
-  const headers = rotatingHeaders(await userTokens(fx.jwtSecret, USERS, ttlS), { "content-length": "0" });
+  const headers = rotatingHeaders(await userTokens(signing, USERS), { "content-length": "0" });
   const servers = await backingServers(fx.redisUrl);
 
   log("claims: starting command-api");
   const api = await startCommandApiChild(fx, args, cleanup, { profileRoot, phasesFile });
-  const couponId = await createBenchCoupon(api.url, await signToken({ id: "bench-admin", role: "admin" }, fx.jwtSecret, ttlS));
+  const couponId = await createBenchCoupon(api.url, await adminToken(signing));
   const claimsTarget = { url: `${api.url}/coupons/${couponId}/claims`, method: "POST" as const, headers };
   const watchedApi = [{ label: "command-api", pids: [api.pid] }, ...servers];
   const gcStats: { before?: GroupCommitStats } = {};

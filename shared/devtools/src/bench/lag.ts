@@ -6,7 +6,6 @@ import { setTimeout as delay } from "node:timers/promises";
 import { couponStream } from "@surge/areas/coupons/coupon-events";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
 import { PROJECTOR_CHECKPOINT, readCheckpoint, RELAY_CHECKPOINT } from "@surge/platform/db/checkpoints";
-import { signToken } from "@surge/platform/http/auth";
 import { type Db } from "@surge/platform/db/database";
 import type { KafkaMock } from "@surge/testkit/kafka-mock";
 import { startCommandApiChild } from "./lib/apps.js";
@@ -25,7 +24,7 @@ import { describeMachine, machineLine } from "./lib/machine.js";
 import { measure } from "./lib/measure.js";
 import { startProjectorChild, startRelayChild } from "./lib/pipeline-apps.js";
 import { runLines, writeDocSection } from "./lib/report.js";
-import { rotatingHeaders, userTokens } from "./lib/tokens.js";
+import { adminToken, benchSigning, rotatingHeaders, userTokens } from "./lib/tokens.js";
 
 const USERS = 1000;
 const GOAL_P99_S = 1;
@@ -79,8 +78,8 @@ async function caughtUp(db: Db, store: MysqlEventStore, timeoutMs: number): Prom
 async function lagWindow(source: Source, args: BenchArgs, cleanup: Cleanup, kafka: () => Promise<KafkaMock>, profileRoot: string | undefined): Promise<WindowResult> {
   const fx = await createFixture(readBenchEnv(), cleanup);
   const store = new MysqlEventStore(fx.db);
-  const ttlS = args.warmupS + args.durationS + 3600;
-  const headers = rotatingHeaders(await userTokens(fx.jwtSecret, USERS, ttlS), { "content-length": "0" });
+  const signing = benchSigning(fx.jwtSecret, args);
+  const headers = rotatingHeaders(await userTokens(signing, USERS), { "content-length": "0" });
 
   log(`lag (${source}): starting command-api and the projector`);
   const api = await startCommandApiChild(fx, args, cleanup);
@@ -98,7 +97,7 @@ async function lagWindow(source: Source, args: BenchArgs, cleanup: Cleanup, kafk
   }
   watched.push(...(await backingServers(fx.redisUrl)));
 
-  const couponId = await createBenchCoupon(api.url, await signToken({ id: "bench-admin", role: "admin" }, fx.jwtSecret, ttlS));
+  const couponId = await createBenchCoupon(api.url, await adminToken(signing));
   // In Kafka mode this also waits out the consumer group join.
   await caughtUp(fx.db, store, 60_000);
 

@@ -1,7 +1,6 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { signToken } from "@surge/platform/http/auth";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
 import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
@@ -13,7 +12,7 @@ import { createFixture, type Fixture } from "./lib/fixture.js";
 import { describeMachine, machineLine } from "./lib/machine.js";
 import { count, measure } from "./lib/measure.js";
 import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
-import { userTokens } from "./lib/tokens.js";
+import { adminToken, benchSigning, userTokens } from "./lib/tokens.js";
 
 const USERS = 1000;
 const DEALS = 3;
@@ -54,14 +53,14 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const fx = await createFixture(readBenchEnv(), cleanup);
   const machine = await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db));
   log(`machine: ${machineLine(machine)}`);
-  const ttlS = args.warmupS + args.durationS + 3600;
-  const tokens = await userTokens(fx.jwtSecret, USERS, ttlS);
+  const signing = benchSigning(fx.jwtSecret, args);
+  const tokens = await userTokens(signing, USERS);
   const servers = await backingServers(fx.redisUrl);
 
   log("orders: starting command-api");
   const profileRoot = args.profile ? await mkdtemp(join(tmpdir(), "surge-bench-")) : undefined;
   const api = await startCommandApiChild(fx, args, cleanup, { profileRoot });
-  const sale = await createOpenSale(api.url, await signToken({ id: "bench-admin", role: "admin" }, fx.jwtSecret, ttlS));
+  const sale = await createOpenSale(api.url, await adminToken(signing));
   // Each request: the next user, a fresh Idempotency-Key, one to three lines of the event's deals.
   let n = 0;
   const headers = () => ({ "content-type": "application/json", authorization: `Bearer ${tokens[n % USERS]}`, "idempotency-key": `bench-${n++}` });

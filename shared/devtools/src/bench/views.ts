@@ -2,7 +2,6 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Db } from "@surge/platform/db/database";
-import { signToken } from "@surge/platform/http/auth";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
 import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
@@ -15,7 +14,7 @@ import { describeMachine, machineLine } from "./lib/machine.js";
 import { count, measure } from "./lib/measure.js";
 import { scrapeMetrics } from "./lib/metrics.js";
 import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
-import { rotatingHeaders, userTokens } from "./lib/tokens.js";
+import { adminToken, benchSigning, rotatingHeaders, userTokens } from "./lib/tokens.js";
 
 const USERS = 1000;
 /** Short, so users come back within a run and both outcomes (counted, repeated) are measured. */
@@ -29,13 +28,13 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const machine = await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db));
   log(`machine: ${machineLine(machine)}`);
   const profileRoot = args.profile ? await mkdtemp(join(tmpdir(), "surge-bench-")) : undefined;
-  const ttlS = args.warmupS + args.durationS + 3600;
-  const headers = rotatingHeaders(await userTokens(fx.jwtSecret, USERS, ttlS), { "content-length": "0" });
+  const signing = benchSigning(fx.jwtSecret, args);
+  const headers = rotatingHeaders(await userTokens(signing, USERS), { "content-length": "0" });
   const servers = await backingServers(fx.redisUrl);
 
   log("views: starting command-api");
   const api = await startCommandApiChild(fx, { ...args, childEnv: { VIEW_DEDUP_S: String(DEDUP_S), ...args.childEnv } }, cleanup, { profileRoot });
-  const admin = await signToken({ id: "bench-admin", role: "admin" }, fx.jwtSecret, ttlS);
+  const admin = await adminToken(signing);
   const created = await fetch(`${api.url}/admin/products`, {
     method: "POST",
     headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
