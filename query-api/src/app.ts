@@ -15,7 +15,7 @@ import type { ProjectionPosition } from "@surge/platform/http/projection-positio
 import { RankingCache } from "@surge/areas/rankings/cache";
 import { rankingRoutes } from "@surge/areas/rankings/query-routes";
 import { readModel } from "@surge/platform/http/read-your-writes";
-import { rememberValidation } from "./validation.js";
+import { rememberValidation } from "@surge/platform/http/adapters/zod-openapi-validation";
 import { walletRoutes } from "@surge/areas/wallet/query-routes";
 import { productRoutes } from "@surge/areas/catalog/query-routes";
 import { cartRoutes } from "@surge/areas/cart/query-routes";

@@ -6,6 +6,7 @@ import type { ProductDirectory } from "./directory.js";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type EventStore } from "@surge/platform/eventstore/types";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { jsonResponse } from "@surge/platform/http/response-text";
 import { json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
 const productBody = z.strictObject({ name: z.string().min(1).max(200), price: z.number().int().min(0).max(100_000_000) });
@@ -27,6 +28,6 @@ export function productRoutes(app: OpenAPIHono<AppEnv>, deps: { store: EventStor
     const appended = await deps.store.append(productStream(data.productId), "no_stream", [{ type: "ProductCreated", data, metadata: metadataFor(ctx) }]);
     deps.products.remember(data.productId);
     positionHeader(c, appended.lastPosition);
-    return c.json(data, 201);
+    return jsonResponse(c, data, 201);
   });
 }

@@ -1,4 +1,5 @@
-import type {} from "./tables.js";
+import type { Insertable } from "kysely";
+import type { ProductsTable } from "./tables.js";
 import { ProductCreated } from "./events.js";
 import { ProductLiked, ProductUnliked, ProductViewsCounted } from "../engagement/events.js";
 import { dataOf, typesOf, type Projection } from "@surge/platform/projection/handler";
@@ -13,7 +14,7 @@ import { dataOf, typesOf, type Projection } from "@surge/platform/projection/han
 export const productProjection: Projection = {
   types: typesOf(ProductCreated, ProductLiked, ProductUnliked, ProductViewsCounted),
   async run(trx, events, ctx) {
-    const rows = [];
+    const rows: Insertable<ProductsTable>[] = [];
     const counters = new Map<string, { likes: number; views: number; position: number }>();
     const count = (productId: string, position: number, change: { likes?: number; views?: number }) => {
       const c = counters.get(productId) ?? { likes: 0, views: 0, position };

@@ -6,6 +6,7 @@ import { type OrderDeps, placeOrder } from "./place.js";
 import { placeOrderFromCart } from "./from-cart.js";
 import { orderView, viewOf } from "./view.js";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { jsonResponse } from "@surge/platform/http/response-text";
 import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
 const orderBody = z
@@ -72,7 +73,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentD
       ? await placeOrderFromCart(deps, { orderId, couponClaimId }, ctx)
       : await placeOrder(deps, { orderId, items: items!, couponClaimId }, ctx);
     positionHeader(c, position, replayed);
-    return c.json(orderView(order, "PENDING_PAYMENT"), 201);
+    return jsonResponse(c, orderView(order, "PENDING_PAYMENT"), 201);
   });
 
   app.openapi(cancelRoute, async (c) => {
@@ -81,6 +82,6 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentD
     const owner = { userId: user.id, isAdmin: user.role === "admin" };
     const { state, position } = await cancelOrder(deps, c.req.valid("param").orderId, user.role === "admin" ? "ADMIN" : "USER", ctx, owner);
     if (position !== null) positionHeader(c, position);
-    return c.json(viewOf(state), 200);
+    return jsonResponse(c, viewOf(state), 200);
   });
 }

@@ -28,7 +28,7 @@ interface PaidSale {
 }
 
 /** A product_metrics_* row as inserted; its counters are summed in place while the run folds. */
-type Bump = Insertable<ProductMetricsTable>;
+type Bump = Insertable<ProductMetricsTable> & { views: number; likes: number };
 
 /** Net counter changes per (period, period_start, product): one upsert row each, summed as `+=` would. */
 class Bumps {

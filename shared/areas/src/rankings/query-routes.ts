@@ -1,13 +1,13 @@
 import type {} from "./tables.js";
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { businessDate, isCalendarDate, periodRange, periods, type Period } from "./calendar.js";
 import { MAX_RANKING, topProducts, type RankedProduct } from "./top.js";
 import { rankOrders, type RankOrder, type ScoreWeights } from "./metric-tables.js";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
 import { notModified, problem, publicHeaders } from "@surge/platform/http/query-openapi";
-import { projectionHeaders } from "@surge/platform/http/read-your-writes";
+import { projectionHeaders, projectionPositionOf } from "@surge/platform/http/read-your-writes";
+import { jsonTextResponse, toJsonText, type JsonText } from "@surge/platform/http/response-text";
 import type { RankingCache } from "./cache.js";
 
 const rankingQuery = z.object({
@@ -56,9 +56,6 @@ const rankingRoute = createRoute({
   },
 });
 
-/** The checkpoint readModel took for this request (it stamps the same one on the response). */
-const projectionPositionOf = (c: Context) => Number(c.get("projectionPosition" as never));
-
 export interface RankingDeps {
   db: Db;
   cache: RankingCache<RankedProduct[]>;
@@ -72,14 +69,15 @@ export interface RankingDeps {
  * the cache hands out the same list, a hot ranking is serialized once, not once per request; a
  * list that leaves the cache takes its bodies with it.
  */
-const rendered = new WeakMap<RankedProduct[], Map<string, string>>();
+type Ranking = { period: Period; from: string; to: string; by: RankOrder; items: RankedProduct[] };
+const rendered = new WeakMap<RankedProduct[], Map<string, JsonText<Ranking>>>();
 
-function render(top: RankedProduct[], body: { period: Period; from: string; to: string; by: RankOrder }, limit: number): string {
+function render(top: RankedProduct[], body: Omit<Ranking, "items">, limit: number): JsonText<Ranking> {
   let bodies = rendered.get(top);
   if (!bodies) rendered.set(top, (bodies = new Map()));
   const key = `${body.period}:${body.from}:${body.by}:${limit}`;
   let text = bodies.get(key);
-  if (text === undefined) bodies.set(key, (text = JSON.stringify({ ...body, items: top.slice(0, limit) })));
+  if (text === undefined) bodies.set(key, (text = toJsonText({ ...body, items: top.slice(0, limit) })));
   return text;
 }
 
@@ -123,7 +121,6 @@ export function rankingRoutes(app: OpenAPIHono<AppEnv>, deps: RankingDeps): void
     // Every item carries its score, so the weights are part of every key (processes may differ in them).
     const key = `rankings:${projectionPositionOf(c)}:${period}:${from}:${by}:${weightsKey}`;
     const top = await deps.cache.get(key, () => topProducts(deps.db, period, from, by, MAX_RANKING, deps.weights));
-    // The body is rankingBody already serialized (render); the typed route only knows c.json's type.
-    return c.body(render(top, { period, from, to, by }, limit), 200, { "content-type": "application/json" }) as never;
+    return jsonTextResponse(c, render(top, { period, from, to, by }, limit), 200);
   });
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
@@ -9,12 +8,16 @@ import { AppError } from "../errors.js";
 import type { AuthUser } from "./auth.js";
 import type { Metrics } from "./metrics.js";
 import { corsFor } from "./cors.js";
+import { readBodyFromNode } from "./adapters/hono-body-cache.js";
 import { applyPendingHeaders, nodeRequest, requestHeader, responseHeader } from "./node-headers.js";
 import { errorHandler, problemResponse } from "./problem.js";
 import { validationHook } from "./validation.js";
 
-/** requestHash: set by the idempotency middleware for a keyed request (see CommandContext). */
-export type AppEnv = { Variables: { user: AuthUser; requestId: string; requestHash?: string } };
+/**
+ * requestHash: set by the idempotency middleware for a keyed request (see CommandContext).
+ * projectionPosition: set by readModel on query paths (read-your-writes); read it with projectionPositionOf.
+ */
+export type AppEnv = { Variables: { user: AuthUser; requestId: string; requestHash?: string; projectionPosition?: number } };
 
 export interface Dependency {
   name: string;
@@ -31,15 +34,6 @@ export interface BaseAppOptions {
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
-
-function readBody(incoming: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    incoming.once("error", reject);
-  });
-}
 
 async function probe(dep: Dependency): Promise<string | null> {
   try {
@@ -89,9 +83,9 @@ export function createBaseApp({ title, logger, metrics, dependencies, corsOrigin
     const length = requestHeader(c, "content-length");
     if (length === undefined || requestHeader(c, "transfer-encoding") !== undefined) return limitBody(c, next);
     if (Number(length) > MAX_BODY_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
-    // hono derives json() and text() from this cache; reading Node's own stream skips the fetch Request.
+    // Reading Node's own stream skips the fetch Request (see the adapter).
     const incoming = nodeRequest(c);
-    if (incoming && Number(length) > 0) (c.req.bodyCache as Record<string, unknown>).text = readBody(incoming);
+    if (incoming && Number(length) > 0) readBodyFromNode(c, incoming);
     return next();
   });
 

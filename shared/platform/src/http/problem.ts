@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { AppError, type ErrorCode } from "../errors.js";
+import { keepText } from "./response-text.js";
 
 /** The one mapping of error codes to HTTP statuses (contract: Conventions, Errors). */
 export const problemStatus: Readonly<Record<ErrorCode, number>> = {
@@ -61,7 +62,8 @@ export function problemBody(err: AppError): ProblemBody {
 export function problemResponse(err: AppError): Response {
   const headers: Record<string, string> = { "content-type": "application/problem+json" };
   if (err.retryAfterS !== undefined) headers["retry-after"] = String(err.retryAfterS);
-  return new Response(JSON.stringify(problemBody(err)), { status: problemStatus[err.code], headers });
+  const text = JSON.stringify(problemBody(err));
+  return keepText(new Response(text, { status: problemStatus[err.code], headers }), text);
 }
 
 const fromHttpStatus: Record<number, ErrorCode> = {

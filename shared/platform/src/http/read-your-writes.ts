@@ -4,7 +4,9 @@ import { AppError, validationFailed } from "../errors.js";
 import { requestHeader, responseHeader } from "./node-headers.js";
 import type { ProjectionPosition } from "./projection-position.js";
 import type { StoreHead } from "./store-head.js";
+import type { AppEnv } from "./app.js";
 
+/** readModel's own view: it stamps the position before anything reads it. */
 type PositionEnv = { Variables: { projectionPosition: number } };
 
 /** `X-Min-Position`: a global position from a command's `X-Position`. */
@@ -70,4 +72,11 @@ export function readModel(
       return afterStamp(c, next);
     });
   };
+}
+
+/** The checkpoint readModel took for this request, the one X-Projection-Position says. */
+export function projectionPositionOf(c: Context<AppEnv>): number {
+  const at = c.get("projectionPosition");
+  if (at === undefined) throw new Error(`readModel does not run on ${c.req.path}`);
+  return at;
 }
