@@ -26,6 +26,8 @@ export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps {
   redis: Redis;
   tokenVerifier: TokenVerifier;
   rateLimit: { perSecond: number; burst: number };
+  /** IDEMPOTENCY_4XX_TTL_S in ms: how long a keyed request's 4xx answer is kept. */
+  idempotencyFailureKeepMs: number;
   products: ProductDirectory;
   likes: LikeCounts;
   views: ViewRecorder;
@@ -40,7 +42,7 @@ const KEY_REQUIRED = [/^\/orders$/, /^\/orders\/[^/]+\/payments$/, /^\/wallet\/c
 
 export function createCommandApp(deps: CommandAppDeps) {
   const app = createBaseApp({ title: "Surge command API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies, corsOrigins: deps.corsOrigins });
-  const gate = commandGate(deps.redis, { ...deps.rateLimit, keyRequiredFor: (path) => KEY_REQUIRED.some((re) => re.test(path)) });
+  const gate = commandGate(deps.redis, { ...deps.rateLimit, failureKeepMs: deps.idempotencyFailureKeepMs, keyRequiredFor: (path) => KEY_REQUIRED.some((re) => re.test(path)) });
   // Order matters: authenticate, then the gate (rate limit, Idempotency-Key).
   // Hono's "/orders/*" also matches "/orders", so each prefix is registered exactly once.
   app.use("/admin/*", requireAuth(deps.tokenVerifier, "admin"), gate);

@@ -18,6 +18,8 @@ const schema = baseEnvSchema
     ORDER_PAYMENT_TTL_S: z.coerce.number().int().min(1).default(600),
     RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
     RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(40),
+    /** How long an Idempotency-Key's 4xx answer is kept for repeats (2xx answers: 24 h). */
+    IDEMPOTENCY_4XX_TTL_S: z.coerce.number().int().min(1).max(86_400).default(60),
     PG_BASE_URL: z.string().url().default("http://127.0.0.1:3002"),
     PG_WEBHOOK_SECRET: z.string().min(16).default(DEV_PG_WEBHOOK_SECRET),
     /** Where the gateway should call back; defaults to this process's own /pg/callback. */

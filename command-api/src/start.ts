@@ -56,6 +56,7 @@ export async function startCommandApi(env: CommandApiEnv) {
     callbackUrl: () => env.PG_CALLBACK_URL ?? `${ownUrl}/pg/callback`,
     paymentTtlS: env.ORDER_PAYMENT_TTL_S,
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
+    idempotencyFailureKeepMs: env.IDEMPOTENCY_4XX_TTL_S * 1000,
     products: new ProductDirectory(store),
     likes: new LikeCounts(redis, store),
     views,

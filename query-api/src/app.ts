@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { createBaseApp, type Dependency } from "@surge/platform/http/app";
 import { DEFAULT_BUSINESS_TZ } from "@surge/areas/rankings/calendar";
-import { requireAuth } from "@surge/platform/http/auth";
+import { requireAuth, type AuthUser } from "@surge/platform/http/auth";
 import type { TokenVerifier } from "@surge/platform/http/token-verifier";
 import { type Db } from "@surge/platform/db/database";
 import { type Logger } from "pino";
@@ -22,19 +22,34 @@ import { productRoutes } from "@surge/areas/catalog/query-routes";
 import { cartRoutes } from "@surge/areas/cart/query-routes";
 import { DEFAULT_WEIGHTS, type ScoreWeights } from "@surge/areas/rankings/metric-tables";
 import { publicCache } from "@surge/platform/http/cache";
+import type { StoreHead } from "@surge/platform/http/store-head";
+import { rateLimit } from "@surge/platform/http/rate-limit";
+import type { BucketLimit } from "@surge/platform/redis/token-bucket";
+import { StreamSlots, type StreamLimits } from "@surge/platform/http/stream-slots";
+import type { Context, MiddlewareHandler } from "hono";
 
 export interface QueryAppDeps {
   db: Db;
   position: ProjectionPosition;
+  /** The event store's head: an X-Min-Position beyond it is refused instead of waited for. */
+  head: StoreHead;
   minPositionWaitMs: number;
+  /** Token buckets and live stream caps; see env.ts. */
+  limits: {
+    perUser: BucketLimit;
+    perAddress: BucketLimit;
+    live: StreamLimits;
+  };
+  /** The client address a request counts against (per-address limits and caps). */
+  clientAddress: (c: Context) => string;
   tokenVerifier: TokenVerifier;
   live: LiveHub;
   liveHeartbeatMs: number;
   logger: Logger;
   metrics: Metrics;
   dependencies: Dependency[];
-  /** Shared cache of ranking lists; without it every process caches in memory only. */
-  redis?: Redis;
+  /** Rate limit buckets, and the shared cache of ranking lists. */
+  redis: Redis;
   /** BUSINESS_TZ: what "today" is for rankings. */
   businessTz?: string;
   /** RANKING_WEIGHT_*: how by=SCORE weighs views, likes and units sold. */
@@ -51,28 +66,45 @@ const authenticatedPaths = ["/me/*", "/orders/*"];
 /** Reads anyone may make: ETag, If-None-Match and a short Cache-Control (the live stream passes untouched). */
 const publicPaths = ["/coupons/*", "/events/*", "/products/*", "/rankings/*"];
 
+type UserEnv = { Variables: { user: AuthUser } };
+
+/** Authentication, then the user's rate limit: one middleware, as readModel takes it. */
+function authThenLimit(auth: MiddlewareHandler<UserEnv>, limit: MiddlewareHandler<UserEnv>): MiddlewareHandler<UserEnv> {
+  return (c, next) =>
+    auth(c, async () => {
+      await limit(c, next);
+    });
+}
+
 export function createQueryApp(deps: QueryAppDeps) {
   const app = createBaseApp({ title: "Surge query API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies, corsOrigins: deps.corsOrigins });
   rememberValidation(app);
+  const perUser = rateLimit<UserEnv>(deps.redis, deps.limits.perUser, (c) => `rlq:user:{${c.get("user").id}}`);
+  const perAddress = rateLimit(deps.redis, deps.limits.perAddress, (c) => `rlq:addr:{${deps.clientAddress(c)}}`);
+  // First on the public paths: a refused request costs one Redis call and nothing else.
+  for (const path of publicPaths) app.use(path, perAddress);
   // Outside readModel: a 304 is decided on the body the read produced.
   const cache = publicCache(deps.publicMaxAgeS ?? 2);
   for (const path of publicPaths) app.use(path, cache);
+  const readModelOf = { position: deps.position, head: deps.head, waitMs: deps.minPositionWaitMs };
   for (const path of queryPaths) {
-    const auth = authenticatedPaths.includes(path) ? requireAuth(deps.tokenVerifier) : undefined;
-    app.use(path, readModel(deps.position, deps.minPositionWaitMs, auth));
+    // Limited once authenticated, before any X-Min-Position wait.
+    const auth = authenticatedPaths.includes(path) ? authThenLimit(requireAuth(deps.tokenVerifier), perUser) : undefined;
+    app.use(path, readModel(readModelOf, auth));
   }
-  app.use("/admin/*", requireAuth(deps.tokenVerifier, "admin"));
+  app.use("/admin/*", requireAuth(deps.tokenVerifier, "admin"), perUser);
   auditRoutes(app, deps);
   couponRoutes(app, deps);
   eventRoutes(app, deps);
-  liveRoutes(app, { db: deps.db, live: deps.live, heartbeatMs: deps.liveHeartbeatMs });
+  const slots = new StreamSlots(deps.limits.live, deps.clientAddress);
+  liveRoutes(app, { db: deps.db, live: deps.live, heartbeatMs: deps.liveHeartbeatMs, slots });
   orderRoutes(app, deps);
   walletRoutes(app, deps);
   productRoutes(app, deps);
   cartRoutes(app, deps);
   rankingRoutes(app, {
     db: deps.db,
-    cache: new RankingCache(deps.redis ?? null),
+    cache: new RankingCache(deps.redis),
     businessTz: deps.businessTz ?? DEFAULT_BUSINESS_TZ,
     weights: deps.rankingWeights ?? DEFAULT_WEIGHTS,
   });

@@ -7,6 +7,8 @@ import type { QueryApiEnv } from "./env.js";
 import { LiveHub } from "@surge/areas/sales/live-hub";
 import { readLiveState } from "@surge/areas/sales/live-state";
 import { ProjectionPosition } from "@surge/platform/http/projection-position";
+import { StoreHead } from "@surge/platform/http/store-head";
+import { clientAddressOf } from "@surge/platform/http/client-address";
 
 /** The composition root of query-api: builds every dependency once and knows how to stop them. */
 export async function startQueryApi(env: QueryApiEnv) {
@@ -19,7 +21,14 @@ export async function startQueryApi(env: QueryApiEnv) {
   const app = createQueryApp({
     db,
     position: new ProjectionPosition(db, env.CHECKPOINT_POLL_MS),
+    head: new StoreHead(db),
     minPositionWaitMs: env.MIN_POSITION_WAIT_MS,
+    limits: {
+      perUser: { perSecond: env.QUERY_RATE_LIMIT_PER_SECOND, burst: env.QUERY_RATE_LIMIT_BURST },
+      perAddress: { perSecond: env.PUBLIC_RATE_LIMIT_PER_SECOND, burst: env.PUBLIC_RATE_LIMIT_BURST },
+      live: { perClient: env.LIVE_MAX_PER_CLIENT, total: env.LIVE_MAX_TOTAL },
+    },
+    clientAddress: clientAddressOf(env.TRUST_PROXY),
     tokenVerifier,
     live,
     liveHeartbeatMs: env.LIVE_HEARTBEAT_MS,

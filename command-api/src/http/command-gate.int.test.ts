@@ -12,12 +12,15 @@ import { listen } from "@surge/platform/http/server";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { bearer, http } from "@surge/testkit/http";
 import { commandGate } from "./command-gate.js";
+import { idempotencyRecordKey } from "./idempotency.js";
 
 let ctx: TestContext;
 beforeAll(async () => {
   ctx = await createTestContext();
 });
 afterAll(() => ctx.close());
+
+const FAILURE_KEEP_MS = 60_000;
 
 /** The gate in front of a few routes that count how often they really run. */
 function gateApp(limit = { perSecond: 100_000, burst: 100_000 }) {
@@ -28,7 +31,7 @@ function gateApp(limit = { perSecond: 100_000, burst: 100_000 }) {
     await next();
     kept.push(renderedText(c.res) !== undefined);
   };
-  app.use("/c/*", probe, requireAuth(new TokenVerifier({ key: { alg: "HS256", secret: ctx.jwtSecret }, clockSkewS: 5, maxTtlS: 86_400 })), commandGate(ctx.redis, { ...limit, keyRequiredFor: (path) => path === "/c/required" }));
+  app.use("/c/*", probe, requireAuth(new TokenVerifier({ key: { alg: "HS256", secret: ctx.jwtSecret }, clockSkewS: 5, maxTtlS: 86_400 })), commandGate(ctx.redis, { ...limit, failureKeepMs: FAILURE_KEEP_MS, keyRequiredFor: (path) => path === "/c/required" }));
   const runs: Record<string, number> = {};
   const run = (name: string) => (runs[name] = (runs[name] ?? 0) + 1);
   let release: () => void = () => undefined;
@@ -211,5 +214,22 @@ describe("command gate: Idempotency-Key", () => {
     await post(app, "idem-8", "/c/echo", { a: 1 });
     await post(app, "idem-8", "/c/echo", { a: 1 });
     expect(runs["/c/echo"]).toBe(2);
+  });
+
+  it("keeps a 4xx answer only failureKeepMs, so bad requests under fresh keys cannot fill Redis; a 2xx answer 24 h", async () => {
+    const { app } = gateApp();
+    expect((await post(app, "idem-9", "/c/refuse", {}, "k-409")).status).toBe(409);
+    expect((await post(app, "idem-9", "/c/echo", {}, "k-201")).status).toBe(201);
+    // The record is completed just after the response.
+    const ttlOf = async (key: string) => {
+      const record = idempotencyRecordKey("idem-9", key);
+      for (let i = 0; i < 500 && !(await ctx.redis.hexists(record, "status")); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await ctx.redis.hexists(record, "status"), key).toBe(1);
+      return ctx.redis.pttl(record);
+    };
+    const failure = await ttlOf("k-409");
+    expect(failure).toBeGreaterThan(0);
+    expect(failure).toBeLessThanOrEqual(FAILURE_KEEP_MS);
+    expect(await ttlOf("k-201")).toBeGreaterThan(24 * 3600_000 - FAILURE_KEEP_MS);
   });
 });

@@ -4,7 +4,11 @@ import { unavailable } from "@surge/platform/errors";
 import { runScript } from "@surge/platform/redis/guard-kit";
 import type { AppEnv } from "@surge/platform/http/app";
 import { claimKeyLua, KeyedRequest, type ClaimReply } from "./idempotency.js";
-import { bucketKey, rateLimited, takeTokenLua } from "./rate-limit.js";
+import { rateLimited } from "@surge/platform/http/rate-limit";
+import { takeTokenLua } from "@surge/platform/redis/token-bucket";
+
+/** The user's token bucket; in the user's hash tag, like their Idempotency-Key records. */
+const bucketKey = (userId: string) => `rl:{${userId}}`;
 
 /**
  * KEYS: the user's bucket, then the Idempotency-Key record when the request has one (both in the
@@ -25,6 +29,8 @@ type GateReply = ClaimReply | ["LIMITED", number];
 export interface CommandGateOptions {
   perSecond: number;
   burst: number;
+  /** How long a kept 4xx answer lives (2xx answers live 24 h): failures cost nothing to make. */
+  failureKeepMs: number;
   /** Routes where the contract requires an Idempotency-Key; on every other POST it is optional. */
   keyRequiredFor: (path: string) => boolean;
 }
@@ -58,9 +64,9 @@ export function commandGate(redis: Redis, opts: CommandGateOptions): MiddlewareH
     try {
       await next();
     } catch (err) {
-      await keyed.finish(redis, null);
+      await keyed.finish(redis, null, opts.failureKeepMs);
       throw err;
     }
-    await keyed.finish(redis, c);
+    await keyed.finish(redis, c, opts.failureKeepMs);
   };
 }

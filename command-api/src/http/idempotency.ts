@@ -9,6 +9,7 @@ import type { AppEnv } from "@surge/platform/http/app";
 import { requestHeader, sentHeader } from "@surge/platform/http/node-headers";
 import { renderedText } from "@surge/platform/http/response-text";
 
+/** How long a kept 2xx answer lives (the contract's 24 h); 4xx answers live as the gate is told. */
 const KEEP_MS = 24 * 3600_000;
 /** A key whose first request never finished (process died) may be taken over after this. */
 const ABANDONED_MS = 60_000;
@@ -56,7 +57,9 @@ export const idempotencyRecordKey = (userId: string, key: string) => `idem:{${us
  * Idempotency-Key per the contract: the same user, key and body within 24 h get the first response
  * again (with Idempotency-Replayed: true) and nothing runs twice, also for concurrent repeats,
  * which wait for the first (up to WAIT_MS). Another body under the same key is 422. Responses of
- * 5xx are not kept, so a retry after a failure really retries.
+ * 5xx are not kept, so a retry after a failure really retries. A 4xx is kept only briefly: it
+ * changed nothing, so a late repeat may run again, and a user sending bad requests under fresh
+ * keys cannot fill Redis with a day's worth of records.
  *
  * The record lives in Redis, which keeps it off the durable write path. Redis is not the only
  * line: every keyed command derives its ids from (user, key) and records the request hash in its
@@ -106,8 +109,8 @@ export class KeyedRequest {
     }
   }
 
-  /** Keeps the response for repeats, or frees the key after a 5xx so a retry really retries. */
-  async finish(redis: Redis, c: Context<AppEnv> | null): Promise<void> {
+  /** Keeps the response for repeats (a 4xx for `failureKeepMs`), or frees the key after a 5xx so a retry really retries. */
+  async finish(redis: Redis, c: Context<AppEnv> | null, failureKeepMs: number): Promise<void> {
     const res = c?.res;
     if (!c || !res || res.status >= 500) {
       await runScript(redis, releaseScript, [this.record], [this.owner]).catch(() => undefined);
@@ -124,7 +127,8 @@ export class KeyedRequest {
     const body = text ?? (await res.clone().text());
     // Not awaited: the response is decided. A repeat that comes before the record is written waits
     // as for any pending key, and a record never written expires and is answered from the store.
-    void runScript(redis, completeScript, [this.record], [this.owner, res.status, body, JSON.stringify(headers), KEEP_MS]).catch(() => undefined);
+    const keepMs = res.status >= 400 ? Math.min(failureKeepMs, KEEP_MS) : KEEP_MS;
+    void runScript(redis, completeScript, [this.record], [this.owner, res.status, body, JSON.stringify(headers), keepMs]).catch(() => undefined);
   }
 }
 

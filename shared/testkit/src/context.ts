@@ -58,6 +58,11 @@ export async function createTestContext(opts: { redisUrl?: string; collation?: s
       // Concurrency tests send hundreds of requests per user; the rate-limit test sets its own.
       RATE_LIMIT_PER_SECOND: "100000",
       RATE_LIMIT_BURST: "100000",
+      // The same for query-api, whose requests in a test all come from one address.
+      QUERY_RATE_LIMIT_PER_SECOND: "100000",
+      QUERY_RATE_LIMIT_BURST: "100000",
+      PUBLIC_RATE_LIMIT_PER_SECOND: "100000",
+      PUBLIC_RATE_LIMIT_BURST: "100000",
     },
     close: async () => {
       await store.close();

@@ -17,13 +17,14 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 export function http<T = any>(
   method: string,
   url: string,
-  opts: { headers?: Record<string, string>; body?: string | object } = {},
+  /** `localAddress`: the source address to connect from (any of 127.0.0.0/8 reaches a local server), to be another client. */
+  opts: { headers?: Record<string, string>; body?: string | object; localAddress?: string } = {},
 ): Promise<HttpResponse<T>> {
   const payload = opts.body === undefined ? undefined : typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
   const headers: Record<string, string> = { ...(payload !== undefined && typeof opts.body === "object" ? { "content-type": "application/json" } : {}), ...opts.headers };
   if (payload !== undefined) headers["content-length"] = String(Buffer.byteLength(payload));
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers, agent }, (res) => {
+    const req = httpRequest(url, { method, headers, agent, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {

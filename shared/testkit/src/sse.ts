@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingMessage } from "node:http";
+
 export interface SseMessage {
   event: string;
   data: any;
@@ -16,25 +18,37 @@ export interface SseClient {
   close: () => void;
 }
 
-/** A minimal EventSource over fetch: parses `event:`/`data:` blocks and counts `:` comments. */
-export async function openSse(url: string): Promise<SseClient> {
-  const abort = new AbortController();
-  const res = await fetch(url, { signal: abort.signal, headers: { accept: "text/event-stream" } });
+/**
+ * A minimal EventSource over node:http: parses `event:`/`data:` blocks and counts `:` comments.
+ * Each stream has its own connection; `localAddress` connects from another source address (any of
+ * 127.0.0.0/8 reaches a local server), so a test can be several clients.
+ */
+export async function openSse(url: string, opts: { localAddress?: string } = {}): Promise<SseClient> {
+  const req = httpRequest(url, { headers: { accept: "text/event-stream" }, agent: false, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    req.once("response", resolve);
+    req.once("error", reject);
+    req.end();
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   const all: SseMessage[] = [];
   const pending: SseMessage[] = [];
   let comments = 0;
   let wake: () => void = () => undefined;
 
-  if (!res.headers.get("content-type")?.startsWith("text/event-stream")) {
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, problem: text ? JSON.parse(text) : {}, next: () => Promise.reject(new Error("no stream")), received: () => [], comments: () => 0, close: () => undefined };
+  if (!headers.get("content-type")?.startsWith("text/event-stream")) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString("utf8");
+    return { status: res.statusCode ?? 0, headers, problem: text ? JSON.parse(text) : {}, next: () => Promise.reject(new Error("no stream")), received: () => [], comments: () => 0, close: () => undefined };
   }
 
   void (async () => {
     const decoder = new TextDecoder();
     let buffer = "";
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
         buffer += decoder.decode(chunk, { stream: true });
         let end: number;
         while ((end = buffer.indexOf("\n\n")) >= 0) {
@@ -56,7 +70,7 @@ export async function openSse(url: string): Promise<SseClient> {
         }
       }
     } catch {
-      // Aborted by close().
+      // Destroyed by close().
     }
   })();
 
@@ -77,5 +91,5 @@ export async function openSse(url: string): Promise<SseClient> {
     }
   };
 
-  return { status: res.status, headers: res.headers, problem: null, next, received: () => [...all], comments: () => comments, close: () => abort.abort() };
+  return { status: res.statusCode ?? 0, headers, problem: null, next, received: () => [...all], comments: () => comments, close: () => req.destroy() };
 }

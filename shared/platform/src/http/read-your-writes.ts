@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler, Next } from "hono";
 import { AppError, validationFailed } from "../errors.js";
 import { requestHeader, responseHeader } from "./node-headers.js";
 import type { ProjectionPosition } from "./projection-position.js";
+import type { StoreHead } from "./store-head.js";
 import type { AppEnv } from "./app.js";
 
 /** readModel's own view: it stamps the position before anything reads it. */
@@ -12,7 +13,10 @@ type PositionEnv = { Variables: { projectionPosition: number } };
 export const minPositionHeader = z
   .string()
   .regex(/^\d{1,15}$/, "must be a non-negative integer")
-  .openapi({ description: "Wait (up to 5 s) until the read models include every event up to this position", example: "42" });
+  .openapi({
+    description: "Wait (up to 5 s) until the read models include every event up to this position; a position beyond the event store's head is 400",
+    example: "42",
+  });
 
 export const projectionHeaders = z.object({
   "X-Projection-Position": z.string().openapi({ description: "Every event up to this position is in the read models" }),
@@ -23,9 +27,13 @@ export const projectionHeaders = z.object({
  * is read, so X-Projection-Position never claims more than the response reflects, and stamped at
  * once on whatever response follows, errors included. `auth`, when the path has it, answers
  * (401/403) before anyone waits; then `X-Min-Position` holds the request until the projector has
- * caught up, or answers 503 PROJECTION_LAG.
+ * caught up, or answers 503 PROJECTION_LAG. A position the store has not reached yet is 400 at
+ * once: it may never exist, and waiting for it would only hold a connection for `waitMs`.
  */
-export function readModel(position: ProjectionPosition, waitMs: number, auth?: MiddlewareHandler): MiddlewareHandler<PositionEnv> {
+export function readModel(
+  { position, head, waitMs }: { position: ProjectionPosition; head: StoreHead; waitMs: number },
+  auth?: MiddlewareHandler,
+): MiddlewareHandler<PositionEnv> {
   const stamp = (c: Context<PositionEnv>, at: number) => {
     c.set("projectionPosition", at);
     responseHeader(c, "X-Projection-Position", String(at));
@@ -34,7 +42,11 @@ export function readModel(position: ProjectionPosition, waitMs: number, auth?: M
     const parsed = minPositionHeader.safeParse(raw.trim());
     if (!parsed.success) throw validationFailed([{ path: "X-Min-Position", message: "must be a non-negative integer" }]);
     const min = Number(parsed.data);
-    if (c.get("projectionPosition") < min) stamp(c, await position.waitFor(min, waitMs));
+    if (c.get("projectionPosition") >= min) return;
+    if (!(await head.covers(min))) {
+      throw validationFailed([{ path: "X-Min-Position", message: "is beyond the last position the event store has appended" }], `Position ${min} does not exist yet.`);
+    }
+    stamp(c, await position.waitFor(min, waitMs));
     const at = c.get("projectionPosition");
     if (at < min) {
       throw new AppError("PROJECTION_LAG", `The read models are at position ${at} and did not reach ${min} within ${waitMs} ms.`, {

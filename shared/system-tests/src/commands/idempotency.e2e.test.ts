@@ -3,12 +3,14 @@ import { saleKeys } from "@surge/areas/sales/stock-guard";
 import { bearer, http } from "@surge/testkit/http";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import type { CommandApi } from "@surge/command-api/start";
+import { idempotencyRecordKey } from "@surge/command-api/http/idempotency";
 import { forgetKeyRecord, startApi, tally } from "../command-harness.js";
 import { createSale, order } from "../sales-harness.js";
 
 let ctx: TestContext;
 let api: CommandApi;
 let limited: CommandApi;
+let briefFailures: CommandApi;
 let admin: string;
 let dealId: string;
 let eventId: string;
@@ -17,6 +19,7 @@ beforeAll(async () => {
   ctx = await createTestContext();
   api = await startApi(ctx);
   limited = await startApi(ctx, { RATE_LIMIT_PER_SECOND: "5", RATE_LIMIT_BURST: "10" });
+  briefFailures = await startApi(ctx, { IDEMPOTENCY_4XX_TTL_S: "5" });
   admin = await ctx.token("admin1", "admin");
   const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 1000, perUserLimit: 1000 }] });
   dealId = sale.deals[0]!.dealId;
@@ -25,6 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.stop();
   await limited?.stop();
+  await briefFailures?.stop();
   await ctx?.close();
 });
 
@@ -88,6 +92,43 @@ describe("Idempotency-Key", () => {
     expect(missing.body.code).toBe("VALIDATION_FAILED");
     const long = await order(api, token, [{ dealId, quantity: 1 }], {}, "k".repeat(129));
     expect(long.status).toBe(400);
+  });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long a key's record lives once its answer is kept (written just after the response is sent). */
+async function recordTtlMs(userId: string, key: string): Promise<number> {
+  const record = idempotencyRecordKey(userId, key);
+  for (let i = 0; i < 200 && !(await ctx.redis.hexists(record, "status")); i++) await sleep(10);
+  expect(await ctx.redis.hexists(record, "status"), key).toBe(1);
+  return ctx.redis.pttl(record);
+}
+
+describe("Idempotency-Key records in Redis", () => {
+  it("a 4xx answer is kept 60 s (IDEMPOTENCY_4XX_TTL_S), a 2xx answer 24 h", async () => {
+    const token = await ctx.token("ttl");
+    expect((await order(api, token, [{ dealId, quantity: 5000 }], {}, "ttl-409")).status).toBe(409);
+    expect((await order(api, token, [{ dealId, quantity: 0 }], {}, "ttl-400")).status).toBe(400);
+    expect((await order(api, token, [{ dealId, quantity: 1 }], {}, "ttl-201")).status).toBe(201);
+    for (const key of ["ttl-409", "ttl-400"]) {
+      const ttl = await recordTtlMs("ttl", key);
+      expect(ttl, key).toBeGreaterThan(0);
+      expect(ttl, key).toBeLessThanOrEqual(60_000);
+    }
+    expect(await recordTtlMs("ttl", "ttl-201")).toBeGreaterThan(24 * 3600_000 - 60_000);
+  });
+
+  it("IDEMPOTENCY_4XX_TTL_S sets how long a 4xx answer is kept; within it a repeat is still replayed", async () => {
+    const token = await ctx.token("ttl-brief");
+    const first = await order(briefFailures, token, [{ dealId, quantity: 5000 }], {}, "brief-409");
+    expect(first.status).toBe(409);
+    const ttl = await recordTtlMs("ttl-brief", "brief-409");
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(5_000);
+    const again = await order(briefFailures, token, [{ dealId, quantity: 5000 }], {}, "brief-409");
+    expect(again.headers["idempotency-replayed"]).toBe("true");
+    expect(again.text).toBe(first.text);
   });
 });
 

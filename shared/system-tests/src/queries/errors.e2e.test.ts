@@ -3,6 +3,9 @@ import { signToken } from "@surge/platform/http/auth";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { startApps, type Apps } from "../apps.js";
 import { call, problemCode } from "@surge/testkit/call";
+import { readEnv } from "@surge/query-api/env";
+import { startQueryApi } from "@surge/query-api/start";
+import { appendCoupon } from "@surge/testkit/coupon-events";
 
 let ctx: TestContext;
 let apps: Apps;
@@ -16,10 +19,22 @@ afterAll(async () => {
 });
 
 describe("query-api failures", () => {
-  it("answers 503 PROJECTION_LAG with Retry-After when X-Min-Position is not reached within 5 s", async () => {
+  it("answers 503 PROJECTION_LAG with Retry-After when an appended position is not projected within 5 s", async () => {
+    // A store with no projector running: what it appends is never projected.
+    const unprojected = await createTestContext();
+    const query = await startQueryApi(readEnv({ ...unprojected.appEnv, QUERY_API_PORT: "0" }));
+    await appendCoupon(unprojected.store, 0);
+    const head = await unprojected.store.headPosition();
     const started = performance.now();
-    const res = await call(apps.query, "GET", "/coupons/whatever", { headers: { "X-Min-Position": "999999999999" } });
-    const waited = performance.now() - started;
+    let res;
+    let waited;
+    try {
+      res = await call(query.url, "GET", "/coupons/whatever", { headers: { "X-Min-Position": String(head) } });
+      waited = performance.now() - started;
+    } finally {
+      await query.stop();
+      await unprojected.close();
+    }
     expect(res.status).toBe(503);
     expect(problemCode(res)).toBe("PROJECTION_LAG");
     expect(res.headers.get("retry-after")).toBe("1");
