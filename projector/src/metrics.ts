@@ -4,6 +4,7 @@ import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { type Db } from "@surge/platform/db/database";
 import { type EventStore } from "@surge/platform/eventstore/types";
 import { type Metrics } from "@surge/platform/http/metrics";
+import { lagGauges } from "@surge/platform/process/lag-gauges";
 
 interface Lag {
   events: number;
@@ -46,24 +47,12 @@ export function projectorMetrics(metrics: Metrics, db: Db, store: EventStore) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    lagEvents: new Gauge({
-      name: "projector_lag_events",
-      help: "Events in the store not yet projected (head position minus checkpoint)",
-      registers,
-      async collect() {
-        const l = await lag();
-        if (l) this.set(l.events);
-      },
-    }),
-    lagSeconds: new Gauge({
-      name: "projector_lag_seconds",
-      help: "How long the oldest unprojected event has been in the store",
-      registers,
-      async collect() {
-        const l = await lag();
-        if (l) this.set(l.seconds);
-      },
-    }),
+    ...lagGauges(
+      "projector",
+      { events: "Events in the store not yet projected (head position minus checkpoint)", seconds: "How long the oldest unprojected event has been in the store" },
+      metrics.registry,
+      lag,
+    ),
   };
 }
 

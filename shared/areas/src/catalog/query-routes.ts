@@ -3,9 +3,8 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { notFound } from "@surge/platform/errors";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
-import { notModified, problem, publicHeaders } from "@surge/platform/http/query-openapi";
+import { publicHeaders, publicLookup, publicRead, page } from "@surge/platform/http/query-openapi";
 import { cursorParam, decodeCursor, limitParam, pageOf } from "@surge/platform/http/pagination";
-import { projectionHeaders } from "@surge/platform/http/read-your-writes";
 import { eventStatuses } from "../sales/queries.js";
 import { findProduct, listProducts, type ProductView } from "./queries.js";
 
@@ -38,13 +37,7 @@ const getProductRoute = createRoute({
   path: "/products/{productId}",
   tags: ["catalog"],
   request: { params: z.object({ productId: z.string().min(1).max(64) }), headers: publicHeaders },
-  responses: {
-    200: { content: { "application/json": { schema: productBody } }, headers: projectionHeaders, description: "The product with its likes, views and the deals of its scheduled and open sales" },
-    304: notModified,
-    400: problem,
-    404: problem,
-    503: problem,
-  },
+  responses: publicLookup(productBody, "The product with its likes, views and the deals of its scheduled and open sales"),
 });
 
 const listProductsRoute = createRoute({
@@ -59,16 +52,7 @@ const listProductsRoute = createRoute({
     }),
     headers: publicHeaders,
   },
-  responses: {
-    200: {
-      content: { "application/json": { schema: z.object({ items: z.array(productBody), nextCursor: z.string().nullable() }) } },
-      headers: projectionHeaders,
-      description: "Products, newest first",
-    },
-    304: notModified,
-    400: problem,
-    503: problem,
-  },
+  responses: publicRead(page(productBody), "Products, newest first"),
 });
 
 const withoutKey = ({ createdAt: _createdAt, ...view }: ProductView & { createdAt: Date }): ProductView => view;

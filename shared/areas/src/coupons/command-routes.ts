@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { couponBody } from "./http-schemas.js";
 import { discountSchema } from "./coupon-events.js";
 import { type AppEnv } from "@surge/platform/http/app";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
@@ -18,20 +19,6 @@ const createCouponBody = z.strictObject({
   claimClosesAt: instant.optional(),
   validUntil: instant.optional(),
 });
-
-const couponBody = z
-  .object({
-    couponId: z.string(),
-    name: z.string(),
-    discount: discountSchema,
-    quantity: z.number().int(),
-    perUserLimit: z.number().int(),
-    minOrderAmount: z.number().int(),
-    claimOpensAt: z.string(),
-    claimClosesAt: z.string().nullable(),
-    validUntil: z.string().nullable(),
-  })
-  .openapi("Coupon");
 
 const claimBody = z
   .object({

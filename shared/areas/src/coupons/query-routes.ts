@@ -1,29 +1,17 @@
 import type {} from "./tables.js";
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { discountSchema } from "./coupon-events.js";
+import { couponBody as definitionBody } from "./http-schemas.js";
 import { notFound } from "@surge/platform/errors";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
-import { notModified, problem, publicHeaders, queryHeaders, security } from "@surge/platform/http/query-openapi";
+import { problem, publicHeaders, queryHeaders, security, publicLookup, publicRead, page } from "@surge/platform/http/query-openapi";
 import { projectionHeaders } from "@surge/platform/http/read-your-writes";
 import { cursorParam, decodeCursor, limitParam, pageOf } from "@surge/platform/http/pagination";
 import { claimStatuses, couponListStatuses, findCoupon, listCoupons, listUserClaims } from "./queries.js";
 
-const couponBody = z
-  .object({
-    couponId: z.string(),
-    name: z.string(),
-    discount: discountSchema,
-    quantity: z.number().int(),
-    claimed: z.number().int(),
-    remaining: z.number().int(),
-    perUserLimit: z.number().int(),
-    minOrderAmount: z.number().int(),
-    claimOpensAt: z.string(),
-    claimClosesAt: z.string().nullable(),
-    validUntil: z.string().nullable(),
-  })
-  .openapi("CouponView");
+/** The definition as created, with how many were claimed and are left. */
+const couponBody = definitionBody.extend({ claimed: z.number().int(), remaining: z.number().int() }).openapi("CouponView");
 
 const userClaimBody = z
   .object({
@@ -44,13 +32,7 @@ const getCouponRoute = createRoute({
   path: "/coupons/{couponId}",
   tags: ["coupons"],
   request: { params: z.object({ couponId: z.string().min(1).max(64) }), headers: publicHeaders },
-  responses: {
-    200: { content: { "application/json": { schema: couponBody } }, headers: projectionHeaders, description: "The coupon and how many are left" },
-    304: notModified,
-    400: problem,
-    404: problem,
-    503: problem,
-  },
+  responses: publicLookup(couponBody, "The coupon and how many are left"),
 });
 
 const listCouponsRoute = createRoute({
@@ -62,16 +44,7 @@ const listCouponsRoute = createRoute({
     query: z.object({ status: z.enum(couponListStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
     headers: publicHeaders,
   },
-  responses: {
-    200: {
-      content: { "application/json": { schema: z.object({ items: z.array(couponBody), nextCursor: z.string().nullable() }) } },
-      headers: projectionHeaders,
-      description: "A page of coupon drops",
-    },
-    304: notModified,
-    400: problem,
-    503: problem,
-  },
+  responses: publicRead(page(couponBody), "A page of coupon drops"),
 });
 
 const myCouponsRoute = createRoute({

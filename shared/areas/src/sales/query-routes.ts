@@ -3,9 +3,8 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { notFound } from "@surge/platform/errors";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
-import { notModified, problem, publicHeaders } from "@surge/platform/http/query-openapi";
+import { publicHeaders, publicLookup, publicRead, page } from "@surge/platform/http/query-openapi";
 import { cursorParam, decodeCursor, limitParam, pageOf } from "@surge/platform/http/pagination";
-import { projectionHeaders } from "@surge/platform/http/read-your-writes";
 import { eventStatuses, findEvent, listEvents } from "./queries.js";
 import { eventBody, eventIdParam } from "./query-schemas.js";
 
@@ -14,13 +13,7 @@ const getEventRoute = createRoute({
   path: "/events/{eventId}",
   tags: ["events"],
   request: { params: eventIdParam, headers: publicHeaders },
-  responses: {
-    200: { content: { "application/json": { schema: eventBody } }, headers: projectionHeaders, description: "The event, its deals and what is left of each" },
-    304: notModified,
-    400: problem,
-    404: problem,
-    503: problem,
-  },
+  responses: publicLookup(eventBody, "The event, its deals and what is left of each"),
 });
 
 const listEventsRoute = createRoute({
@@ -32,16 +25,7 @@ const listEventsRoute = createRoute({
     query: z.object({ status: z.enum(eventStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
     headers: publicHeaders,
   },
-  responses: {
-    200: {
-      content: { "application/json": { schema: z.object({ items: z.array(eventBody), nextCursor: z.string().nullable() }) } },
-      headers: projectionHeaders,
-      description: "Events by opening time, soonest first",
-    },
-    304: notModified,
-    400: problem,
-    503: problem,
-  },
+  responses: publicRead(page(eventBody), "Events by opening time, soonest first"),
 });
 
 export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }): void {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { minPositionHeader } from "./read-your-writes.js";
+import { minPositionHeader, projectionHeaders } from "./read-your-writes.js";
 
 export const problem = {
   content: { "application/problem+json": { schema: z.object({ code: z.string(), detail: z.string() }).passthrough() } },
@@ -17,3 +17,24 @@ export const publicHeaders = queryHeaders.extend({
 
 /** The public reads' answer to a matching If-None-Match: no body, the same ETag and Cache-Control. */
 export const notModified = { description: "Not modified: the ETag in If-None-Match is current" };
+
+/** A read's 200: the body, with the projection headers every query response carries. */
+export const readBody = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  headers: projectionHeaders,
+  description,
+});
+
+/** A keyset page of `item` (limit and cursor in the query). */
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** The answers of a public list or ranking: its body, 304 to a current ETag, and its problems. */
+export const publicRead = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: readBody(schema, description),
+  304: notModified,
+  400: problem,
+  503: problem,
+});
+
+/** The same for one resource by id, which may not exist. */
+export const publicLookup = <T extends z.ZodType>(schema: T, description: string) => ({ ...publicRead(schema, description), 404: problem });

@@ -4,6 +4,7 @@ import { type Db } from "../db/database.js";
 import { type EventStore } from "../eventstore/types.js";
 import { type Lease } from "../db/lease.js";
 import { type Metrics } from "../http/metrics.js";
+import { lagGauges } from "../process/lag-gauges.js";
 
 /** The relay's metrics on the app registry. Lag is measured when scraped, so it grows while Kafka is away. */
 export function relayMetrics(metrics: Metrics, db: Db, store: EventStore, lease: Lease) {
@@ -36,23 +37,11 @@ export function relayMetrics(metrics: Metrics, db: Db, store: EventStore, lease:
         this.set(lease.held ? 1 : 0);
       },
     }),
-    lagEvents: new Gauge({
-      name: "relay_lag_events",
-      help: "Events in the store not yet acknowledged by Kafka (head position minus the relay checkpoint)",
-      registers,
-      async collect() {
-        const l = await lag();
-        if (l) this.set(l.events);
-      },
-    }),
-    lagSeconds: new Gauge({
-      name: "relay_lag_seconds",
-      help: "How long the oldest unpublished event has been in the store",
-      registers,
-      async collect() {
-        const l = await lag();
-        if (l) this.set(l.seconds);
-      },
-    }),
+    ...lagGauges(
+      "relay",
+      { events: "Events in the store not yet acknowledged by Kafka (head position minus the relay checkpoint)", seconds: "How long the oldest unpublished event has been in the store" },
+      metrics.registry,
+      lag,
+    ),
   };
 }
