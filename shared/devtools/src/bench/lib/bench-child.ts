@@ -12,6 +12,8 @@ export const appEnv = (fx: Fixture, databaseUrl = fx.databaseUrl): Record<string
   REDIS_URL: fx.redisUrl,
   REDIS_KEY_PREFIX: fx.redisKeyPrefix,
   JWT_SECRET: fx.jwtSecret,
+  // Production refuses the published default; the bench's card payments never call back.
+  PG_WEBHOOK_SECRET: `${fx.jwtSecret}-webhook`,
 });
 
 export interface BenchChildOptions {
