@@ -1,5 +1,8 @@
 import js from "@eslint/js";
+import { resolve } from "node:path";
 import tseslint from "typescript-eslint";
+
+const root = resolve(import.meta.dirname, "../..");
 
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "**/.turbo/**"] },
@@ -10,6 +13,22 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "no-console": ["error", { allow: ["warn", "error"] }],
       "@typescript-eslint/no-explicit-any": ["error", { ignoreRestArgs: true }],
+    },
+  },
+  {
+    // Type-checked rules: a promise nobody awaits, or an assertion the compiler already knows, is a bug or noise.
+    files: ["**/*.ts"],
+    ignores: ["**/vitest.config.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: root } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false } }],
+      "@typescript-eslint/await-thenable": "error",
+      "@typescript-eslint/no-unnecessary-type-assertion": "error",
+      "@typescript-eslint/no-for-in-array": "error",
+      "@typescript-eslint/only-throw-error": "error",
+      "@typescript-eslint/prefer-promise-reject-errors": "error",
+      "@typescript-eslint/switch-exhaustiveness-check": "error",
     },
   },
   {

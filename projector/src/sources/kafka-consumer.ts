@@ -163,6 +163,8 @@ export class KafkaSource {
         eachBatch: (payload) => this.onBatch(consumer, payload),
       });
       while (!this.stopping && this.lease.held && !this.crashed && this.failure === null) await sleep(100);
+      // The failure a batch hit, as it was thrown (an Error from the apply or the broker client).
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (this.failure !== null) throw this.failure;
       if (this.crashed) throw new Error("the Kafka consumer crashed and will not restart itself");
       if (!this.stopping) this.logger.warn("projector lease lost; leaving the consumer group");

@@ -1,4 +1,4 @@
-import { decideOrder, orderDecider, type LiveOrder, type OrderCommand } from "@surge/areas/orders/order";
+import { decideOrder, orderDecider, type OrderCommand } from "@surge/areas/orders/order";
 import { decideWallet, walletDecider, type WalletCommand } from "@surge/areas/wallet/wallet";
 import { loadOrder } from "@surge/areas/orders/place";
 import { loadWallet } from "@surge/areas/wallet/charge";
@@ -19,7 +19,7 @@ type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export async function decideOnOrder(store: EventStore, orderId: string, command: Without<Exclude<OrderCommand, { type: "PlaceOrder" }>, "now">, now = new Date()): Promise<void> {
   const { state, version } = await loadOrder(store, orderId);
   if (state.status === "absent") throw new Error(`order ${orderId} not found`);
-  const events = decideOrder(state, { ...command, now } as OrderCommand);
+  const events = decideOrder(state, { ...command, now });
   if (events.length === 0) throw new Error(`${command.type} decided nothing for order ${orderId}`);
   await store.append(orderStream(orderId), version, bindEvents(orderDecider.types, events, { tag: saleEventTag(state.order.eventId), metadata: metadata() }));
 }
@@ -27,7 +27,7 @@ export async function decideOnOrder(store: EventStore, orderId: string, command:
 /** The command side's decision on a wallet, appended to the user's wallet stream. */
 export async function decideOnWallet(store: EventStore, command: Without<WalletCommand, "now">, now = new Date()): Promise<void> {
   const { state, version } = await loadWallet(store, command.userId);
-  const events = decideWallet(state, { ...command, now } as WalletCommand);
+  const events = decideWallet(state, { ...command, now });
   await store.append(walletStream(command.userId), version, bindEvents(walletDecider.types, events, { metadata: metadata() }));
 }
 
@@ -35,5 +35,5 @@ export async function decideOnWallet(store: EventStore, command: Without<WalletC
 export async function commandView(store: EventStore, orderId: string): Promise<OrderView> {
   const { state } = await loadOrder(store, orderId);
   if (state.status === "absent") throw new Error(`order ${orderId} not found`);
-  return viewOf(state as LiveOrder);
+  return viewOf(state);
 }

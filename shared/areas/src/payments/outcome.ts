@@ -10,7 +10,7 @@ export function outcomeOf(p: Pick<PgPayment, "status" | "transactionKey">): Sett
     case "LIMIT_EXCEEDED":
     case "INVALID_CARD":
       return { status: "DECLINED", reason: p.status };
-    default:
+    case "PENDING":
       return null;
   }
 }

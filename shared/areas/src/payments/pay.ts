@@ -130,7 +130,7 @@ export async function applyOrderCommand(
     const order = await loadOwned(unit.load, orderId);
     const state = order.state;
     const events = decideOrder(state, command);
-    if (events.length === 0) return { state: state as LiveOrder, changed: false, position: null };
+    if (events.length === 0) return { state: state, changed: false, position: null };
     const parts = [orderPart(unit, order, events, ctx)];
     if (events.some((e) => e.type === "OrderPaid")) parts.push(await claimPart(unit, deps.store, state, "UseClaim", ctx));
     const { lastPosition } = await unit.append(parts);

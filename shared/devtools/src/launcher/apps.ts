@@ -38,7 +38,7 @@ export function builtApps(options: { kafka: boolean; pgSimulator?: boolean } = {
   const found: AppSpec[] = [];
   const missing: string[] = [];
   const wanted = [
-    ...apps.map((a) => ({ name: a.name, path: join(a.name, "dist", "main.js"), nodeFlags: [], optional: a.optional as boolean })),
+    ...apps.map((a) => ({ name: a.name, path: join(a.name, "dist", "main.js"), nodeFlags: [], optional: a.optional })),
     ...(options.kafka ? [{ ...relay, optional: false }] : []),
     ...(options.pgSimulator !== false ? [{ ...pgSimulator, optional: false }] : []),
   ];

@@ -106,7 +106,7 @@ describe("clock skew", () => {
   it("keeps a cached token only until exp plus the leeway", async () => {
     const token = hs({ ...user, exp });
     const v = verifier();
-    v.verify(token, now);
+    await v.verify(token, now);
     expect(await outcome(() => v.verify(token, exp * 1000 + 4000))).toBe("ok");
     expect(await outcome(() => v.verify(token, exp * 1000 + 5000))).toBe("UNAUTHENTICATED");
   });

@@ -76,6 +76,6 @@ export function decodeMessage(m: KafkaMessage): DecodedRecord {
   }
   return {
     kind: "event",
-    event: { ...e, metadata: e.metadata as StoredEvent["metadata"], data: e.data, occurredAt: new Date(e.occurredAt) },
+    event: { ...e, metadata: e.metadata, data: e.data, occurredAt: new Date(e.occurredAt) },
   };
 }

@@ -39,7 +39,7 @@ describe("wallet charges", () => {
   it("the same key twice charges once", async () => {
     const token = await ctx.token("once");
     const [a, b] = await Promise.all([charge(api.url, token, 5_000, "same"), charge(api.url, token, 5_000, "same")]);
-    expect(a!.text).toBe(b!.text);
+    expect(a.text).toBe(b.text);
     expect(await balanceInStore("once")).toBe(5_000);
   });
 

@@ -4,7 +4,6 @@ import { handlers } from "@surge/areas/projections";
 import { readEnv as projectorEnv } from "@surge/projector/env";
 import { startProjector, type Projector } from "@surge/projector/start";
 import { newId } from "@surge/platform/ids";
-import { type StoredEvent } from "@surge/platform/eventstore/types";
 import { appendPaidCancel, appendPaidOrder, rankRecount, recountSeoul, type PaidOrder, type Recount, type Tally, type TestProduct } from "@surge/testkit/paid-orders";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { readEnv } from "@surge/query-api/env";
@@ -139,7 +138,7 @@ describe("product metrics and GET /rankings/products", () => {
 
   it("counts a redelivered OrderPaid once", async () => {
     const before = plain(await readRows());
-    const paid = (await ctx.store.readStream(`order-${lateSunday.order.orderId}`)).filter((e) => e.type === "OrderPaid") as StoredEvent[];
+    const paid = (await ctx.store.readStream(`order-${lateSunday.order.orderId}`)).filter((e) => e.type === "OrderPaid");
     const again = await applyBatch(ctx.db, handlers, [...paid, ...paid]);
     expect(again.applied).toEqual([]);
     expect(plain(await readRows())).toEqual(before);

@@ -119,7 +119,7 @@ describe("sale events and orders over HTTP", () => {
       cursor = res.body.nextCursor as string | null;
       pages++;
     }
-    expect(ids).toEqual(scheduled.slice(0, 4).map((s) => s!.eventId));
+    expect(ids).toEqual(scheduled.slice(0, 4).map((s) => s.eventId));
     expect(pages).toBe(2);
 
     const openList = await call(apps.query, "GET", "/events?status=OPEN&limit=100", { headers: after(open.reply) });
@@ -129,7 +129,7 @@ describe("sale events and orders over HTTP", () => {
     expect(closedList.body).toEqual({ items: [await getEvent(scheduled[4]!.eventId)], nextCursor: null });
     // No filter (and `status=`): every event, all on one page at limit 100.
     const everything = await call(apps.query, "GET", "/events?status=&limit=100", { headers });
-    expect((everything.body.items as any[]).map((e) => e.eventId)).toEqual(expect.arrayContaining([...scheduled.map((s) => s!.eventId), open.eventId]));
+    expect((everything.body.items as any[]).map((e) => e.eventId)).toEqual(expect.arrayContaining([...scheduled.map((s) => s.eventId), open.eventId]));
   });
 
   it("shows a scheduled event opening when an admin forces it", async () => {

@@ -48,11 +48,11 @@ subscribe("http.server.response.finish", (m) => {
 function traceSpans(channel: string, label: (ctx: Record<string, unknown>) => string): void {
   const t0 = new WeakMap<object, number>();
   tracingChannel(channel).subscribe({
-    start: (ctx) => void t0.set(ctx as object, performance.now()),
+    start: (ctx) => void t0.set(ctx, performance.now()),
     end: () => {},
     asyncStart: (ctx) => {
-      const t = t0.get(ctx as object);
-      if (t !== undefined) record(label(ctx as Record<string, unknown>), performance.now() - t);
+      const t = t0.get(ctx);
+      if (t !== undefined) record(label(ctx), performance.now() - t);
     },
     asyncEnd: () => {},
     error: () => {},

@@ -20,7 +20,7 @@ function build(remember: boolean, hookKind: HookKind) {
     seen.outcomes.push(outcome);
     return outcome;
   };
-  const app = new OpenAPIHono<AppEnv>(hookKind === "default" ? { defaultHook: (outcome) => validationHook(record(outcome as Outcome)) } : {});
+  const app = new OpenAPIHono<AppEnv>(hookKind === "default" ? { defaultHook: (outcome) => validationHook(record(outcome)) } : {});
   if (remember) rememberValidation(app);
   app.onError(errorHandler(pino({ level: "silent" })));
   const hook = (outcome: Outcome, c: Context) => {
