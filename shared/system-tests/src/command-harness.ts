@@ -1,7 +1,7 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { idempotencyRecordKey } from "@surge/command-api/http/idempotency";
-import { bearer, http } from "@surge/testkit/http";
-import { type TestContext } from "@surge/testkit/context";
+import { http } from "@surge/testkit/http";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { readEnv } from "@surge/command-api/env";
 import { startCommandApi, type CommandApi } from "@surge/command-api/start";
 
@@ -15,17 +15,16 @@ export async function forgetKeyRecord(ctx: TestContext, userId: string, key: str
   expect(await ctx.redis.del(idempotencyRecordKey(userId, key))).toBe(1);
 }
 
-export async function createCoupon(api: CommandApi, adminToken: string, body: Record<string, unknown> = {}) {
-  const res = await http("POST", `${api.url}/admin/coupons`, {
-    headers: bearer(adminToken),
+export async function createCoupon(command: string, admin: string, body: Record<string, unknown> = {}) {
+  const res = await http("POST", `${command}/admin/coupons`, {
+    token: admin,
     body: { name: "WELCOME 5000", discount: { type: "FIXED", amount: 5000 }, quantity: 100, ...body },
   });
   if (res.status !== 201) throw new Error(`coupon creation failed: ${res.status} ${res.text}`);
   return res.body as { couponId: string; quantity: number; perUserLimit: number };
 }
 
-export const claim = (api: CommandApi, couponId: string, token: string) =>
-  http("POST", `${api.url}/coupons/${couponId}/claims`, { headers: bearer(token) });
+export const claim = (command: string, couponId: string, token: string) => http("POST", `${command}/coupons/${couponId}/claims`, { token });
 
 export async function claimedEvents(ctx: TestContext, couponId: string) {
   const events = await ctx.store.readStream(`coupon-${couponId}`);
@@ -39,4 +38,26 @@ export function tally(statuses: Array<{ status: number; body: any }>): Record<st
     t[key] = (t[key] ?? 0) + 1;
   }
   return t;
+}
+
+/**
+ * The file's own test context and a command-api on it, started before its tests and stopped after
+ * them. The objects are filled in by beforeAll: read them inside tests and hooks only.
+ */
+export function useApi(overrides: Record<string, string> = {}): { ctx: TestContext; api: CommandApi } {
+  const ctx = {} as TestContext;
+  const api = {} as CommandApi;
+  let opened: TestContext | undefined;
+  let started: CommandApi | undefined;
+  beforeAll(async () => {
+    opened = await createTestContext();
+    Object.assign(ctx, opened);
+    started = await startApi(opened, overrides);
+    Object.assign(api, started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+    await opened?.close();
+  });
+  return { ctx, api };
 }

@@ -24,3 +24,8 @@ export function spawnApp(entry: string, env: Record<string, string>, args: strin
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
+
+/** For waitFor's `check`: gives up at once, with the child's output, once the child has exited. */
+export const stillRunning = (app: ChildApp, name: string) => () => {
+  if (app.child.exitCode !== null || app.child.signalCode !== null) throw new Error(`${name} exited (${app.child.exitCode ?? app.child.signalCode}):\n${app.output()}`);
+};

@@ -5,7 +5,7 @@ export interface SseMessage {
 
 export interface SseClient {
   status: number;
-  headers: Headers;
+  headers: Record<string, string>;
   /** The problem body when the server answered without streaming. */
   problem: Record<string, unknown> | null;
   /** The first not yet taken message of this type (matching `where`), waiting up to `timeoutMs`. */
@@ -13,6 +13,8 @@ export interface SseClient {
   /** Every message received so far, taken or not. */
   received: () => SseMessage[];
   comments: () => number;
+  /** Settles once the stream is over, however it ended. */
+  ended: Promise<void>;
   close: () => void;
 }
 
@@ -25,12 +27,13 @@ export async function openSse(url: string): Promise<SseClient> {
   let comments = 0;
   let wake: () => void = () => undefined;
 
+  const headers = Object.fromEntries(res.headers.entries());
   if (!res.headers.get("content-type")?.startsWith("text/event-stream")) {
     const text = await res.text();
-    return { status: res.status, headers: res.headers, problem: text ? JSON.parse(text) : {}, next: () => Promise.reject(new Error("no stream")), received: () => [], comments: () => 0, close: () => undefined };
+    return { status: res.status, headers, problem: text ? JSON.parse(text) : {}, next: () => Promise.reject(new Error("no stream")), received: () => [], comments: () => 0, ended: Promise.resolve(), close: () => undefined };
   }
 
-  void (async () => {
+  const ended = (async () => {
     const decoder = new TextDecoder();
     let buffer = "";
     try {
@@ -56,7 +59,7 @@ export async function openSse(url: string): Promise<SseClient> {
         }
       }
     } catch {
-      // Aborted by close().
+      // Aborted by close(), or the connection was cut.
     }
   })();
 
@@ -77,5 +80,5 @@ export async function openSse(url: string): Promise<SseClient> {
     }
   };
 
-  return { status: res.status, headers: res.headers, problem: null, next, received: () => [...all], comments: () => comments, close: () => abort.abort() };
+  return { status: res.status, headers, problem: null, next, received: () => [...all], comments: () => comments, ended, close: () => abort.abort() };
 }

@@ -40,8 +40,13 @@ export class CardSubmitter {
     }
   }
 
+  /** Resolves once every submission enqueued so far has been accepted, refused or given up. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.allSettled([...this.inFlight]);
+    await this.idle();
   }
 }

@@ -137,8 +137,10 @@ describe("running exclusively", () => {
     const locks = new RedisLocks(ctx.redis);
     const deps = { locks, redis: ctx.redis };
     let release!: () => void;
-    const held = locks.run("rankings:snapshot-rankings", 60_000, () => new Promise<void>((r) => (release = r)));
-    await new Promise((r) => setTimeout(r, 50));
+    let acquired!: () => void;
+    const holding = new Promise<void>((r) => (acquired = r));
+    const held = locks.run("rankings:snapshot-rankings", 60_000, () => new Promise<void>((r) => ((release = r), acquired())));
+    await holding;
     expect(await runExclusive(deps, snapshotRankingsJob, context({ date: "2026-11-28" }), { skipIfDone: false })).toEqual({ status: "locked" });
     release();
     await held;

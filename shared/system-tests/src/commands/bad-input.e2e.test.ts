@@ -16,7 +16,7 @@ beforeAll(async () => {
   api = await startApi(ctx);
   admin = await ctx.token("admin1", "admin");
   user = await ctx.token("u1");
-  couponId = (await createCoupon(api, admin, { quantity: 5 })).couponId;
+  couponId = (await createCoupon(api.url, admin, { quantity: 5 })).couponId;
 });
 afterAll(async () => {
   await api?.stop();

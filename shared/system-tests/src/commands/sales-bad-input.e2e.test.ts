@@ -3,7 +3,7 @@ import { bearer, http } from "@surge/testkit/http";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import type { CommandApi } from "@surge/command-api/start";
 import { startApi } from "../command-harness.js";
-import { createProduct, createSale, freshKey } from "../sales-harness.js";
+import { createProduct, createSale, freshKey } from "@surge/testkit/sales";
 
 let ctx: TestContext;
 let api: CommandApi;
@@ -18,8 +18,8 @@ beforeAll(async () => {
   api = await startApi(ctx);
   admin = await ctx.token("admin1", "admin");
   user = await ctx.token("u1");
-  productId = await createProduct(api, admin);
-  const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 10 }] });
+  productId = await createProduct(api.url, admin);
+  const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 10 }] });
   dealId = sale.deals[0]!.dealId;
   eventId = sale.eventId;
 });
@@ -88,7 +88,7 @@ describe("POST /orders", () => {
   ])("%s → 400", (_n, body) => rejected(postOrder(body), 400, "VALIDATION_FAILED"));
 
   it("deals of two events → 400", async () => {
-    const other = await createSale(api, admin, { deals: [{ price: 1_000, stock: 10 }] });
+    const other = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 10 }] });
     await rejected(postOrder({ items: [{ dealId, quantity: 1 }, { dealId: other.deals[0]!.dealId, quantity: 1 }] }), 400, "VALIDATION_FAILED");
   });
 
