@@ -179,6 +179,8 @@ describe("CARD", () => {
     const o = await placed("c-pending", 1_000);
     expect((await pay(o.token, o.orderId, { method: "CARD", card: { type: "SAMSUNG", number: "1111-2222-3333-4444" } })).status).toBe(202);
     expect((await pay(o.token, o.orderId, { method: "POINTS" })).body.code).toBe("ORDER_NOT_PAYABLE");
+    // The card payment completes 2 s later: let its callback land here, not in a later test that counts events.
+    await waitFor("the card payment to complete", async () => (await types(o.orderId)).includes("OrderPaid"));
   });
 });
 
