@@ -1,6 +1,8 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { failingWriters } from "@surge/testkit/failing-writers";
+import { rawEvent } from "@surge/testkit/raw-event";
 import { ConcurrencyError, FenceError, StaleAppendError } from "../errors.js";
 import { newId } from "../ids.js";
 import { MysqlEventStore } from "./mysql-event-store.js";
@@ -14,13 +16,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const event = (n: number, eventId?: string): NewEvent => ({
-  ...(eventId ? { eventId } : {}),
-  type: "ThingHappened",
-  data: { n },
-  metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() },
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const event = (n: number, eventId?: string): NewEvent => rawEvent("ThingHappened", { n }, { ...(eventId ? { eventId } : {}), correlationId: "c" });
 
 describe("MySQL event store", () => {
   it("appends with per-stream optimistic concurrency and reads streams back in order", async () => {
@@ -121,7 +117,7 @@ describe("MySQL event store", () => {
           checkpoint = e.position;
         }
         if (done && batch.length === 0) return;
-        if (batch.length === 0) await sleep(1);
+        if (batch.length === 0) await delay(1);
       }
     })();
     await Promise.all(
