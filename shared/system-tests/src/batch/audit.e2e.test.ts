@@ -5,6 +5,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { testEnv } from "@surge/testkit/env";
+import { rawEvent } from "@surge/testkit/raw-event";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../../..", import.meta.url));
@@ -12,8 +13,8 @@ let ctx: TestContext;
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  const meta = { correlationId: "c", causationId: null, userId: "u", occurredAt: new Date().toISOString() };
-  for (let i = 0; i < 20; i++) await ctx.store.append(`thing-${i % 3}`, "any", [{ type: "ThingHappened", data: { n: i }, metadata: meta }]);
+  const at = new Date().toISOString();
+  for (let i = 0; i < 20; i++) await ctx.store.append(`thing-${i % 3}`, "any", [rawEvent("ThingHappened", { n: i }, { at, correlationId: "c", userId: "u" })]);
 });
 afterAll(async () => {
   await ctx?.close();

@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { decideOrder, type LiveOrder } from "@surge/areas/orders/order";
 import { loadOrder } from "@surge/areas/orders/place";
-import { newId } from "@surge/platform/ids";
 import { orderStream } from "@surge/areas/orders/events";
 import { saleEventTag } from "@surge/areas/sales/events";
 import { signToken } from "@surge/platform/http/auth";
 import { viewOf, type OrderView } from "@surge/areas/orders/view";
-import { type NewEvent } from "@surge/platform/eventstore/types";
 import { useApps } from "../apps.js";
 import { after, http, problemCode, type HttpResponse } from "@surge/testkit/http";
+import { rawEvent } from "@surge/testkit/raw-event";
 import { createSale, placeOrder } from "@surge/testkit/sales";
 
 const { ctx, apps } = useApps();
@@ -48,12 +47,10 @@ async function decideOnOrder(orderId: string, command: { type: "AllocateGoods"; 
   if (state.status === "absent") throw new Error("no order");
   const events = decideOrder(state, { ...command, now: new Date() });
   expect(events.map((e) => e.type)).toEqual(["GoodsAllocated"]);
-  const metadata = { correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() };
-  return (await ctx.store.append(orderStream(orderId), version, events.map((e) => ({ ...e, tag: saleEventTag(state.order.eventId), metadata })))).lastPosition;
+  return (await ctx.store.append(orderStream(orderId), version, events.map((e) => rawEvent(e.type, e.data, { tag: saleEventTag(state.order.eventId) })))).lastPosition;
 }
-async function appendRaw(orderId: string, eventId: string, event: Omit<NewEvent, "metadata" | "tag">): Promise<number> {
-  const metadata = { correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() };
-  return (await ctx.store.append(orderStream(orderId), "any", [{ ...event, tag: saleEventTag(eventId), metadata }])).lastPosition;
+async function appendRaw(orderId: string, eventId: string, event: { type: string; data: unknown }): Promise<number> {
+  return (await ctx.store.append(orderStream(orderId), "any", [rawEvent(event.type, event.data, { tag: saleEventTag(eventId) })])).lastPosition;
 }
 
 const admin = () => ctx.token("admin1", "admin");
