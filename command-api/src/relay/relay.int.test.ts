@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { EVENT_CATEGORIES, topicForStream } from "@surge/platform/kafka/topics";
 import { newId } from "@surge/platform/ids";
 import { readCheckpoint, RELAY_CHECKPOINT } from "@surge/platform/db/checkpoints";
 import { type NewEvent, type StoredEvent } from "@surge/platform/eventstore/types";
-import { buildKafkaMock, readTopicsToEnd, startKafkaMock, type KafkaMock, type ReadRecord } from "@surge/testkit/kafka-mock";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { buildKafkaMock, readTopicsToEnd, type ReadRecord } from "@surge/testkit/kafka-mock";
+import { useKafkaMock } from "@surge/testkit/kafka-fixture";
 import { failingWriters } from "@surge/testkit/failing-writers";
 import { rawEvent } from "@surge/testkit/raw-event";
 import { waitFor } from "@surge/testkit/wait";
@@ -15,21 +15,10 @@ import { startRelay, type RelayOverrides, type RunningRelay } from "./start.js";
 const build = await buildKafkaMock();
 if (build.skip) console.warn(`relay tests: ${build.skip}`);
 
-let ctx: TestContext;
-let kafka: KafkaMock;
+const { ctx, kafka } = useKafkaMock(build);
 const relays: RunningRelay[] = [];
-
-beforeAll(async () => {
-  if (!build.binary) return;
-  ctx = await createTestContext();
-  kafka = await startKafkaMock(build.binary, { partitions: 3 });
-});
 afterEach(async () => {
   for (const r of relays.splice(0)) await r.stop();
-});
-afterAll(async () => {
-  await kafka?.stop();
-  await ctx?.close();
 });
 
 const event = (n: number, eventId?: string): NewEvent => rawEvent("ThingHappened", { n }, { ...(eventId ? { eventId } : {}), correlationId: "c" });

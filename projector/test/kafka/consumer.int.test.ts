@@ -8,8 +8,8 @@ import { OrderPlaced, orderStream } from "@surge/areas/orders/events";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { saleEventTag } from "@surge/areas/sales/events";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
-import { buildKafkaMock, readTopicsToEnd, startKafkaMock, type KafkaMock } from "@surge/testkit/kafka-mock";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { buildKafkaMock, readTopicsToEnd } from "@surge/testkit/kafka-mock";
+import { useKafkaMock } from "@surge/testkit/kafka-fixture";
 import { retryFailed } from "@surge/platform/projection/failures";
 import { handlersFor } from "@surge/areas/projections";
 import type { Projector } from "../../src/start.js";
@@ -22,23 +22,18 @@ import { checkpointIsSafe, kafkaEnv, produce, projected, startKafkaProjector } f
 const build = await buildKafkaMock();
 if (build.skip) console.warn(`Kafka projector tests: ${build.skip}`);
 
-let ctx: TestContext;
-let kafka: KafkaMock;
+const { ctx, kafka } = useKafkaMock(build);
 let projector: Projector;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   if (!build.binary) return;
-  ctx = await createTestContext();
-  kafka = await startKafkaMock(build.binary, { partitions: 3 });
   env = kafkaEnv(ctx, kafka);
   // One projector for the whole file: every (re)join costs a rebalance on the mock.
   projector = await startKafkaProjector({ ...env, PROJECTOR_BATCH_SIZE: "40" });
 });
 afterAll(async () => {
   await projector?.stop();
-  await kafka?.stop();
-  await ctx?.close();
 });
 
 const readAll = async (after = 0) => ctx.store.readAll(after, 100_000);

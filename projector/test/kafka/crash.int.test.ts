@@ -1,8 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
-import { buildKafkaMock, startKafkaMock, type KafkaMock } from "@surge/testkit/kafka-mock";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { buildKafkaMock } from "@surge/testkit/kafka-mock";
+import { useKafkaMock } from "@surge/testkit/kafka-fixture";
 import { spawnApp, stillRunning, type ChildApp } from "@surge/testkit/child-app";
 import { appendCoupon } from "@surge/testkit/coupon-events";
 import { waitFor } from "@surge/testkit/wait";
@@ -11,21 +11,10 @@ import { checkpointIsSafe, kafkaEnv, produce } from "./support.js";
 const build = await buildKafkaMock();
 if (build.skip) console.warn(`Kafka projector crash test: ${build.skip}`);
 
-let ctx: TestContext;
-let kafka: KafkaMock;
+const { ctx, kafka } = useKafkaMock(build);
 const children: ChildApp[] = [];
-
-beforeAll(async () => {
-  if (!build.binary) return;
-  ctx = await createTestContext();
-  kafka = await startKafkaMock(build.binary, { partitions: 3 });
-});
 afterEach(() => {
   for (const c of children.splice(0)) c.child.kill("SIGKILL");
-});
-afterAll(async () => {
-  await kafka?.stop();
-  await ctx?.close();
 });
 
 /** Waits for `ok`, failing at once (with the child's log) if the child dies. */

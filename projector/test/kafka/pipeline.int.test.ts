@@ -1,31 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as delay } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
 import { readCheckpoint, RELAY_CHECKPOINT } from "@surge/platform/db/checkpoints";
-import { buildKafkaMock, readTopicsToEnd, startKafkaMock, type KafkaMock } from "@surge/testkit/kafka-mock";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { buildKafkaMock, readTopicsToEnd } from "@surge/testkit/kafka-mock";
+import { useKafkaMock } from "@surge/testkit/kafka-fixture";
 import { spawnApp, type ChildApp } from "@surge/testkit/child-app";
 import { MixSeeder } from "./mix.js";
-import { setTimeout as delay } from "node:timers/promises";
 import { waitFor } from "@surge/testkit/wait";
 import { checkpointIsSafe, kafkaEnv, projected, rebuildEmbedded, snapshotReadModels, startKafkaProjector } from "./support.js";
 
 const build = await buildKafkaMock();
 if (build.skip) console.warn(`Kafka pipeline tests: ${build.skip}`);
 
-let ctx: TestContext;
-let kafka: KafkaMock;
+const { ctx, kafka } = useKafkaMock(build);
 const children: ChildApp[] = [];
-
-beforeAll(async () => {
-  if (!build.binary) return;
-  ctx = await createTestContext();
-  kafka = await startKafkaMock(build.binary, { partitions: 3 });
-});
 afterEach(() => {
   for (const c of children.splice(0)) c.child.kill("SIGKILL");
-});
-afterAll(async () => {
-  await kafka?.stop();
-  await ctx?.close();
 });
 
 const RELAY = "command-api/src/relay/main.ts";

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll } from "vitest";
 import { readEnv as commandEnv } from "@surge/command-api/env";
 import { startCommandApi } from "@surge/command-api/start";
 import { readEnv as projectorEnv } from "@surge/projector/env";
 import { startProjector } from "@surge/projector/start";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { useStarted } from "@surge/testkit/fixture";
 import { readEnv } from "@surge/query-api/env";
 import { startQueryApi } from "@surge/query-api/start";
 
@@ -30,24 +30,12 @@ export async function startApps(ctx: TestContext, overrides: Record<string, stri
   };
 }
 
-/**
- * The file's own test context and the three apps, started before its tests and stopped after
- * them. The objects are filled in by beforeAll: read them inside tests and hooks only.
- */
-export function useApps(overrides: Record<string, string> = {}): { ctx: TestContext; apps: Apps } {
-  const ctx = {} as TestContext;
-  const apps = {} as Apps;
-  let opened: TestContext | undefined;
-  let started: Apps | undefined;
-  beforeAll(async () => {
-    opened = await createTestContext();
-    Object.assign(ctx, opened);
-    started = await startApps(opened, overrides);
-    Object.assign(apps, started);
+/** The file's own test context and the three apps on it, for the whole file (see useStarted). */
+export const useApps = (overrides: Record<string, string> = {}) =>
+  useStarted(["ctx", "apps"], async (atEnd) => {
+    const ctx = await createTestContext();
+    atEnd(() => ctx.close());
+    const apps = await startApps(ctx, overrides);
+    atEnd(() => apps.stop());
+    return { ctx, apps };
   });
-  afterAll(async () => {
-    await started?.stop();
-    await opened?.close();
-  });
-  return { ctx, apps };
-}

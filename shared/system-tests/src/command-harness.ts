@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, expect } from "vitest";
+import { expect } from "vitest";
 import { idempotencyRecordKey } from "@surge/command-api/http/idempotency";
 import { http } from "@surge/testkit/http";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { useStarted } from "@surge/testkit/fixture";
 import { readEnv } from "@surge/command-api/env";
 import { startCommandApi, type CommandApi } from "@surge/command-api/start";
 
@@ -40,24 +41,12 @@ export function tally(statuses: Array<{ status: number; body: any }>): Record<st
   return t;
 }
 
-/**
- * The file's own test context and a command-api on it, started before its tests and stopped after
- * them. The objects are filled in by beforeAll: read them inside tests and hooks only.
- */
-export function useApi(overrides: Record<string, string> = {}): { ctx: TestContext; api: CommandApi } {
-  const ctx = {} as TestContext;
-  const api = {} as CommandApi;
-  let opened: TestContext | undefined;
-  let started: CommandApi | undefined;
-  beforeAll(async () => {
-    opened = await createTestContext();
-    Object.assign(ctx, opened);
-    started = await startApi(opened, overrides);
-    Object.assign(api, started);
+/** The file's own test context and a command-api on it, for the whole file (see useStarted). */
+export const useApi = (overrides: Record<string, string> = {}) =>
+  useStarted(["ctx", "api"], async (atEnd) => {
+    const ctx = await createTestContext();
+    atEnd(() => ctx.close());
+    const api = await startApi(ctx, overrides);
+    atEnd(() => api.stop());
+    return { ctx, api };
   });
-  afterAll(async () => {
-    await started?.stop();
-    await opened?.close();
-  });
-  return { ctx, api };
-}

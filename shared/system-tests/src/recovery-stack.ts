@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { startPrivateRedis } from "@surge/testkit/private-redis";
 import type { CommandApi } from "@surge/command-api/start";
@@ -39,4 +40,16 @@ export async function startRecoveryStack(): Promise<RecoveryStack> {
       await redis.stop();
     },
   };
+}
+
+/** The stack for the whole file: started before its tests (handed to `use`), closed after them. */
+export function useRecoveryStack(use: (stack: RecoveryStack) => void): void {
+  let stack: RecoveryStack | undefined;
+  beforeAll(async () => {
+    stack = await startRecoveryStack();
+    use(stack);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
 }

@@ -1,6 +1,3 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,15 +7,13 @@ import { couponStream } from "@surge/areas/coupons/coupon-events";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { splitDatabaseUrl } from "@surge/platform/db/database";
 import { bearer, http } from "@surge/testkit/http";
+import { runCli } from "@surge/testkit/child-app";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { testEnv } from "@surge/testkit/env";
 import type { CommandApi } from "@surge/command-api/start";
 import { cancel, createSale, freshKey, order, soldInStore } from "@surge/testkit/sales";
 import { claim, createCoupon, startApi } from "../command-harness.js";
 import { waitFor } from "@surge/testkit/wait";
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL("../../../..", import.meta.url));
 
 let ctx: TestContext;
 let api: CommandApi;
@@ -31,18 +26,7 @@ let sale: Awaited<ReturnType<typeof createSale>>;
 let admin: string;
 
 /** The real CLI, as `npm run replay` runs it, against this file's database. */
-async function replay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run("node", ["--conditions=source", "--import", "tsx", "batch/src/replay/cli.ts", ...args], {
-      cwd: root,
-      env: { ...testEnv.inherited(), ...ctx.appEnv },
-    });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, out: err.stdout, err: err.stderr };
-  }
-}
+const replay = (...args: string[]) => runCli("batch/src/replay/cli.ts", args, ctx.appEnv);
 
 const caughtUp = () => waitFor("the projector to catch up", async () => (await readCheckpoint(ctx.db)) >= (await ctx.store.headPosition()));
 const position = (res: { headers: Record<string, unknown> }) => Number(res.headers["x-position"]);

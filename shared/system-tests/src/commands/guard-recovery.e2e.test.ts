@@ -1,9 +1,9 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import type { TestContext } from "@surge/testkit/context";
 import type { CommandApi } from "@surge/command-api/start";
-import { RESERVATION_TTL_MS, startRecoveryStack, type RecoveryStack } from "../recovery-stack.js";
+import { RESERVATION_TTL_MS, useRecoveryStack } from "../recovery-stack.js";
 import { claim, claimedEvents, createCoupon, tally } from "../command-harness.js";
 
 let ctx: TestContext;
@@ -11,15 +11,7 @@ let api: CommandApi;
 let sweepy: CommandApi;
 let admin: string;
 let flusher: Redis;
-let stack: RecoveryStack;
-
-beforeAll(async () => {
-  stack = await startRecoveryStack();
-  ({ ctx, api, sweepy, admin, flusher } = stack);
-});
-afterAll(async () => {
-  await stack?.close();
-});
+useRecoveryStack((stack) => ({ ctx, api, sweepy, admin, flusher } = stack));
 
 describe("the Redis guard is rebuilt from the store", () => {
   // Three drops: one lost-update race shows up in roughly one drop of three without the fence.

@@ -1,21 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saleKeys } from "@surge/areas/sales/stock-guard";
-import { bearer, http } from "@surge/testkit/http";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
 import type { CommandApi } from "@surge/command-api/start";
-import { forgetKeyRecord, startApi, tally } from "../command-harness.js";
+import { bearer, http } from "@surge/testkit/http";
 import { createSale, order } from "@surge/testkit/sales";
+import { forgetKeyRecord, startApi, tally, useApi } from "../command-harness.js";
 
-let ctx: TestContext;
-let api: CommandApi;
+const { ctx, api } = useApi();
 let limited: CommandApi;
 let admin: string;
 let dealId: string;
 let eventId: string;
-
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = await startApi(ctx);
   limited = await startApi(ctx, { RATE_LIMIT_PER_SECOND: "5", RATE_LIMIT_BURST: "10" });
   admin = await ctx.token("admin1", "admin");
   const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 1000, perUserLimit: 1000 }] });
@@ -23,9 +18,7 @@ beforeAll(async () => {
   eventId = sale.eventId;
 });
 afterAll(async () => {
-  await api?.stop();
   await limited?.stop();
-  await ctx?.close();
 });
 
 const ordersInStore = async () => (await ctx.store.readByTag(`event:${eventId}`)).filter((e) => e.type === "OrderPlaced").length;

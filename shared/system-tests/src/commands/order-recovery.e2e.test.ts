@@ -1,10 +1,10 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { saleKeys } from "@surge/areas/sales/stock-guard";
 import type { TestContext } from "@surge/testkit/context";
 import type { CommandApi } from "@surge/command-api/start";
-import { RESERVATION_TTL_MS, startRecoveryStack, type RecoveryStack } from "../recovery-stack.js";
+import { RESERVATION_TTL_MS, useRecoveryStack } from "../recovery-stack.js";
 import { waitFor } from "@surge/testkit/wait";
 import { tally } from "../command-harness.js";
 import { createSale, order, soldInStore } from "@surge/testkit/sales";
@@ -14,15 +14,7 @@ let api: CommandApi;
 let sweepy: CommandApi;
 let admin: string;
 let flusher: Redis;
-let stack: RecoveryStack;
-
-beforeAll(async () => {
-  stack = await startRecoveryStack();
-  ({ ctx, api, sweepy, admin, flusher } = stack);
-});
-afterAll(async () => {
-  await stack?.close();
-});
+useRecoveryStack((stack) => ({ ctx, api, sweepy, admin, flusher } = stack));
 
 describe("the stock guard is rebuilt from the store", () => {
   it.each([1, 2])("FLUSHALL three times during order rush %i: never more sold than stock", async (rush) => {

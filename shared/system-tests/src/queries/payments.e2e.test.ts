@@ -3,9 +3,9 @@ import { decideOrder, type LiveOrder } from "@surge/areas/orders/order";
 import { loadOrder } from "@surge/areas/orders/place";
 import { orderStream } from "@surge/areas/orders/events";
 import { saleEventTag } from "@surge/areas/sales/events";
-import { signToken } from "@surge/platform/http/auth";
 import { viewOf, type OrderView } from "@surge/areas/orders/view";
 import { useApps } from "../apps.js";
+import { unauthenticated } from "../bad-tokens.js";
 import { after, http, problemCode, type HttpResponse } from "@surge/testkit/http";
 import { rawEvent } from "@surge/testkit/raw-event";
 import { createSale, placeOrder } from "@surge/testkit/sales";
@@ -180,15 +180,7 @@ describe("payments, wallets and goods on the read side", () => {
   });
 
   it("refuses /me/wallet without a valid token with 401", async () => {
-    const expired = await ctx.token("u1", "user", -60);
-    const forged = await signToken({ id: "u1", role: "user" }, "some-other-secret-0123456789", 3600);
-    const cases: Array<[string, Record<string, string>]> = [
-      ["missing", {}],
-      ["not bearer", { authorization: "Basic dTE6cA==" }],
-      ["malformed", { authorization: "Bearer not.a.jwt" }],
-      ["expired", { authorization: `Bearer ${expired}` }],
-      ["wrongly signed", { authorization: `Bearer ${forged}` }],
-    ];
+    const cases = await unauthenticated(ctx);
     for (const [name, headers] of cases) {
       const res: HttpResponse = await http("GET", `${apps.query}/me/wallet`, { headers });
       expect(res.status, name).toBe(401);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { signToken } from "@surge/platform/http/auth";
 import { useApps } from "../apps.js";
+import { unauthenticated } from "../bad-tokens.js";
 import { after, http, problemCode } from "@surge/testkit/http";
 import { createSale, placeOrder } from "@surge/testkit/sales";
 
@@ -33,15 +33,7 @@ describe("query-api sales routes refuse bad input with contract problems", () =>
   });
 
   it("GET /me/orders and GET /orders/{id} without a valid token → 401", async () => {
-    const expired = await ctx.token("u1", "user", -60);
-    const forged = await signToken({ id: "u1", role: "user" }, "some-other-secret-0123456789", 3600);
-    const cases: Array<[string, Record<string, string>]> = [
-      ["missing", {}],
-      ["not bearer", { authorization: "Basic dTE6cA==" }],
-      ["malformed", { authorization: "Bearer not.a.jwt" }],
-      ["expired", { authorization: `Bearer ${expired}` }],
-      ["wrongly signed", { authorization: `Bearer ${forged}` }],
-    ];
+    const cases = await unauthenticated(ctx);
     for (const path of ["/me/orders", "/orders/00000000-0000-5000-8000-000000000000"]) {
       for (const [name, headers] of cases) {
         const res = await http("GET", `${apps.query}${path}`, { headers });
