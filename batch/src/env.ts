@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { productionSecrets } from "@surge/areas/production-secrets";
 import { baseEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -29,5 +30,5 @@ export type BatchEnv = z.infer<typeof schema>;
 
 /** The only reader of process.env in batch; `overrides` win (tests). */
 export function readEnv(overrides: Record<string, string | undefined> = {}): BatchEnv {
-  return parseEnv(schema, { ...process.env, ...overrides });
+  return parseEnv(schema, { ...process.env, ...overrides }, { productionSecrets });
 }

@@ -31,7 +31,7 @@ const UNUSED_RESERVATION_TTL_MS = 30_000;
  * the settle job and the purge.
  */
 export async function startBatch(env: BatchEnv) {
-  const { logger, stack, db, redis, metrics, dependencies } = await openInfrastructure("batch", env);
+  const { logger, stack, db, redis, metrics, dependencies, drain } = await openInfrastructure("batch", env);
   const store = new MysqlEventStore(db);
   stack.add(() => store.close());
 
@@ -66,7 +66,7 @@ export async function startBatch(env: BatchEnv) {
     metrics,
     dependencies,
   });
-  const server = await listen(app.fetch, env.BATCH_PORT);
+  const server = await listen(app.fetch, env.BATCH_PORT, { drain });
   stack.add(() => server.close());
 
   const outcome = (job: string) => (o: "ok" | "error") => m.jobRuns.inc({ job, outcome: o });

@@ -14,12 +14,21 @@ import { couponRoutes } from "@surge/areas/coupons/command-routes";
 import { eventRoutes } from "@surge/areas/sales/command-routes";
 import { orderRoutes } from "@surge/areas/orders/command-routes";
 import { productRoutes } from "@surge/areas/catalog/command-routes";
+import type { ProductDirectory } from "@surge/areas/catalog/directory";
+import { cartRoutes } from "@surge/areas/cart/command-routes";
+import { engagementRoutes } from "@surge/areas/engagement/command-routes";
+import type { LikeCounts } from "@surge/areas/engagement/like-counts";
+import type { ViewRecorder } from "@surge/areas/engagement/views";
 
 export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps {
   db: Db;
   redis: Redis;
   jwtSecret: string;
   rateLimit: { perSecond: number; burst: number };
+  products: ProductDirectory;
+  likes: LikeCounts;
+  views: ViewRecorder;
+  corsOrigins: readonly string[];
   logger: Logger;
   metrics: Metrics;
   dependencies: Dependency[];
@@ -29,12 +38,12 @@ export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps {
 const KEY_REQUIRED = [/^\/orders$/, /^\/orders\/[^/]+\/payments$/, /^\/wallet\/charges$/];
 
 export function createCommandApp(deps: CommandAppDeps) {
-  const app = createBaseApp({ title: "Surge command API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies });
+  const app = createBaseApp({ title: "Surge command API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies, corsOrigins: deps.corsOrigins });
   const gate = commandGate(deps.redis, { ...deps.rateLimit, keyRequiredFor: (path) => KEY_REQUIRED.some((re) => re.test(path)) });
   // Order matters: authenticate, then the gate (rate limit, Idempotency-Key).
   // Hono's "/orders/*" also matches "/orders", so each prefix is registered exactly once.
   app.use("/admin/*", requireAuth(deps.jwtSecret, "admin"), gate);
-  for (const path of ["/coupons/*", "/orders/*", "/wallet/*"]) app.use(path, requireAuth(deps.jwtSecret), gate);
+  for (const path of ["/cart/*", "/coupons/*", "/orders/*", "/products/*", "/wallet/*"]) app.use(path, requireAuth(deps.jwtSecret), gate);
 
   couponRoutes(app, deps);
   productRoutes(app, deps);
@@ -43,5 +52,7 @@ export function createCommandApp(deps: CommandAppDeps) {
   paymentRoutes(app, deps);
   walletRoutes(app, deps);
   goodsRoutes(app, deps);
+  engagementRoutes(app, deps);
+  cartRoutes(app, deps);
   return app;
 }

@@ -1,11 +1,13 @@
 import { z } from "zod";
-import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
+import { productionSecrets } from "@surge/areas/production-secrets";
+import { baseEnvSchema, corsEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
 import { DEV_PG_WEBHOOK_SECRET } from "@surge/areas/payments/signature";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const schema = baseEnvSchema
   .extend(jwtEnvSchema.shape)
+  .extend(corsEnvSchema.shape)
   .extend({
     COMMAND_API_PORT: portSchema(3000),
     /** A guard reservation with no event behind it is returned to sale after this long. */
@@ -21,6 +23,10 @@ const schema = baseEnvSchema
     /** Where the gateway should call back; defaults to this process's own /pg/callback. */
     PG_CALLBACK_URL: z.string().url().optional(),
     PG_TIMEOUT_MS: ms(2_000),
+    /** A user's views of one product count once per this many seconds (contract default 600). */
+    VIEW_DEDUP_S: z.coerce.number().int().min(1).max(7 * 86_400).default(600),
+    /** How often the views counted are appended (one event per product and minute). */
+    VIEW_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   })
   .refine((e) => e.GUARD_APPEND_DEADLINE_MS < e.GUARD_RESERVATION_TTL_MS, {
     message: "GUARD_APPEND_DEADLINE_MS must be shorter than GUARD_RESERVATION_TTL_MS",
@@ -31,5 +37,5 @@ export type CommandApiEnv = z.infer<typeof schema>;
 
 /** The only reader of process.env in command-api; `overrides` win (tests, the bench). */
 export function readEnv(overrides: Record<string, string | undefined> = {}): CommandApiEnv {
-  return parseEnv(schema, { ...process.env, ...overrides });
+  return parseEnv(schema, { ...process.env, ...overrides }, { productionSecrets });
 }

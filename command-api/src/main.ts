@@ -1,12 +1,5 @@
-import { onShutdown } from "@surge/platform/lifecycle";
-import { PreflightError } from "@surge/platform/preflight";
+import { runMain } from "@surge/platform/lifecycle";
 import { readEnv } from "./env.js";
 import { startCommandApi } from "./start.js";
 
-try {
-  const api = await startCommandApi(readEnv());
-  onShutdown(api.logger, api.stop);
-} catch (err) {
-  console.error(err instanceof PreflightError ? err.message : err);
-  process.exit(1);
-}
+await runMain(() => startCommandApi(readEnv()));

@@ -11,10 +11,13 @@ import { createCommandApp } from "./app.js";
 import { CouponDefinitions } from "@surge/areas/coupons/definitions";
 import { CardSubmitter } from "@surge/areas/payments/submitter";
 import type { CommandApiEnv } from "./env.js";
+import { ProductDirectory } from "@surge/areas/catalog/directory";
+import { LikeCounts } from "@surge/areas/engagement/like-counts";
+import { ViewRecorder } from "@surge/areas/engagement/views";
 
 /** The composition root of command-api: builds every dependency once and knows how to stop them. */
 export async function startCommandApi(env: CommandApiEnv) {
-  const { logger, stack, db, redis, metrics, dependencies } = await openInfrastructure("command-api", env);
+  const { logger, stack, db, redis, metrics, dependencies, drain } = await openInfrastructure("command-api", env);
   const batchSizes = new Histogram({
     name: "eventstore_append_batch_size",
     help: "Appends committed together in one transaction",
@@ -29,6 +32,12 @@ export async function startCommandApi(env: CommandApiEnv) {
   const stock = new StockGuard(redis, store, { reservationTtlMs: env.GUARD_RESERVATION_TTL_MS }, logger);
   const submitter = new CardSubmitter(new GatewayClient({ baseUrl: env.PG_BASE_URL, timeoutMs: env.PG_TIMEOUT_MS }), logger);
   stack.add(() => submitter.stop());
+  const viewOutcomes = new Counter({ name: "product_views_total", help: "Product views by outcome (counted, or repeated within VIEW_DEDUP_S)", labelNames: ["outcome"] as const, registers: [metrics.registry] });
+  const onView = (counted: boolean) => viewOutcomes.inc({ outcome: counted ? "counted" : "repeated" });
+  const views = new ViewRecorder(redis, store, { dedupS: env.VIEW_DEDUP_S, flushMs: env.VIEW_FLUSH_MS, onView }, logger);
+  views.start();
+  // Flushed before the store closes (the stack stops in reverse): the views counted last are kept.
+  stack.add(() => views.stop());
   let ownUrl = "";
   const app = createCommandApp({
     db,
@@ -43,6 +52,10 @@ export async function startCommandApi(env: CommandApiEnv) {
     callbackUrl: () => env.PG_CALLBACK_URL ?? `${ownUrl}/pg/callback`,
     paymentTtlS: env.ORDER_PAYMENT_TTL_S,
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
+    products: new ProductDirectory(store),
+    likes: new LikeCounts(redis, store),
+    views,
+    corsOrigins: env.CORS_ORIGINS,
     definitions: new CouponDefinitions(store),
     appendDeadlineMs: env.GUARD_APPEND_DEADLINE_MS,
     outcomes,
@@ -57,7 +70,7 @@ export async function startCommandApi(env: CommandApiEnv) {
   }, env.GUARD_SWEEP_INTERVAL_MS);
   stack.add(async () => clearInterval(sweeper));
 
-  const server = await listen(app.fetch, env.COMMAND_API_PORT);
+  const server = await listen(app.fetch, env.COMMAND_API_PORT, { drain });
   ownUrl = server.url;
   stack.add(() => server.close());
   logger.info({ url: server.url }, "command-api listening");

@@ -5,12 +5,12 @@ import { newId } from "@surge/platform/ids";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { applyBatch } from "@surge/platform/projection/apply";
+import { applyBatch, EventHandlerError } from "@surge/platform/projection/apply";
 import { handlers } from "@surge/areas/projections";
 import { combine } from "@surge/platform/projection/handler";
-import { couponProjection } from "@surge/areas/coupons/coupons-projection";
+import { couponProjection } from "@surge/areas/coupons/projection";
 import { appendCoupon, claimed, definition } from "@surge/testkit/coupon-events";
-import { rawEvent } from "@surge/testkit/raw-event";
+import { rawEvent, uncheckedType } from "@surge/testkit/raw-event";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -88,7 +88,7 @@ describe("applying coupon events", () => {
   it("skips unknown event types but marks them handled and moves the checkpoint past them", async () => {
     const stream = `gizmo-${newId()}`;
     await ctx.store.append(stream, "no_stream", [
-      rawEvent("GizmoInvented", { x: 1 }, { correlationId: "c" }),
+      rawEvent(uncheckedType("GizmoInvented"), { x: 1 }, { correlationId: "c" }),
     ]);
     const events = await ctx.store.readStream(stream);
     const result = await applyBatch(ctx.db, handlers, events);
@@ -114,13 +114,17 @@ describe("applying coupon events", () => {
     await ctx.store.append(couponStream(def.couponId), "any", [claimed(def, "u1"), claimed(def, "u2")]);
     const claims = (await streamOf(def.couponId)).slice(1);
     const before = await readCheckpoint(ctx.db);
-    let calls = 0;
+    // Fails any run holding the second claim: the run, and then that claim alone.
     const failing = combine(couponProjection, {
-      CouponClaimed: async () => {
-        if (++calls === 2) throw new Error("injected handler failure");
+      types: new Set(["CouponClaimed"]),
+      run: async (_trx, events) => {
+        if (events.includes(claims[1]!)) throw new Error("injected handler failure");
       },
     });
-    await expect(applyBatch(ctx.db, failing, claims)).rejects.toThrow("injected handler failure");
+    const error = await applyBatch(ctx.db, failing, claims).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(EventHandlerError);
+    expect((error as EventHandlerError).message).toContain("injected handler failure");
+    expect((error as EventHandlerError).event).toBe(claims[1]);
     expect((await view(def.couponId))?.claimed).toBe(0);
     expect(await claimRows(def.couponId)).toHaveLength(0);
     expect(await handledCount(claims)).toBe(0);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { productionSecrets } from "@surge/areas/production-secrets";
 import { baseEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
 import { kafkaEnvSchema } from "@surge/platform/kafka/env";
 
@@ -25,5 +26,5 @@ export type ProjectorEnv = z.infer<typeof schema>;
 
 /** The only reader of process.env in projector; `overrides` win (tests). */
 export function readEnv(overrides: Record<string, string | undefined> = {}): ProjectorEnv {
-  return parseEnv(schema, { ...process.env, ...overrides });
+  return parseEnv(schema, { ...process.env, ...overrides }, { productionSecrets });
 }

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId } from "@surge/platform/ids";
 import { type OrderView } from "@surge/areas/orders/view";
-import { type PlacedOrder } from "@surge/areas/orders/events";
+import { OrderExpired, type PlacedOrder } from "@surge/areas/orders/events";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { applyBatch } from "@surge/platform/projection/apply";
 import { handlers } from "@surge/areas/projections";
-import { combine } from "@surge/platform/projection/handler";
-import { couponClaimProjection } from "@surge/areas/coupons/claims-projection";
-import { couponProjection } from "@surge/areas/coupons/coupons-projection";
+import { combine, runAll } from "@surge/platform/projection/handler";
+import { couponProjection } from "@surge/areas/coupons/projection";
 import { orderProjection } from "@surge/areas/orders/projection";
 import { productProjection } from "@surge/areas/catalog/projection";
 import { saleEventProjection } from "@surge/areas/sales/projection";
@@ -122,7 +121,7 @@ describe("projecting payments, wallets and goods", () => {
   });
 
   it("returns a paid-then-cancelled order's units once, whichever of the two projections runs first", async () => {
-    const reversed = combine(couponProjection, couponClaimProjection, productProjection, orderProjection, saleEventProjection, walletProjection);
+    const reversed = combine(couponProjection, productProjection, orderProjection, saleEventProjection, walletProjection);
     for (const map of [handlers, reversed]) {
       const { sale, order } = await orderOf(`w-once-${map === handlers ? "a" : "b"}`, 5);
       const head = await ctx.store.headPosition();
@@ -134,7 +133,7 @@ describe("projecting payments, wallets and goods", () => {
       await decideOnWallet(ctx.store, { type: "RefundPoints", userId: order.userId, orderId: order.orderId, paymentId, amount: order.payableAmount });
       // A second ending (no decider emits it after a cancel) must not give the units back twice.
       await ctx.store.append(`order-${order.orderId}`, "any", [
-        rawEvent("OrderExpired", { orderId: order.orderId, eventId: sale.eventId, expiredAt: new Date().toISOString() }, { correlationId: "c" }),
+        rawEvent(OrderExpired, { orderId: order.orderId, eventId: sale.eventId, expiredAt: new Date().toISOString() }, { correlationId: "c" }),
       ]);
       await project(head, map);
       expect(await sold(sale.eventId)).toEqual([0]);
@@ -223,10 +222,11 @@ describe("projecting payments, wallets and goods", () => {
     expect((await wallet("w-abs"))!.balance).toBe(6_000);
     // Without the event_handled filter (a rebuild, a second source), the absolute value still holds.
     await ctx.db.transaction().execute(async (trx) => {
-      for (const e of batch) await walletProjection[e.type]!(trx, e);
+      await runAll(trx, [walletProjection], batch);
+      for (const e of batch) await runAll(trx, [walletProjection], [e]);
     });
     expect((await wallet("w-abs"))!.balance).toBe(6_000);
-    await ctx.db.transaction().execute(async (trx) => walletProjection[batch[0]!.type]!(trx, batch[0]!));
+    await ctx.db.transaction().execute(async (trx) => runAll(trx, [walletProjection], batch.slice(0, 1)));
     expect(await wallet("w-abs")).toEqual({ balance: 6_000, updatedAt: (batch[2]!.data as { chargedAt: string }).chargedAt });
   });
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredEvent } from "@surge/platform/eventstore/types";
+import { EventClosed } from "@surge/areas/sales/events";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { applyBatch } from "@surge/platform/projection/apply";
 import { handlers } from "@surge/areas/projections";
 import { combine } from "@surge/platform/projection/handler";
-import { couponClaimProjection } from "@surge/areas/coupons/claims-projection";
-import { couponProjection } from "@surge/areas/coupons/coupons-projection";
+import { couponProjection } from "@surge/areas/coupons/projection";
 import { orderProjection } from "@surge/areas/orders/projection";
 import { productProjection } from "@surge/areas/catalog/projection";
 import { saleEventProjection } from "@surge/areas/sales/projection";
@@ -45,7 +45,7 @@ describe("projecting sales", () => {
 
     const before = await ctx.store.headPosition();
     await ctx.store.append(`event-${sale.eventId}`, "any", [
-      rawEvent("EventClosed", { eventId: sale.eventId, closedAt: new Date().toISOString(), forced: true }, { correlationId: "c" }),
+      rawEvent(EventClosed, { eventId: sale.eventId, closedAt: new Date().toISOString(), forced: true }, { correlationId: "c" }),
     ]);
     await applyBatch(ctx.db, handlers, await since(before));
     expect((await ctx.db.selectFrom("sale_events").select("status").where("event_id", "=", sale.eventId).executeTakeFirstOrThrow()).status).toBe("CLOSED");
@@ -102,7 +102,7 @@ describe("projecting sales", () => {
   });
 
   it("returns an order's units once, whichever of the two projections runs first", async () => {
-    const reversed = combine(couponProjection, couponClaimProjection, productProjection, orderProjection, saleEventProjection);
+    const reversed = combine(couponProjection, productProjection, orderProjection, saleEventProjection);
     const sale = await appendOpenSale(ctx.store, [10]);
     await applyBatch(ctx.db, reversed, await since(0));
     const head = await ctx.store.headPosition();

@@ -1,7 +1,11 @@
 import { z } from "zod";
-import { baseEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
+import { productionSecrets } from "@surge/areas/production-secrets";
+import { baseEnvSchema, corsEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
+import { DEFAULT_WEIGHTS, WEIGHT_PATTERN } from "@surge/areas/rankings/metric-tables";
 
-const schema = baseEnvSchema.extend(jwtEnvSchema.shape).extend({
+const weight = (fallback: string) => z.string().regex(WEIGHT_PATTERN, "must be a non-negative decimal with at most 4 places, such as 0.25").default(fallback);
+
+const schema = baseEnvSchema.extend(jwtEnvSchema.shape).extend(corsEnvSchema.shape).extend({
   QUERY_API_PORT: portSchema(3001),
   /** How long a request with X-Min-Position waits for the projector before 503 PROJECTION_LAG (contract: 5 s). */
   MIN_POSITION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
@@ -11,11 +15,17 @@ const schema = baseEnvSchema.extend(jwtEnvSchema.shape).extend({
   LIVE_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(200),
   /** Interval of the comment lines that keep idle live streams open through proxies. */
   LIVE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
+  /** max-age of the public reads' Cache-Control: a few seconds at most, they show stock. */
+  PUBLIC_CACHE_MAX_AGE_S: z.coerce.number().int().min(0).max(60).default(2),
+  /** by=SCORE: score = VIEW × views + LIKE × likes + ORDER × units sold. */
+  RANKING_WEIGHT_VIEW: weight(DEFAULT_WEIGHTS.view),
+  RANKING_WEIGHT_LIKE: weight(DEFAULT_WEIGHTS.like),
+  RANKING_WEIGHT_ORDER: weight(DEFAULT_WEIGHTS.order),
 });
 
 export type QueryApiEnv = z.infer<typeof schema>;
 
 /** The only reader of process.env in query-api; `overrides` win (tests). */
 export function readEnv(overrides: Record<string, string | undefined> = {}): QueryApiEnv {
-  return parseEnv(schema, { ...process.env, ...overrides });
+  return parseEnv(schema, { ...process.env, ...overrides }, { productionSecrets });
 }

@@ -1,5 +1,5 @@
 import { applyBatch } from "@surge/platform/projection/apply";
-import { type HandlerMap } from "@surge/platform/projection/handler";
+import { type Projections } from "@surge/platform/projection/handler";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { type Db } from "@surge/platform/db/database";
 import { type EventStore } from "@surge/platform/eventstore/types";
@@ -34,7 +34,7 @@ export interface ReplayIntoOptions {
  * projector's own apply (same handlers, same dedup, same checkpoint row) into the shadow database.
  * Returns the shadow's checkpoint, which is `to` unless the log ends earlier.
  */
-export async function replayInto(store: EventStore, shadow: Db, handlers: HandlerMap, to: number, options: ReplayIntoOptions = {}): Promise<number> {
+export async function replayInto(store: EventStore, shadow: Db, handlers: Projections, to: number, options: ReplayIntoOptions = {}): Promise<number> {
   let position = await readCheckpoint(shadow);
   while (position < to) {
     // Positions are gap-free, so this never reads past `to`; the filter is only a guard.

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { APPLY_LOCK } from "@surge/platform/projection/apply-lock";
-import { type HandlerMap } from "@surge/platform/projection/handler";
+import { type Projections } from "@surge/platform/projection/handler";
 import { PROJECTOR_CHECKPOINT, readCheckpoint } from "@surge/platform/db/checkpoints";
 import { type Db } from "@surge/platform/db/database";
 import { type EventStore } from "@surge/platform/eventstore/types";
@@ -20,7 +20,7 @@ export interface SwapPlan {
   /** An existing, empty database that receives the replaced tables. */
   replacedName: string;
   store: EventStore;
-  handlers: HandlerMap;
+  handlers: Projections;
 }
 
 export interface SwapResult {

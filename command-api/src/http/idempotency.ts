@@ -7,6 +7,7 @@ import { AppError } from "@surge/platform/errors";
 import { runScript } from "@surge/platform/redis/guard-kit";
 import type { AppEnv } from "@surge/platform/http/app";
 import { requestHeader, sentHeader } from "@surge/platform/http/node-headers";
+import { renderedText } from "@surge/platform/http/response-text";
 
 const KEEP_MS = 24 * 3600_000;
 /** A key whose first request never finished (process died) may be taken over after this. */
@@ -112,50 +113,22 @@ export class KeyedRequest {
       await runScript(redis, releaseScript, [this.record], [this.owner]).catch(() => undefined);
       return;
     }
+    // Routes answer through jsonResponse and errors through problemResponse, which keep their text,
+    // and set the headers a repeat needs with responseHeader. Anything else is read back whole.
+    const text = renderedText(res);
     const headers: Record<string, string> = {};
     for (const h of REPLAYED_HEADERS) {
-      // Headers set with responseHeader are read where they wait; only others need the response's
-      // Headers object, which the light response would otherwise build just for this look.
-      const value = sentHeader(c, h) ?? responseHeaderOf(res, h);
+      const value = sentHeader(c, h) ?? (text === undefined ? res.headers.get(h) : null);
       if (value) headers[h] = value;
     }
+    const body = text ?? (await res.clone().text());
     // Not awaited: the response is decided. A repeat that comes before the record is written waits
     // as for any pending key, and a record never written expires and is answered from the store.
-    const body = await responseText(res);
     void runScript(redis, completeScript, [this.record], [this.owner, res.status, body, JSON.stringify(headers), KEEP_MS]).catch(() => undefined);
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * @hono/node-server keeps status, body and headers of its light Response under a private symbol;
- * reading them there avoids `clone()` and `res.headers`, which build a full fetch Response or an
- * undici Headers (and `clone()` makes the server stream the body out).
- */
-type CachedResponse = [status: number, body: unknown, headers: unknown];
-let cacheKey: symbol | undefined;
-const cachedResponse = (res: Response): CachedResponse | undefined => {
-  cacheKey ??= Object.getOwnPropertySymbols(res).find((s) => s.description === "cache");
-  return cacheKey ? (res as unknown as Record<symbol, CachedResponse | undefined>)[cacheKey] : undefined;
-};
-
-async function responseText(res: Response): Promise<string> {
-  const body = cachedResponse(res)?.[1];
-  return typeof body === "string" ? body : res.clone().text();
-}
-
-/** A response header by its lower-case name, from the light response's record when there is one. */
-function responseHeaderOf(res: Response, name: string): string | null {
-  const cached = cachedResponse(res);
-  if (!cached) return res.headers.get(name);
-  const headers = cached[2];
-  if (headers === undefined || headers === null) return null;
-  if (headers instanceof Headers) return headers.get(name);
-  if (Array.isArray(headers)) return new Headers(headers as Array<[string, string]>).get(name);
-  const entry = Object.entries(headers as Record<string, string>).find(([k]) => k.toLowerCase() === name);
-  return entry ? String(entry[1]) : null;
-}
 
 function replay(status: number, body: string, headers: string): Response {
   const kept = JSON.parse(headers) as Record<string, string>;

@@ -3,6 +3,8 @@ import { sql } from "kysely";
 import { EVENT_CATEGORIES, topicForStream } from "@surge/platform/kafka/topics";
 import { newId } from "@surge/platform/ids";
 import { readCheckpoint, RELAY_CHECKPOINT } from "@surge/platform/db/checkpoints";
+import { z } from "zod";
+import { eventType } from "@surge/platform/events/event-type";
 import { type NewEvent, type StoredEvent } from "@surge/platform/eventstore/types";
 import { buildKafkaMock, readTopicsToEnd, type ReadRecord } from "@surge/testkit/kafka-mock";
 import { useKafkaMock } from "@surge/testkit/kafka-fixture";
@@ -21,7 +23,8 @@ afterEach(async () => {
   for (const r of relays.splice(0)) await r.stop();
 });
 
-const event = (n: number, eventId?: string): NewEvent => rawEvent("ThingHappened", { n }, { ...(eventId ? { eventId } : {}), correlationId: "c" });
+const ThingHappened = eventType("ThingHappened", z.object({ n: z.number().int() }));
+const event = (n: number, eventId?: string): NewEvent => rawEvent(ThingHappened, { n }, { eventId, correlationId: "c" });
 const category = () => EVENT_CATEGORIES[Math.floor(Math.random() * EVENT_CATEGORIES.length)]!;
 
 async function relay(overrides: RelayOverrides = {}, env: Record<string, string> = {}): Promise<RunningRelay> {

@@ -14,7 +14,7 @@ import { retryFailed } from "@surge/platform/projection/failures";
 import { handlersFor } from "@surge/areas/projections";
 import type { Projector } from "../../src/start.js";
 import { appendCoupon } from "@surge/testkit/coupon-events";
-import { rawEvent } from "@surge/testkit/raw-event";
+import { rawEvent, uncheckedType } from "@surge/testkit/raw-event";
 import { appendClaimEvent, appendOpenSale, appendOrder, appendOrderEnd, placed } from "@surge/testkit/sale-events";
 import { waitFor } from "@surge/testkit/wait";
 import { checkpointIsSafe, kafkaEnv, produce, projected, startKafkaProjector } from "./support.js";
@@ -129,7 +129,7 @@ describe.skipIf(build.skip)("the Kafka projector", () => {
     const def = await appendCoupon(ctx.store, 2);
     const badClaimId = newId();
     await ctx.store.append(couponStream(def.couponId), "any", [
-      rawEvent(CouponClaimed.type, { couponId: def.couponId, claimId: badClaimId }, { eventId: badClaimId, correlationId: "c" }),
+      rawEvent(uncheckedType(CouponClaimed.type), { couponId: def.couponId, claimId: badClaimId }, { eventId: badClaimId, correlationId: "c" }),
     ]);
     await appendOrder(ctx.store, placed(sale, "u3", [[0, 1]]));
     const events = await readAll(start);
@@ -159,7 +159,7 @@ describe.skipIf(build.skip)("the Kafka projector", () => {
     // The fix: the missing order turns up (late). retry-failed applies the cancel now; the bad
     // schema still fails and stays open; the garbage has nothing to retry.
     await ctx.store.append(orderStream(phantom.orderId), "any", [
-      rawEvent(OrderPlaced.type, phantom, { eventId: phantom.orderId, tag: saleEventTag(sale.eventId), correlationId: "c" }),
+      rawEvent(OrderPlaced, phantom, { eventId: phantom.orderId, tag: saleEventTag(sale.eventId), correlationId: "c" }),
     ]);
     await produce(kafka.brokers, [{ events: await readAll(await ctx.store.headPosition() - 1) }]);
     await waitFor("the late order projected", projected(ctx), 60_000);

@@ -1,34 +1,38 @@
 /**
- * One taxonomy for every failure a client can see. Each code has exactly one HTTP status, so the
- * mapping to problem+json lives in one place (http/problem.ts) and nowhere else.
+ * One taxonomy for every failure a client can see. Errors carry a code only: which HTTP status a
+ * code becomes is the edge's business (http/problem.ts maps each code once), so deciders and
+ * handlers never speak HTTP.
  */
-export const errorStatus = {
-  VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  SOLD_OUT: 409,
-  ALREADY_CLAIMED: 409,
-  CLAIM_WINDOW_CLOSED: 409,
-  EVENT_NOT_OPEN: 409,
-  PURCHASE_LIMIT_EXCEEDED: 409,
-  COUPON_NOT_USABLE: 409,
-  INSUFFICIENT_POINTS: 409,
-  ORDER_NOT_PAYABLE: 409,
-  ORDER_EXPIRED: 409,
-  INVALID_STATE: 409,
-  BALANCE_LIMIT_EXCEEDED: 409,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
-  PROJECTION_LAG: 503,
-} as const;
+export const errorCodes = [
+  "VALIDATION_FAILED",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "SOLD_OUT",
+  "ALREADY_CLAIMED",
+  "CLAIM_WINDOW_CLOSED",
+  "EVENT_NOT_OPEN",
+  "PURCHASE_LIMIT_EXCEEDED",
+  "COUPON_NOT_USABLE",
+  "INSUFFICIENT_POINTS",
+  "ORDER_NOT_PAYABLE",
+  "ORDER_EXPIRED",
+  "INVALID_STATE",
+  "BALANCE_LIMIT_EXCEEDED",
+  "CONFLICT",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "IDEMPOTENCY_KEY_REUSED",
+  "RATE_LIMITED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "PROJECTION_LAG",
+] as const;
 
-export type ErrorCode = keyof typeof errorStatus;
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** Codes that mean "try again shortly": they default to a one-second Retry-After. */
+const retryable: ReadonlySet<ErrorCode> = new Set(["UNAVAILABLE", "PROJECTION_LAG"]);
 
 export interface FieldError {
   path: string;
@@ -37,7 +41,6 @@ export interface FieldError {
 
 export class AppError extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
   /** Extra members merged into the problem body (e.g. `dealId`, `available`). */
   readonly extra: Record<string, unknown>;
   readonly errors: FieldError[] | undefined;
@@ -51,10 +54,9 @@ export class AppError extends Error {
     super(detail, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "AppError";
     this.code = code;
-    this.status = errorStatus[code];
     this.extra = opts.extra ?? {};
     this.errors = opts.errors;
-    this.retryAfterS = opts.retryAfterS ?? (this.status === 503 ? 1 : undefined);
+    this.retryAfterS = opts.retryAfterS ?? (retryable.has(code) ? 1 : undefined);
   }
 }
 
@@ -89,5 +91,20 @@ export class StaleAppendError extends Error {
   constructor(readonly streamId: string) {
     super(`append to ${streamId} missed its deadline`);
     this.name = "StaleAppendError";
+  }
+}
+
+/**
+ * Raised by the event store, before anything is written, when an event's data does not match its
+ * event type's schema or its metadata the platform's: a bug in whatever built the event.
+ */
+export class EventSchemaError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly eventType: string,
+    readonly issues: ReadonlyArray<{ path: string; message: string }>,
+  ) {
+    super(`${eventType} for stream ${streamId} was refused: ${issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`);
+    this.name = "EventSchemaError";
   }
 }

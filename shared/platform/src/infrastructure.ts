@@ -8,6 +8,7 @@ import { Stack } from "./lifecycle.js";
 import { createLogger } from "./logging.js";
 import { preflight } from "./preflight.js";
 import { createRedis } from "./redis/redis.js";
+import { Drain } from "./http/server.js";
 
 /**
  * What every app's composition root opens first, in one place: its logger (warning loudly about
@@ -26,9 +27,11 @@ export async function openInfrastructure(app: string, env: BaseEnv & { JWT_SECRE
   const redis = createRedis({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
   stack.add(async () => void (await redis.quit().catch(() => redis.disconnect())));
   const metrics = createMetrics(app);
+  const drain = new Drain();
   const dependencies: Dependency[] = [
     { name: "mysql", check: () => sql`SELECT 1`.execute(db) },
     { name: "redis", check: () => redis.ping() },
+    drain.dependency,
   ];
-  return { logger, stack, db, redis, metrics, dependencies };
+  return { logger, stack, db, redis, metrics, dependencies, drain };
 }

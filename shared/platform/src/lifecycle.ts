@@ -1,4 +1,21 @@
 import type { Logger } from "pino";
+import { ConfigError } from "./config.js";
+import { PreflightError } from "./preflight.js";
+
+/**
+ * Runs a process's composition root and wires its graceful stop. A start that fails on bad
+ * configuration or an absent dependency prints its one line (no stack: it would bury the line
+ * telling the operator what to do) and exits 1.
+ */
+export async function runMain(start: () => Promise<{ logger: Logger; stop: () => Promise<void> }>): Promise<void> {
+  try {
+    const app = await start();
+    onShutdown(app.logger, app.stop);
+  } catch (err) {
+    console.error(err instanceof ConfigError || err instanceof PreflightError ? err.message : err);
+    process.exit(1);
+  }
+}
 
 /**
  * Runs stop hooks in reverse start order on SIGINT/SIGTERM, once, so every composition root

@@ -14,7 +14,7 @@ export interface Apps {
 }
 
 /** The real command-api, projector and query-api, each through its composition root, on free ports. */
-export async function startApps(ctx: TestContext, overrides: Record<string, string> = {}): Promise<Apps> {
+async function startApps(ctx: TestContext, overrides: Record<string, string> = {}): Promise<Apps> {
   const env = { ...ctx.appEnv, ...overrides };
   const command = await startCommandApi(commandEnv({ ...env, COMMAND_API_PORT: "0" }));
   const projector = await startProjector(projectorEnv({ ...env, PROJECTOR_PORT: "0" }));

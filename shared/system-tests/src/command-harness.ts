@@ -41,10 +41,10 @@ export function tally(statuses: Array<{ status: number; body: any }>): Record<st
   return t;
 }
 
-/** The file's own test context and a command-api on it, for the whole file (see useStarted). */
-export const useApi = (overrides: Record<string, string> = {}) =>
+/** The file's (or describe block's) own test context and a command-api on it (see useStarted). */
+export const useApi = (overrides: Record<string, string> = {}, context: Parameters<typeof createTestContext>[0] = {}) =>
   useStarted(["ctx", "api"], async (atEnd) => {
-    const ctx = await createTestContext();
+    const ctx = await createTestContext(context);
     atEnd(() => ctx.close());
     const api = await startApi(ctx, overrides);
     atEnd(() => api.stop());

@@ -27,14 +27,14 @@ export interface TestContext {
  * Each test file gets its own database and Redis key prefix, so files run in parallel without
  * seeing each other's rows or keys. Call once per file (beforeAll) and close in afterAll.
  */
-export async function createTestContext(opts: { redisUrl?: string } = {}): Promise<TestContext> {
+export async function createTestContext(opts: { redisUrl?: string; collation?: string } = {}): Promise<TestContext> {
   const id = randomBytes(4).toString("hex");
   const server = new URL(inject("databaseUrl") ?? testEnv.databaseUrl);
   server.pathname = `/surge_t_${id}`;
   const databaseUrl = server.toString();
   const redisUrl = opts.redisUrl ?? inject("redisUrl") ?? testEnv.redisUrl;
   const redisKeyPrefix = `t${id}:`;
-  await ensureDatabase(databaseUrl);
+  await ensureDatabase(databaseUrl, opts.collation);
   const db = createDb({ url: databaseUrl, poolSize: 5 });
   await migrateToLatest(db);
   const redis = createRedis({ url: redisUrl, keyPrefix: redisKeyPrefix });

@@ -16,11 +16,11 @@ export const definition = (over: Partial<CouponDefinition> = {}): CouponDefiniti
   ...over,
 });
 
-export const created = (def: CouponDefinition): NewEvent => rawEvent(CouponCreated.type, def);
+export const created = (def: CouponDefinition): NewEvent => rawEvent(CouponCreated, def);
 
 /** A claim event whose event id is its claim id, as command-api appends them. */
 export const claimed = (def: CouponDefinition, userId: string, claimId = newId()): NewEvent =>
-  rawEvent(CouponClaimed.type, { couponId: def.couponId, claimId, userId, claimedAt: new Date().toISOString(), expiresAt: def.validUntil }, { eventId: claimId });
+  rawEvent(CouponClaimed, { couponId: def.couponId, claimId, userId, claimedAt: new Date().toISOString(), expiresAt: def.validUntil }, { eventId: claimId });
 
 /** Appends a coupon and `claims` claims by users u0…u9, in appends of up to 200 events. */
 export async function appendCoupon(store: EventStore, claims: number, over: Partial<CouponDefinition> = {}): Promise<CouponDefinition> {

@@ -58,7 +58,13 @@ export function problemCode(res: HttpResponse): string {
   return String(code);
 }
 
+/** One response header as fetch's Headers.get gives it: null when absent, repeated values joined. */
+export function header(res: HttpResponse, name: string): string | null {
+  const value = res.headers[name.toLowerCase()];
+  return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+}
+
 /** The X-Position a command answered with. */
 export const positionOf = (res: HttpResponse) => Number(res.headers["x-position"]);
-/** Headers asking the query side to include everything up to a command's X-Position. */
-export const after = (res: HttpResponse) => ({ "X-Min-Position": String(positionOf(res)) });
+/** Headers asking the query side to include everything up to the highest X-Position of these command answers. */
+export const after = (...answers: HttpResponse[]) => ({ "X-Min-Position": String(Math.max(...answers.map(positionOf))) });

@@ -20,6 +20,8 @@ type Step = { streamId: string; event: NewEvent };
  * flight at once (so one batch holds an order placed and paid, paid then cancelled and refunded,
  * a claim reserved then released), points and card payments, failures, expiries, goods steps,
  * repeated endings, wallet charges, and times crossing days, weeks and a month in Asia/Seoul.
+ * Halfway a second coupon, product and sale appear (each first referred to by an event placed just
+ * before the one that creates it), and at the end the first sale closes and is opened again.
  */
 export async function appendMixedLog(store: EventStore, target: number, seed = 7): Promise<number> {
   const rnd = prng(seed);
@@ -43,21 +45,38 @@ export async function appendMixedLog(store: EventStore, target: number, seed = 7
     chunk.push({ streamId, expected: "any", events: [event] });
   };
 
-  const couponId = randomUUID();
-  await emit({ streamId: `coupon-${couponId}`, event: ev("CouponCreated", { couponId, name: "mix", discount: { type: "FIXED", amount: 1000 }, quantity: 1_000_000, perUserLimit: 1_000_000, minOrderAmount: 0, claimOpensAt: at(), claimClosesAt: null, validUntil: null }) });
-  const saleId = randomUUID();
-  const deals = [0, 1, 2, 3].map((i) => ({ dealId: `${saleId}-d${i}`, productId: randomUUID(), productName: `Mix ${i}`, salePrice: 5_000 + i * 2_500, stock: 1_000_000, perUserLimit: 1_000_000 }));
-  for (const d of deals) await emit({ streamId: `product-${d.productId}`, event: ev("ProductCreated", { productId: d.productId, name: d.productName, price: 20_000 }) });
-  await emit({ streamId: `event-${saleId}`, event: ev("EventScheduled", { eventId: saleId, name: "mix", opensAt: at(), closesAt: null, deals, goods: { name: "gift", quantity: 1_000_000 } }) });
-  await emit({ streamId: `event-${saleId}`, event: ev("EventOpened", { eventId: saleId, openedAt: at(), forced: false }) });
+  const couponCreated = (couponId: string): Step => ({
+    streamId: `coupon-${couponId}`,
+    event: ev("CouponCreated", { couponId, name: "mix", discount: { type: "FIXED", amount: 1000 }, quantity: 1_000_000, perUserLimit: 1_000_000, minOrderAmount: 0, claimOpensAt: at(), claimClosesAt: null, validUntil: null }),
+  });
+  const couponIds = [randomUUID()];
+  await emit(couponCreated(couponIds[0]!));
+  type Sale = { saleId: string; deals: Array<{ dealId: string; productId: string; productName: string; salePrice: number; stock: number; perUserLimit: number }> };
+  const newSale = (name: string): Sale => {
+    const saleId = randomUUID();
+    return { saleId, deals: [0, 1, 2, 3].map((i) => ({ dealId: `${saleId}-d${i}`, productId: randomUUID(), productName: `${name} ${i}`, salePrice: 5_000 + i * 2_500, stock: 1_000_000, perUserLimit: 1_000_000 })) };
+  };
+  const productCreated = (d: Sale["deals"][number]): Step => ({ streamId: `product-${d.productId}`, event: ev("ProductCreated", { productId: d.productId, name: d.productName, price: 20_000 }) });
+  const saleStep = (sale: Sale, type: string, data: object): Step => ({ streamId: `event-${sale.saleId}`, event: ev(type, { eventId: sale.saleId, ...data }) });
+  const scheduled = (sale: Sale, name: string) => saleStep(sale, "EventScheduled", { name, opensAt: at(), closesAt: null, deals: sale.deals, goods: { name: "gift", quantity: 1_000_000 } });
+  const opened = (sale: Sale) => saleStep(sale, "EventOpened", { openedAt: at(), forced: false });
+  const sales = [newSale("Mix")];
+  for (const d of sales[0]!.deals) await emit(productCreated(d));
+  await emit(scheduled(sales[0]!, "mix"));
+  await emit(opened(sales[0]!));
 
   const users = Array.from({ length: 40 }, (_, i) => `mix-u${i}`);
   const balances = new Map(users.map((u) => [u, 0]));
   const claims: Array<{ claimId: string; couponId: string }> = [];
   /** Each live order is a queue of steps still to come; the loop advances a random one. */
   const lives: Step[][] = [];
+  const claimed = (couponId: string, claimId = randomUUID()): Step => {
+    claims.push({ claimId, couponId });
+    return { streamId: `coupon-${couponId}`, event: ev("CouponClaimed", { couponId, claimId, userId: pick(users), claimedAt: at(), expiresAt: null }, { eventId: claimId }) };
+  };
 
-  const orderLife = (): Step[] => {
+  const orderLife = (sale = pick(sales)): Step[] => {
+    const { saleId, deals } = sale;
     const orderId = randomUUID();
     const userId = pick(users);
     const ref = { orderId, eventId: saleId };
@@ -101,13 +120,34 @@ export async function appendMixedLog(store: EventStore, target: number, seed = 7
     return steps;
   };
 
+  /** Rows referred to just before they are created: each projection must treat those events alike, alone or in a run. */
+  const secondHalf = async () => {
+    const couponId = randomUUID();
+    const claimId = randomUUID();
+    await emit({ streamId: `claim-${claimId}`, event: ev("CouponClaimReserved", { claimId, couponId, orderId: "early", reservedAt: at() }) });
+    await emit(claimed(couponId, claimId));
+    await emit(couponCreated(couponId));
+    couponIds.push(couponId);
+    const sale = newSale("Later");
+    for (const d of sale.deals) await emit(productCreated(d));
+    const early = orderLife(sale);
+    const placedEarly = early.shift()!;
+    await emit(placedEarly);
+    const { orderId } = placedEarly.event.data as { orderId: string };
+    await emit({ streamId: placedEarly.streamId, event: ev("GoodsAllocated", { orderId, eventId: sale.saleId, name: "gift", allocatedAt: at() }) });
+    await emit(opened(sale));
+    await emit(scheduled(sale, "later"));
+    await emit(opened(sale));
+    if (early.length > 0) lives.push(early);
+    sales.push(sale);
+  };
+
   let emitted = 0;
   while (emitted < target) {
+    if (emitted === Math.floor(target / 2) && sales.length === 1) await secondHalf();
     const r = rnd();
     if (r < 0.12) {
-      const claimId = randomUUID();
-      claims.push({ claimId, couponId });
-      await emit({ streamId: `coupon-${couponId}`, event: ev("CouponClaimed", { couponId, claimId, userId: pick(users), claimedAt: at(), expiresAt: null }, { eventId: claimId }) });
+      await emit(claimed(pick(couponIds)));
     } else if (r < 0.2) {
       const userId = pick(users);
       const balance = (balances.get(userId) ?? 0) + 50_000;
@@ -124,6 +164,9 @@ export async function appendMixedLog(store: EventStore, target: number, seed = 7
     }
     emitted++;
   }
+  // Closed with orders still in flight; opening it again changes nothing.
+  await emit(saleStep(sales[0]!, "EventClosed", { closedAt: at(), forced: false }));
+  await emit(opened(sales[0]!));
   for (const life of lives) for (const step of life) await emit(step);
   await flush();
   return appended;

@@ -20,7 +20,7 @@ export interface SaleSpec {
 export interface Sale {
   eventId: string;
   status: string;
-  deals: Array<{ dealId: string; stock: number }>;
+  deals: Array<{ dealId: string; productId: string; stock: number }>;
   /** The 201 itself, for its X-Position. */
   reply: HttpResponse;
 }

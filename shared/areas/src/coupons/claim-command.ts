@@ -1,10 +1,11 @@
 import { AppError, FenceError, notFound, unavailable } from "@surge/platform/errors";
 import { couponFenceKey, type ClaimVerdict, type CouponGuard } from "./guard.js";
-import { couponStream, type CouponDefinition } from "./coupon-events.js";
+import { CouponClaimed, couponStream, type CouponDefinition } from "./coupon-events.js";
 import { decideCoupon } from "./coupon.js";
 import { newId } from "@surge/platform/ids";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
 import { type EventStore } from "@surge/platform/eventstore/types";
+import { newEvent } from "@surge/platform/events/new-event";
 import { type Logger } from "pino";
 import type { Counter } from "prom-client";
 import type { CouponDefinitions } from "./definitions.js";
@@ -83,7 +84,7 @@ async function attemptClaim(deps: ClaimDeps, def: CouponDefinition, ctx: Command
     const appended = await deps.store.append(
       couponStream(def.couponId),
       "any",
-      [{ eventId: claimId, type: claimed.type, data: claimed.data, metadata: metadataFor(ctx) }],
+      [newEvent(CouponClaimed, claimed.data, { eventId: claimId, metadata: metadataFor(ctx) })],
       { fence: { key: couponFenceKey(def.couponId), token: verdict.fence }, notAfter: ctx.now.getTime() + deps.appendDeadlineMs },
     );
     deps.guard.confirm(def.couponId, claimId).catch((err: unknown) => deps.logger.warn({ err, claimId }, "confirm failed; the sweeper will"));

@@ -1,6 +1,6 @@
 import { AppError } from "@surge/platform/errors";
 import type { CouponDefinition } from "./coupon-events.js";
-import type { CouponClaimEvent } from "./claim-events.js";
+import { couponClaimEventTypes, type CouponClaimEvent } from "./claim-events.js";
 
 export type ClaimStatus = "AVAILABLE" | "RESERVED" | "USED";
 export interface CouponClaimState {
@@ -59,4 +59,4 @@ export function decideCouponClaim(state: CouponClaimState, command: CouponClaimC
   }
 }
 
-export const couponClaimDecider = { initialState: initialCouponClaimState, evolve: evolveCouponClaim, decide: decideCouponClaim };
+export const couponClaimDecider = { types: couponClaimEventTypes, initialState: initialCouponClaimState, evolve: evolveCouponClaim, decide: decideCouponClaim };

@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { discountSchema } from "./coupon-events.js";
 import { type AppEnv } from "@surge/platform/http/app";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { jsonResponse } from "@surge/platform/http/response-text";
 import { claimCoupon, type ClaimDeps } from "./claim-command.js";
 import { createCoupon } from "./create-command.js";
 
@@ -69,12 +70,12 @@ export function couponRoutes(app: OpenAPIHono<AppEnv>, deps: ClaimDeps): void {
   app.openapi(createCouponRoute, async (c) => {
     const { coupon, position } = await createCoupon(deps, c.req.valid("json"), commandContext(c));
     positionHeader(c, position);
-    return c.json(coupon, 201);
+    return jsonResponse(c, coupon, 201);
   });
 
   app.openapi(claimRoute, async (c) => {
     const { claim, position } = await claimCoupon(deps, c.req.valid("param").couponId, commandContext(c));
     positionHeader(c, position);
-    return c.json(claim, 201);
+    return jsonResponse(c, claim, 201);
   });
 }

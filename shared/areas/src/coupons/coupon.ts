@@ -1,5 +1,5 @@
 import { AppError } from "@surge/platform/errors";
-import type { CouponDefinition, CouponEvent } from "./coupon-events.js";
+import { couponEventTypes, type CouponDefinition, type CouponEvent } from "./coupon-events.js";
 
 export type CouponState = { status: "absent" } | { status: "defined"; definition: CouponDefinition; claimed: number };
 
@@ -74,7 +74,7 @@ export function decideCoupon(state: CouponState, command: CouponCommand): Coupon
   }
 }
 
-export const couponDecider = { initialState: initialCouponState, evolve: evolveCoupon, decide: decideCoupon };
+export const couponDecider = { types: couponEventTypes, initialState: initialCouponState, evolve: evolveCoupon, decide: decideCoupon };
 
 /** FIXED takes min(amount, total); PERCENT takes floor(total × percent / 100), capped by maxAmount. */
 export function discountFor(discount: CouponDefinition["discount"], totalAmount: number): number {

@@ -1,8 +1,9 @@
-import { couponStream, type CouponDefinition, type Discount } from "./coupon-events.js";
+import { couponEventTypes, couponStream, type CouponDefinition, type Discount } from "./coupon-events.js";
 import { decideCoupon, initialCouponState } from "./coupon.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
 import { newId } from "@surge/platform/ids";
 import { type EventStore } from "@surge/platform/eventstore/types";
+import { bindEvents } from "@surge/platform/events/new-event";
 
 import type { CouponDefinitions } from "./definitions.js";
 
@@ -36,11 +37,7 @@ export async function createCoupon(
     validUntil: utc(input.validUntil),
   };
   const events = decideCoupon(initialCouponState(), { type: "CreateCoupon", definition });
-  const appended = await deps.store.append(
-    couponStream(definition.couponId),
-    "no_stream",
-    events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(ctx) })),
-  );
+  const appended = await deps.store.append(couponStream(definition.couponId), "no_stream", bindEvents(couponEventTypes, events, { metadata: metadataFor(ctx) }));
   deps.definitions.remember(definition);
   return { coupon: definition, position: appended.lastPosition };
 }

@@ -1,6 +1,8 @@
 import type {} from "./tables.js";
 import { discountSchema, type Discount } from "./coupon-events.js";
 import { type Db } from "@surge/platform/db/database";
+import type { Keyset } from "@surge/platform/http/pagination";
+import type { CouponViewTable } from "./tables.js";
 
 export const claimStatuses = ["AVAILABLE", "RESERVED", "USED", "EXPIRED"] as const;
 export type ClaimStatus = (typeof claimStatuses)[number];
@@ -37,9 +39,34 @@ export const MAX_USER_CLAIMS = 1000;
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 const discountOf = (text: string) => discountSchema.parse(JSON.parse(text));
 
+export const couponListStatuses = ["OPEN", "UPCOMING"] as const;
+export type CouponListStatus = (typeof couponListStatuses)[number];
+
 export async function findCoupon(db: Db, couponId: string): Promise<CouponView | null> {
   const row = await db.selectFrom("coupon_view").selectAll().where("coupon_id", "=", couponId).executeTakeFirst();
-  if (!row) return null;
+  return row ? couponViewOf(row) : null;
+}
+
+/**
+ * Coupon drops by the opening of their claim window (soonest first), `limit + 1` of them after
+ * `after`. OPEN: claimable now (window open, units left); UPCOMING: the window opens later.
+ */
+export async function listCoupons(db: Db, opts: { status?: CouponListStatus | undefined; now: Date; after: Keyset | null; limit: number }): Promise<CouponView[]> {
+  const { now, after } = opts;
+  let q = db.selectFrom("coupon_view").selectAll();
+  if (opts.status === "UPCOMING") q = q.where("claim_opens_at", ">", now);
+  if (opts.status === "OPEN") {
+    q = q
+      .where("claim_opens_at", "<=", now)
+      .where((eb) => eb.or([eb("claim_closes_at", "is", null), eb("claim_closes_at", ">", now)]))
+      .whereRef("claimed", "<", "quantity");
+  }
+  if (after) q = q.where((eb) => eb.or([eb("claim_opens_at", ">", after.at), eb.and([eb("claim_opens_at", "=", after.at), eb("coupon_id", ">", after.id)])]));
+  const rows = await q.orderBy("claim_opens_at").orderBy("coupon_id").limit(opts.limit + 1).execute();
+  return rows.map(couponViewOf);
+}
+
+function couponViewOf(row: CouponViewTable): CouponView {
   return {
     couponId: row.coupon_id,
     name: row.name,

@@ -4,9 +4,10 @@ import { discountSchema } from "./coupon-events.js";
 import { notFound } from "@surge/platform/errors";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
-import { problem, queryHeaders, security } from "@surge/platform/http/query-openapi";
+import { notModified, problem, publicHeaders, queryHeaders, security } from "@surge/platform/http/query-openapi";
 import { projectionHeaders } from "@surge/platform/http/read-your-writes";
-import { claimStatuses, findCoupon, listUserClaims } from "./queries.js";
+import { cursorParam, decodeCursor, limitParam, pageOf } from "@surge/platform/http/pagination";
+import { claimStatuses, couponListStatuses, findCoupon, listCoupons, listUserClaims } from "./queries.js";
 
 const couponBody = z
   .object({
@@ -42,11 +43,33 @@ const getCouponRoute = createRoute({
   method: "get",
   path: "/coupons/{couponId}",
   tags: ["coupons"],
-  request: { params: z.object({ couponId: z.string().min(1).max(64) }), headers: queryHeaders },
+  request: { params: z.object({ couponId: z.string().min(1).max(64) }), headers: publicHeaders },
   responses: {
     200: { content: { "application/json": { schema: couponBody } }, headers: projectionHeaders, description: "The coupon and how many are left" },
+    304: notModified,
     400: problem,
     404: problem,
+    503: problem,
+  },
+});
+
+const listCouponsRoute = createRoute({
+  method: "get",
+  path: "/coupons",
+  tags: ["coupons"],
+  description: "Coupon drops by the opening of their claim window, soonest first. OPEN: claimable now (window open, units left); UPCOMING: the window opens later; absent: every drop.",
+  request: {
+    query: z.object({ status: z.enum(couponListStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
+    headers: publicHeaders,
+  },
+  responses: {
+    200: {
+      content: { "application/json": { schema: z.object({ items: z.array(couponBody), nextCursor: z.string().nullable() }) } },
+      headers: projectionHeaders,
+      description: "A page of coupon drops",
+    },
+    304: notModified,
+    400: problem,
     503: problem,
   },
 });
@@ -75,6 +98,13 @@ export function couponRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }): void {
     const coupon = await findCoupon(deps.db, c.req.valid("param").couponId);
     if (!coupon) throw notFound("coupon");
     return c.json(coupon, 200);
+  });
+
+  app.openapi(listCouponsRoute, async (c) => {
+    const { status, limit, cursor } = c.req.valid("query");
+    const rows = await listCoupons(deps.db, { status: status || undefined, now: new Date(), after: decodeCursor(cursor), limit });
+    const page = pageOf(rows, limit, (v) => ({ at: new Date(v.claimOpensAt), id: v.couponId }));
+    return c.json({ items: page.rows, nextCursor: page.nextCursor }, 200);
   });
 
   app.openapi(myCouponsRoute, async (c) => {

@@ -4,6 +4,7 @@ import { viewOf } from "../orders/view.js";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type EventStore } from "@surge/platform/eventstore/types";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { jsonResponse } from "@surge/platform/http/response-text";
 import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
 const view = z.object({ orderId: z.string(), goods: z.object({ name: z.string(), status: z.string() }).nullable() }).passthrough().openapi("OrderGoods");
@@ -30,12 +31,12 @@ export function goodsRoutes(app: OpenAPIHono<AppEnv>, deps: { store: EventStore 
     const ctx = commandContext(c);
     const { state, position } = await applyOrderCommand(deps, c.req.valid("param").orderId, { type: "ShipGoods", trackingNo: c.req.valid("json").trackingNo, now: ctx.now }, ctx);
     if (position !== null) positionHeader(c, position);
-    return c.json(viewOf(state), 200);
+    return jsonResponse(c, viewOf(state), 200);
   });
   app.openapi(deliverRoute, async (c) => {
     const ctx = commandContext(c);
     const { state, position } = await applyOrderCommand(deps, c.req.valid("param").orderId, { type: "DeliverGoods", now: ctx.now }, ctx);
     if (position !== null) positionHeader(c, position);
-    return c.json(viewOf(state), 200);
+    return jsonResponse(c, viewOf(state), 200);
   });
 }

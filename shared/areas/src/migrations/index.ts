@@ -9,6 +9,8 @@ import * as walletReadModel from "./20261121T1010_wallet_read_model.js";
 import * as productMetrics from "./20261121T1200_product_metrics.js";
 import * as kafka from "./20261121T1300_kafka.js";
 import * as idempotencyInRedis from "./20261121T1400_idempotency_in_redis.js";
+import * as catalogCartEngagement from "./20261122T0900_catalog_cart_engagement.js";
+import * as binaryIds from "./20261203T2300_binary_ids.js";
 
 /** Static list instead of a folder scan, so migrations work the same from src (tsx) and dist. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +22,8 @@ export const migrations: Record<string, Migration> = {
   "20261121T1200_product_metrics": productMetrics,
   "20261121T1300_kafka": kafka,
   "20261121T1400_idempotency_in_redis": idempotencyInRedis,
+  "20261122T0900_catalog_cart_engagement": catalogCartEngagement,
+  "20261203T2300_binary_ids": binaryIds,
 };
 
 /** Brings a database to the latest schema; returns the migrations that ran. */

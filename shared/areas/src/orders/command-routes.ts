@@ -3,18 +3,27 @@ import { type AppEnv } from "@surge/platform/http/app";
 import { cancelOrder, type PaymentDeps } from "../payments/pay.js";
 import { idForKey } from "@surge/platform/ids";
 import { type OrderDeps, placeOrder } from "./place.js";
+import { placeOrderFromCart } from "./from-cart.js";
 import { orderView, viewOf } from "./view.js";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { jsonResponse } from "@surge/platform/http/response-text";
 import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
-const orderBody = z.strictObject({
-  items: z
-    .array(z.strictObject({ dealId: id, quantity: z.number().int().min(1).max(10_000_000) }))
-    .min(1)
-    .max(10)
-    .refine((items) => new Set(items.map((i) => i.dealId)).size === items.length, { message: "a deal may appear only once" }),
-  couponClaimId: id.nullable().optional(),
-});
+const orderBody = z
+  .strictObject({
+    items: z
+      .array(z.strictObject({ dealId: id, quantity: z.number().int().min(1).max(10_000_000) }))
+      .min(1)
+      .max(10)
+      .refine((items) => new Set(items.map((i) => i.dealId)).size === items.length, { message: "a deal may appear only once" })
+      .optional(),
+    fromCart: z.literal(true).optional().openapi({ description: "Order the caller's cart instead of `items`; the cart is emptied by the order" }),
+    couponClaimId: id.nullable().optional(),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.items === undefined) === (body.fromCart === undefined)) ctx.addIssue({ code: "custom", path: ["items"], message: "give either items or fromCart: true" });
+  })
+  .openapi({ description: "Either `items`, or `fromCart: true` to order the lines of the caller's cart" });
 
 const item = z.object({ dealId: z.string(), productId: z.string(), productName: z.string(), quantity: z.number(), unitPrice: z.number(), lineAmount: z.number() });
 const orderViewSchema = z
@@ -59,9 +68,12 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentD
   app.openapi(placeRoute, async (c) => {
     const ctx = commandContext(c);
     const orderId = orderIdFor(ctx.userId, c.req.valid("header")["idempotency-key"]);
-    const { order, position, replayed } = await placeOrder(deps, { orderId, ...c.req.valid("json") }, ctx);
+    const { items, fromCart, couponClaimId } = c.req.valid("json");
+    const { order, position, replayed } = fromCart
+      ? await placeOrderFromCart(deps, { orderId, couponClaimId }, ctx)
+      : await placeOrder(deps, { orderId, items: items!, couponClaimId }, ctx);
     positionHeader(c, position, replayed);
-    return c.json(orderView(order, "PENDING_PAYMENT"), 201);
+    return jsonResponse(c, orderView(order, "PENDING_PAYMENT"), 201);
   });
 
   app.openapi(cancelRoute, async (c) => {
@@ -70,6 +82,6 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentD
     const owner = { userId: user.id, isAdmin: user.role === "admin" };
     const { state, position } = await cancelOrder(deps, c.req.valid("param").orderId, user.role === "admin" ? "ADMIN" : "USER", ctx, owner);
     if (position !== null) positionHeader(c, position);
-    return c.json(viewOf(state), 200);
+    return jsonResponse(c, viewOf(state), 200);
   });
 }

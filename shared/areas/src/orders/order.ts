@@ -2,7 +2,7 @@ import { AppError } from "@surge/platform/errors";
 import { discountFor } from "../coupons/coupon.js";
 import type { CouponDefinition } from "../coupons/coupon-events.js";
 import type { SaleEventState } from "../sales/sale.js";
-import type { cancelReasons, cardTypes, OrderEvent, OrderItem, PlacedOrder } from "./events.js";
+import { orderEventTypes, type cancelReasons, type cardTypes, type OrderEvent, type OrderItem, type PlacedOrder } from "./events.js";
 
 export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "CANCELLED" | "EXPIRED";
 export type PaymentStatus = "PENDING" | "SUCCEEDED" | "FAILED" | "REFUNDED";
@@ -231,4 +231,4 @@ export function decideOrder(state: OrderState, command: OrderCommand): OrderEven
 export const needsCardRefund = (s: OrderState): boolean =>
   s.status !== "absent" && s.payment?.method === "CARD" && s.payment.status === "SUCCEEDED" && (s.status === "CANCELLED" || s.status === "EXPIRED");
 
-export const orderDecider = { initialState: initialOrderState, evolve: evolveOrder, decide: decideOrder };
+export const orderDecider = { types: orderEventTypes, initialState: initialOrderState, evolve: evolveOrder, decide: decideOrder };

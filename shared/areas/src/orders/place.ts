@@ -3,15 +3,16 @@ import type { EventStore, StreamAppend } from "@surge/platform/eventstore/types"
 import type { StockGuard } from "../sales/stock-guard.js";
 import { saleFenceKey } from "../sales/stock-guard.js";
 import { decideCouponClaim } from "../coupons/claim.js";
-import { couponClaimStream } from "../coupons/claim-events.js";
-import { decideOrder, evolveOrder, initialOrderState, type OrderCommand, type OrderState } from "./order.js";
-import { orderEventTypes, orderStream, type PlacedOrder } from "./events.js";
+import { couponClaimEventTypes, couponClaimStream } from "../coupons/claim-events.js";
+import { decideOrder, evolveOrder, initialOrderState, orderDecider, type OrderCommand, type OrderState } from "./order.js";
+import { OrderPlaced, orderStream, type PlacedOrder } from "./events.js";
 import { saleEventTag } from "../sales/events.js";
 import { loadClaim } from "../coupons/load-claim.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
-import { loadAggregate } from "@surge/platform/command/load";
+import { handleStreams } from "@surge/platform/command/handle";
+import { loadStream } from "@surge/platform/command/load";
 import { replayOf } from "@surge/platform/command/replay";
-import { retryOnConflict } from "@surge/platform/command/retry";
+import { bindEvents, newEvent } from "@surge/platform/events/new-event";
 import type { SaleDefinitions } from "../sales/definitions.js";
 import { eventIdOfDeal } from "../sales/schedule.js";
 
@@ -27,10 +28,11 @@ export interface PlaceOrderInput {
   orderId: string;
   items: Array<{ dealId: string; quantity: number }>;
   couponClaimId?: string | null | undefined;
+  /** Appended in the same atomic append as the order (an order from a cart empties the cart). */
+  alongside?: StreamAppend[];
 }
 
-export const loadOrder = (store: EventStore, orderId: string) =>
-  loadAggregate(store, orderStream(orderId), orderEventTypes, initialOrderState() as OrderState, evolveOrder);
+export const loadOrder = (store: EventStore, orderId: string) => loadStream(store, orderStream(orderId), orderDecider);
 
 function eventOf(items: PlaceOrderInput["items"]): string {
   const ids = new Set(items.map((i) => eventIdOfDeal(i.dealId)));
@@ -53,7 +55,7 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
   if (!definition) throw notFound("deal");
   const claim = input.couponClaimId ? await loadClaim(deps.store, input.couponClaimId) : null;
   const claimEvents = claim
-    ? decideCouponClaim(claim.state, { type: "ReserveClaim", issued: claim.issued, userId: ctx.userId, orderId: input.orderId, now: ctx.now })
+    ? decideCouponClaim(claim.stream.state, { type: "ReserveClaim", issued: claim.issued, userId: ctx.userId, orderId: input.orderId, now: ctx.now })
     : [];
   const decide = (status: "OPEN" | "SCHEDULED") =>
     decideOrder(initialOrderState(), {
@@ -89,19 +91,23 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
     }
   }
 
+  const metadata = metadataFor(ctx);
   const parts: StreamAppend[] = [
-    { streamId: orderStream(input.orderId), expected: "no_stream", events: [{ eventId: input.orderId, ...placed, tag: saleEventTag(eventId), metadata: metadataFor(ctx) }] },
+    { streamId: orderStream(input.orderId), expected: "no_stream", events: [newEvent(OrderPlaced, placed.data, { eventId: input.orderId, tag: saleEventTag(eventId), metadata })] },
   ];
-  if (claim) parts.push({ streamId: couponClaimStream(claim.issued.claimId), expected: claim.version, events: claimEvents.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
+  // The claim's version as loaded before the stock was taken: a claim reserved since then conflicts.
+  if (claim) parts.push({ streamId: couponClaimStream(claim.issued.claimId), expected: claim.stream.version, events: bindEvents(couponClaimEventTypes, claimEvents, { metadata }) });
+  parts.push(...(input.alongside ?? []));
   try {
     const results = await deps.store.appendMulti(parts, { fence: { key: saleFenceKey(eventId), token: verdict.fence }, notAfter: ctx.now.getTime() + deps.appendDeadlineMs });
     // Not awaited, as for claims: the order is durable already, and the sweeper confirms a lost one.
     void deps.stock.confirm(eventId, input.orderId).catch(() => undefined);
-    return { order: placed.data, position: results[0]!.lastPosition, replayed: false };
+    return { order: placed.data, position: Math.max(...results.map((r) => r.lastPosition)), replayed: false };
   } catch (err) {
     // Only this request's reservation: an order already in the store answered DUPLICATE above.
     await deps.stock.release(eventId, input.orderId).catch(() => undefined);
     if (err instanceof ConcurrencyError && err.streamId.startsWith("claim-")) throw new AppError("COUPON_NOT_USABLE", "The coupon claim was just used by another order.");
+    if (err instanceof ConcurrencyError && input.alongside?.some((p) => p.streamId === err.streamId)) throw new AppError("CONFLICT", "The cart changed while the order was being placed; try again.");
     if (err instanceof ConcurrencyError) {
       const before = await placedBefore(deps.store, input.orderId, ctx);
       if (before) return before;
@@ -119,7 +125,7 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
  * The order this Idempotency-Key placed before, answered as it was then. Its X-Position is the
  * original append's last position: with a coupon, the claim's event took the next position.
  */
-async function placedBefore(store: EventStore, orderId: string, ctx: CommandContext) {
+export async function placedBefore(store: EventStore, orderId: string, ctx: CommandContext) {
   const { events } = await loadOrder(store, orderId);
   const first = replayOf(events[0], ctx);
   if (first?.type !== "OrderPlaced") return null;
@@ -140,21 +146,24 @@ export async function endOrder(
   ctx: CommandContext,
   owner?: { userId: string; isAdmin: boolean },
 ): Promise<{ state: OrderState; position: number | null }> {
-  const result = await retryOnConflict(async () => {
-    const { state, version } = await loadOrder(deps.store, orderId);
+  const result = await handleStreams(deps.store, async (unit) => {
+    const loaded = await unit.load(orderStream(orderId), orderDecider);
+    const state = loaded.state;
     if (state.status === "absent" || (owner && !owner.isAdmin && state.order.userId !== owner.userId)) throw notFound("order");
     const events = decideOrder(state, command);
     if (events.length === 0) return { state, position: null };
     const order = state.order;
-    const parts: StreamAppend[] = [{ streamId: orderStream(orderId), expected: version, events: events.map((e) => ({ ...e, tag: saleEventTag(order.eventId), metadata: metadataFor(ctx) })) }];
+    const metadata = metadataFor(ctx);
+    const parts = [unit.change(loaded, events, { tag: saleEventTag(order.eventId), metadata })];
     if (order.couponClaimId) {
-      const claim = await loadClaim(deps.store, order.couponClaimId);
-      const released = decideCouponClaim(claim.state, { type: "ReleaseClaim", issued: claim.issued, orderId, now: ctx.now });
-      if (released.length > 0) parts.push({ streamId: couponClaimStream(order.couponClaimId), expected: claim.version, events: released.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
+      const claim = await loadClaim(deps.store, order.couponClaimId, unit.load);
+      const released = decideCouponClaim(claim.stream.state, { type: "ReleaseClaim", issued: claim.issued, orderId, now: ctx.now });
+      parts.push(unit.change(claim.stream, released, { metadata }));
     }
-    const [appended] = await deps.store.appendMulti(parts);
-    return { state: events.reduce(evolveOrder, state), position: appended!.lastPosition };
+    const { lastPosition } = await unit.append(parts);
+    return { state: events.reduce(evolveOrder, state), position: lastPosition };
   });
-  if (result.state.status !== "absent") await deps.stock.release(result.state.order.eventId, orderId);
+  // Only an order that ended gives its stock back: one still unpaid (not yet due) or already paid keeps it.
+  if (result.state.status === "EXPIRED" || result.state.status === "CANCELLED") await deps.stock.release(result.state.order.eventId, orderId);
   return result;
 }

@@ -6,6 +6,7 @@ import { idForKey } from "@surge/platform/ids";
 import { outcomeOf } from "./outcome.js";
 import { systemContext } from "@surge/platform/command/context";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { jsonResponse } from "@surge/platform/http/response-text";
 import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 import { PG_SIGNATURE_HEADER, verifySignature } from "./signature.js";
 import type { CardSubmitter } from "./submitter.js";
@@ -53,13 +54,13 @@ export function paymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRouteDeps):
     if (body.method === "POINTS") {
       const { payment, position, replayed } = await payWithPoints(deps, orderId, paymentId, ctx, owner);
       positionHeader(c, position, replayed);
-      return c.json(payment, 200);
+      return jsonResponse(c, payment, 200);
     }
     const { payment, order, position, replayed } = await requestCardPayment(deps, orderId, paymentId, body.card, ctx, owner);
     // A replayed request was submitted by its first run; submitting again could charge twice.
     if (!replayed) deps.submitter.enqueue({ orderId, paymentId, card: body.card, amount: payment.amount, callbackUrl: deps.callbackUrl() }, Date.parse(order.expiresAt));
     positionHeader(c, position, replayed);
-    return c.json(payment, 202);
+    return jsonResponse(c, payment, 202);
   });
 
   // Public: the gateway calls it. The signature over the raw bytes is the authentication.
@@ -76,6 +77,6 @@ export function paymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRouteDeps):
     const outcome = outcomeOf(parsed.data)!;
     const { state, position } = await applyOrderCommand(deps, parsed.data.orderId, { type: "SettlePayment", paymentId: parsed.data.paymentId, outcome, now: new Date() }, systemContext("pg-callback"));
     if (position !== null) positionHeader(c, position);
-    return c.json({ received: true, orderStatus: state.status, paymentStatus: state.payment?.status ?? null }, 200);
+    return jsonResponse(c, { received: true, orderStatus: state.status, paymentStatus: state.payment?.status ?? null }, 200);
   });
 }

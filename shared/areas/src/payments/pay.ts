@@ -1,21 +1,19 @@
 import { notFound } from "@surge/platform/errors";
 import type { EventStore, StoredEvent, StreamAppend } from "@surge/platform/eventstore/types";
 import type { StockGuard } from "../sales/stock-guard.js";
-import { couponClaimStream } from "../coupons/claim-events.js";
 import { decideCouponClaim } from "../coupons/claim.js";
-import { decideOrder, evolveOrder, type LiveOrder, type OrderCommand, type OrderState } from "../orders/order.js";
+import { decideOrder, evolveOrder, orderDecider, type LiveOrder, type OrderCommand, type OrderState } from "../orders/order.js";
 import { orderStream } from "../orders/events.js";
-import { decideWallet } from "../wallet/wallet.js";
+import { decideWallet, walletDecider } from "../wallet/wallet.js";
 import { walletStream } from "../wallet/events.js";
 import { saleEventTag } from "../sales/events.js";
 import type { OrderEvent } from "../orders/events.js";
 import { loadClaim } from "../coupons/load-claim.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
 import type { KeyedQueue } from "@surge/platform/command/keyed-queue";
-import { loadOrder } from "../orders/place.js";
-import { retryOnConflict } from "@surge/platform/command/retry";
+import { handleStreams, type CommandUnit } from "@surge/platform/command/handle";
+import { loaderOf, type StreamLoader } from "@surge/platform/command/load";
 import { replayOf } from "@surge/platform/command/replay";
-import { loadWallet } from "../wallet/charge.js";
 
 export interface PaymentDeps {
   store: EventStore;
@@ -36,12 +34,13 @@ export interface PaymentView {
   amount: number;
 }
 
-async function loadOwned(store: EventStore, orderId: string, owner?: Owner) {
-  const loaded = await loadOrder(store, orderId);
-  const s = loaded.state;
+async function loadOwned(load: StreamLoader, orderId: string, owner?: Owner) {
+  const stream = await load(orderStream(orderId), orderDecider);
+  const s = stream.state;
   if (s.status === "absent" || (owner && !owner.isAdmin && s.order.userId !== owner.userId)) throw notFound("order");
-  return { state: s, version: loaded.version, events: loaded.events };
+  return { stream, state: s };
 }
+type OwnedOrder = Awaited<ReturnType<typeof loadOwned>>;
 
 /**
  * The payment this Idempotency-Key started before, answered as it was then: points settle in the
@@ -60,19 +59,16 @@ function paymentBefore(events: StoredEvent[], orderId: string, paymentId: string
   return { payment, position, replayed: true as const };
 }
 
-const orderPart = (s: LiveOrder, version: number, events: OrderEvent[], ctx: CommandContext): StreamAppend => ({
-  streamId: orderStream(s.order.orderId),
-  expected: version,
-  events: events.map((e) => ({ ...e, tag: saleEventTag(s.order.eventId), metadata: metadataFor(ctx) })),
-});
+const orderPart = (unit: CommandUnit, order: OwnedOrder, events: OrderEvent[], ctx: CommandContext) =>
+  unit.change(order.stream, events, { tag: saleEventTag(order.state.order.eventId), metadata: metadataFor(ctx) });
 
 /** The claim moves with the order: used when it is paid, back to AVAILABLE when a paid order is cancelled. */
-async function claimPart(store: EventStore, s: LiveOrder, command: "UseClaim" | "ReleaseClaim", ctx: CommandContext): Promise<StreamAppend[]> {
+async function claimPart(unit: CommandUnit, store: EventStore, s: LiveOrder, command: "UseClaim" | "ReleaseClaim", ctx: CommandContext): Promise<StreamAppend | null> {
   const claimId = s.order.couponClaimId;
-  if (!claimId) return [];
-  const claim = await loadClaim(store, claimId);
-  const events = decideCouponClaim(claim.state, { type: command, issued: claim.issued, orderId: s.order.orderId, now: ctx.now });
-  return events.length === 0 ? [] : [{ streamId: couponClaimStream(claimId), expected: claim.version, events: events.map((e) => ({ ...e, metadata: metadataFor(ctx) })) }];
+  if (!claimId) return null;
+  const claim = await loadClaim(store, claimId, unit.load);
+  const events = decideCouponClaim(claim.stream.state, { type: command, issued: claim.issued, orderId: s.order.orderId, now: ctx.now });
+  return unit.change(claim.stream, events, { metadata: metadataFor(ctx) });
 }
 
 const viewOf = (s: OrderState): PaymentView => {
@@ -86,33 +82,34 @@ const viewOf = (s: OrderState): PaymentView => {
  * append, each part expecting its stream's version, so there is nothing to compensate.
  */
 export async function payWithPoints(deps: PaymentDeps, orderId: string, paymentId: string, ctx: CommandContext, owner: Owner) {
-  const { state: first } = await loadOwned(deps.store, orderId, owner);
+  const { state: first } = await loadOwned(loaderOf(deps.store), orderId, owner);
   const payer = first.order.userId;
   return deps.wallets.run(payer, () =>
-    retryOnConflict(async () => {
-      const { state, version, events: stored } = await loadOwned(deps.store, orderId, owner);
-      const before = paymentBefore(stored, orderId, paymentId, ctx);
+    handleStreams(deps.store, async (unit) => {
+      const order = await loadOwned(unit.load, orderId, owner);
+      const state = order.state;
+      const before = paymentBefore(order.stream.events, orderId, paymentId, ctx);
       if (before) return before;
       const events = decideOrder(state, { type: "PayWithPoints", paymentId, now: ctx.now });
-      const wallet = await loadWallet(deps.store, payer);
+      const wallet = await unit.load(walletStream(payer), walletDecider);
       const debit = decideWallet(wallet.state, { type: "DebitPoints", userId: payer, orderId, paymentId, amount: state.order.payableAmount, now: ctx.now });
-      const parts = [orderPart(state, version, events, ctx), ...(await claimPart(deps.store, state, "UseClaim", ctx))];
-      if (debit.length > 0) parts.push({ streamId: walletStream(payer), expected: wallet.version, events: debit.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
-      const [appended] = await deps.store.appendMulti(parts);
-      return { payment: viewOf(events.reduce(evolveOrder, state as OrderState)), position: appended!.lastPosition, replayed: false };
+      const parts = [orderPart(unit, order, events, ctx), await claimPart(unit, deps.store, state, "UseClaim", ctx), unit.change(wallet, debit, { metadata: metadataFor(ctx) })];
+      const { lastPosition } = await unit.append(parts);
+      return { payment: viewOf(events.reduce(evolveOrder, state as OrderState)), position: lastPosition, replayed: false };
     }),
   );
 }
 
 /** CARD: record the request (one pending payment per order, by expected version); the gateway decides later. */
 export async function requestCardPayment(deps: PaymentDeps, orderId: string, paymentId: string, card: { type: "SAMSUNG" | "KB" | "HYUNDAI"; number: string }, ctx: CommandContext, owner: Owner) {
-  return retryOnConflict(async () => {
-    const { state, version, events: stored } = await loadOwned(deps.store, orderId, owner);
-    const before = paymentBefore(stored, orderId, paymentId, ctx);
+  return handleStreams(deps.store, async (unit) => {
+    const order = await loadOwned(unit.load, orderId, owner);
+    const state = order.state;
+    const before = paymentBefore(order.stream.events, orderId, paymentId, ctx);
     if (before) return { ...before, order: state.order };
     const events = decideOrder(state, { type: "RequestCardPayment", paymentId, card: { type: card.type, last4: card.number.slice(-4) }, now: ctx.now });
-    const [appended] = await deps.store.appendMulti([orderPart(state, version, events, ctx)]);
-    return { payment: viewOf(events.reduce(evolveOrder, state as OrderState)), order: state.order, position: appended!.lastPosition, replayed: false };
+    const { lastPosition } = await unit.append([orderPart(unit, order, events, ctx)]);
+    return { payment: viewOf(events.reduce(evolveOrder, state as OrderState)), order: state.order, position: lastPosition, replayed: false };
   });
 }
 
@@ -129,14 +126,15 @@ export async function applyOrderCommand(
   command: Extract<OrderCommand, { type: "SettlePayment" | "RecordRefund" | "AllocateGoods" | "ShipGoods" | "DeliverGoods" }>,
   ctx: CommandContext,
 ) {
-  return retryOnConflict(async () => {
-    const { state, version } = await loadOwned(deps.store, orderId);
+  return handleStreams(deps.store, async (unit) => {
+    const order = await loadOwned(unit.load, orderId);
+    const state = order.state;
     const events = decideOrder(state, command);
     if (events.length === 0) return { state: state as LiveOrder, changed: false, position: null };
-    const parts = [orderPart(state, version, events, ctx)];
-    if (events.some((e) => e.type === "OrderPaid")) parts.push(...(await claimPart(deps.store, state, "UseClaim", ctx)));
-    const [appended] = await deps.store.appendMulti(parts);
-    return { state: events.reduce(evolveOrder, state as OrderState) as LiveOrder, changed: true, position: appended!.lastPosition };
+    const parts = [orderPart(unit, order, events, ctx)];
+    if (events.some((e) => e.type === "OrderPaid")) parts.push(await claimPart(unit, deps.store, state, "UseClaim", ctx));
+    const { lastPosition } = await unit.append(parts);
+    return { state: events.reduce(evolveOrder, state as OrderState) as LiveOrder, changed: true, position: lastPosition };
   });
 }
 
@@ -154,21 +152,22 @@ export async function cancelOrder(
   owner?: Owner,
   failedPaymentId?: string,
 ) {
-  const { state: first } = await loadOwned(deps.store, orderId, owner);
+  const { state: first } = await loadOwned(loaderOf(deps.store), orderId, owner);
   const result = await deps.wallets.run(first.order.userId, () =>
-    retryOnConflict(async () => {
-      const { state, version } = await loadOwned(deps.store, orderId, owner);
+    handleStreams(deps.store, async (unit) => {
+      const order = await loadOwned(unit.load, orderId, owner);
+      const state = order.state;
       const events = decideOrder(state, { type: "CancelOrder", reason, now: ctx.now, ...(failedPaymentId ? { failedPaymentId } : {}) });
       if (events.length === 0) return { state, position: null };
-      const parts = [orderPart(state, version, events, ctx), ...(await claimPart(deps.store, state, "ReleaseClaim", ctx))];
+      const parts = [orderPart(unit, order, events, ctx), await claimPart(unit, deps.store, state, "ReleaseClaim", ctx)];
       const refunded = events.find((e) => e.type === "PaymentRefunded");
       if (refunded) {
-        const wallet = await loadWallet(deps.store, state.order.userId);
+        const wallet = await unit.load(walletStream(state.order.userId), walletDecider);
         const refund = decideWallet(wallet.state, { type: "RefundPoints", userId: state.order.userId, orderId, paymentId: refunded.data.paymentId, amount: refunded.data.amount, now: ctx.now });
-        if (refund.length > 0) parts.push({ streamId: walletStream(state.order.userId), expected: wallet.version, events: refund.map((e) => ({ ...e, metadata: metadataFor(ctx) })) });
+        parts.push(unit.change(wallet, refund, { metadata: metadataFor(ctx) }));
       }
-      const [appended] = await deps.store.appendMulti(parts);
-      return { state: events.reduce(evolveOrder, state as OrderState) as LiveOrder, position: appended!.lastPosition };
+      const { lastPosition } = await unit.append(parts);
+      return { state: events.reduce(evolveOrder, state as OrderState) as LiveOrder, position: lastPosition };
     }),
   );
   // Idempotent by order id, and only for an order that really ended (a guarded compensation may decide nothing).

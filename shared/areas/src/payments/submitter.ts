@@ -1,7 +1,6 @@
 import { GatewayError, isBreakerOpen, type CardSubmission, type GatewayClient } from "./gateway-client.js";
 import { type Logger } from "pino";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from "@surge/platform/backoff";
 
 /**
  * Hands card payments to the gateway in the background, retrying until the gateway accepts or the
@@ -9,7 +8,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * this process dies first, the payment stays PENDING and the order expires (no charge was made).
  */
 export class CardSubmitter {
-  private stopped = false;
+  private readonly stopping = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -24,7 +23,7 @@ export class CardSubmitter {
 
   private async submit(s: CardSubmission, until: number): Promise<void> {
     let delay = 250;
-    while (!this.stopped && Date.now() < until) {
+    while (!this.stopping.signal.aborted && Date.now() < until) {
       try {
         await this.client.submit(s);
         return;
@@ -35,7 +34,7 @@ export class CardSubmitter {
         }
         if (!isBreakerOpen(err)) this.logger.warn({ err: (err as Error).message, paymentId: s.paymentId }, "gateway unavailable; retrying");
       }
-      await sleep(delay * (0.5 + Math.random()));
+      await sleep(delay * (0.5 + Math.random()), this.stopping.signal);
       delay = Math.min(delay * 2, 5_000);
     }
   }
@@ -45,8 +44,9 @@ export class CardSubmitter {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Ends every retry loop at once (a deploy must not wait out a back-off); a submission in progress finishes. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopping.abort();
     await this.idle();
   }
 }

@@ -4,8 +4,24 @@ import { sql } from "kysely";
 import type { Database } from "@surge/platform/db/schema";
 import type { Period } from "./calendar.js";
 
+/** The orders the nightly snapshots keep. */
 export const rankBys = ["QUANTITY", "REVENUE"] as const;
 export type RankBy = (typeof rankBys)[number];
+/** Every order GET /rankings/products takes: SCORE weighs views, likes and units sold. */
+export const rankOrders = [...rankBys, "SCORE"] as const;
+export type RankOrder = (typeof rankOrders)[number];
+
+/**
+ * RANKING_WEIGHT_VIEW, _LIKE and _ORDER as decimal text (up to 4 places): SQL multiplies them as
+ * DECIMAL, so equal weighted sums are equal exactly and ties fall to product ids, never to float noise.
+ */
+export interface ScoreWeights {
+  view: string;
+  like: string;
+  order: string;
+}
+export const DEFAULT_WEIGHTS: ScoreWeights = { view: "0.1", like: "0.2", order: "0.6" };
+export const WEIGHT_PATTERN = /^\d{1,6}(\.\d{1,4})?$/;
 
 /** One table per period, all of the same shape (ProductMetricsTable), keyed by (period_start, product_id). */
 export const metricTables = {

@@ -1,13 +1,13 @@
 import type {} from "./tables.js";
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { businessDate, isCalendarDate, periodRange, periods, type Period } from "./calendar.js";
 import { MAX_RANKING, topProducts, type RankedProduct } from "./top.js";
-import { rankBys, type RankBy } from "./metric-tables.js";
+import { rankOrders, type RankOrder, type ScoreWeights } from "./metric-tables.js";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
-import { problem, queryHeaders } from "@surge/platform/http/query-openapi";
-import { projectionHeaders } from "@surge/platform/http/read-your-writes";
+import { notModified, problem, publicHeaders } from "@surge/platform/http/query-openapi";
+import { projectionHeaders, projectionPositionOf } from "@surge/platform/http/read-your-writes";
+import { jsonTextResponse, toJsonText, type JsonText } from "@surge/platform/http/response-text";
 import type { RankingCache } from "./cache.js";
 
 const rankingQuery = z.object({
@@ -17,16 +17,26 @@ const rankingQuery = z.object({
     .refine(isCalendarDate, "must be a calendar date YYYY-MM-DD")
     .optional()
     .openapi({ description: "Any day of the period, in BUSINESS_TZ; today when absent", example: "2026-11-30" }),
-  by: z.enum(rankBys).default("QUANTITY"),
+  by: z.enum(rankOrders).default("QUANTITY").openapi({ description: "SCORE: RANKING_WEIGHT_VIEW × views + RANKING_WEIGHT_LIKE × likes + RANKING_WEIGHT_ORDER × quantity" }),
   limit: z.coerce.number().int().min(1).max(MAX_RANKING).default(10).openapi({ type: "integer", minimum: 1, maximum: MAX_RANKING, default: 10 }),
 });
 
 const rankedBody = z
-  .object({ rank: z.number().int(), productId: z.string(), name: z.string(), quantity: z.number().int(), revenue: z.number().int(), orders: z.number().int() })
+  .object({
+    rank: z.number().int(),
+    productId: z.string(),
+    name: z.string(),
+    quantity: z.number().int(),
+    revenue: z.number().int(),
+    orders: z.number().int(),
+    views: z.number().int(),
+    likes: z.number().int().openapi({ description: "Likes given in the period net of likes withdrawn in it" }),
+    score: z.number(),
+  })
   .openapi("RankedProduct");
 
 const rankingBody = z
-  .object({ period: z.enum(periods), from: z.string(), to: z.string(), by: z.enum(rankBys), items: z.array(rankedBody) })
+  .object({ period: z.enum(periods), from: z.string(), to: z.string(), by: z.enum(rankOrders), items: z.array(rankedBody) })
   .openapi("ProductRanking");
 
 const rankingRoute = createRoute({
@@ -35,22 +45,23 @@ const rankingRoute = createRoute({
   tags: ["rankings"],
   description:
     "Best-selling products of a day, ISO week (Mon–Sun) or calendar month in BUSINESS_TZ. Paid orders net of cancellations and refunds, " +
-    "each in the period of its payment; revenue is each line's share of the amount paid. Ties by productId ascending.",
-  request: { query: rankingQuery, headers: queryHeaders },
+    "each in the period of its payment; revenue is each line's share of the amount paid. Views and likes count on the business date they happened. " +
+    "by=SCORE orders by the weighted sum of views, likes and units sold. Ties by productId ascending.",
+  request: { query: rankingQuery, headers: publicHeaders },
   responses: {
     200: { content: { "application/json": { schema: rankingBody } }, headers: projectionHeaders, description: "The period's top products" },
+    304: notModified,
     400: problem,
     503: problem,
   },
 });
 
-/** The checkpoint readModel took for this request (it stamps the same one on the response). */
-const projectionPositionOf = (c: Context) => Number(c.get("projectionPosition" as never));
-
 export interface RankingDeps {
   db: Db;
   cache: RankingCache<RankedProduct[]>;
   businessTz: string;
+  /** RANKING_WEIGHT_*: how by=SCORE weighs views, likes and units. */
+  weights: ScoreWeights;
 }
 
 /**
@@ -58,14 +69,15 @@ export interface RankingDeps {
  * the cache hands out the same list, a hot ranking is serialized once, not once per request; a
  * list that leaves the cache takes its bodies with it.
  */
-const rendered = new WeakMap<RankedProduct[], Map<string, string>>();
+type Ranking = { period: Period; from: string; to: string; by: RankOrder; items: RankedProduct[] };
+const rendered = new WeakMap<RankedProduct[], Map<string, JsonText<Ranking>>>();
 
-function render(top: RankedProduct[], body: { period: Period; from: string; to: string; by: RankBy }, limit: number): string {
+function render(top: RankedProduct[], body: Omit<Ranking, "items">, limit: number): JsonText<Ranking> {
   let bodies = rendered.get(top);
   if (!bodies) rendered.set(top, (bodies = new Map()));
   const key = `${body.period}:${body.from}:${body.by}:${limit}`;
   let text = bodies.get(key);
-  if (text === undefined) bodies.set(key, (text = JSON.stringify({ ...body, items: top.slice(0, limit) })));
+  if (text === undefined) bodies.set(key, (text = toJsonText({ ...body, items: top.slice(0, limit) })));
   return text;
 }
 
@@ -101,13 +113,14 @@ function todayIn(tz: string): () => string {
 
 export function rankingRoutes(app: OpenAPIHono<AppEnv>, deps: RankingDeps): void {
   const today = todayIn(deps.businessTz);
+  const weightsKey = `${deps.weights.view}/${deps.weights.like}/${deps.weights.order}`;
   app.openapi(rankingRoute, async (c) => {
     const { period, date, by, limit } = c.req.valid("query");
     const { from, to } = rangeOf(period, date ?? today());
     // The top 100 is cached once per period and checkpoint; every limit is a slice of it.
-    const key = `rankings:${projectionPositionOf(c)}:${period}:${from}:${by}`;
-    const top = await deps.cache.get(key, () => topProducts(deps.db, period, from, by, MAX_RANKING));
-    // The body is rankingBody already serialized (render); the typed route only knows c.json's type.
-    return c.body(render(top, { period, from, to, by }, limit), 200, { "content-type": "application/json" }) as never;
+    // Every item carries its score, so the weights are part of every key (processes may differ in them).
+    const key = `rankings:${projectionPositionOf(c)}:${period}:${from}:${by}:${weightsKey}`;
+    const top = await deps.cache.get(key, () => topProducts(deps.db, period, from, by, MAX_RANKING, deps.weights));
+    return jsonTextResponse(c, render(top, { period, from, to, by }, limit), 200);
   });
 }

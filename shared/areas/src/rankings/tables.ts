@@ -1,4 +1,4 @@
-import type { ColumnType } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 /** A DATE column: written as `YYYY-MM-DD`, read back as a Date at UTC midnight (the pool runs in UTC). */
 type CalendarDate = ColumnType<Date, string, string>;
@@ -20,7 +20,10 @@ export interface PaidSalesTable {
   reversed_position: number | null;
 }
 
-/** product_metrics_daily / _weekly / _monthly: net sales of paid orders per product and period. */
+/**
+ * product_metrics_daily / _weekly / _monthly: net sales of paid orders per product and period,
+ * and the views and likes that happened in it (a like withdrawn later counts -1 in that later period).
+ */
 export interface ProductMetricsTable {
   /** The day, the ISO week's Monday or the month's 1st. */
   period_start: CalendarDate;
@@ -29,6 +32,8 @@ export interface ProductMetricsTable {
   orders: number;
   quantity: number;
   revenue: number;
+  views: Generated<number>;
+  likes: Generated<number>;
   updated_position: number;
 }
 

@@ -4,6 +4,7 @@ import { type AppEnv } from "@surge/platform/http/app";
 import { type SaleDefinitions } from "./definitions.js";
 import { type SaleEventDefinition } from "./events.js";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { jsonResponse } from "@surge/platform/http/response-text";
 import { instant, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
 const eventBody = z.strictObject({
@@ -70,7 +71,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: SaleDeps & { sales: 
     const { definition, status, position } = await scheduleEvent(deps, c.req.valid("json"), commandContext(c));
     deps.sales.remember(definition);
     positionHeader(c, position);
-    return c.json(viewOf(definition, status), 201);
+    return jsonResponse(c, viewOf(definition, status), 201);
   });
 
   for (const [to, target] of [["open", "OPEN"], ["close", "CLOSED"]] as const) {
@@ -78,7 +79,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: SaleDeps & { sales: 
       const { state, position } = await transitionEvent(deps, c.req.valid("param").eventId, target, true, commandContext(c));
       if (state.status === "absent") throw new Error("transition of an absent event");
       if (position !== null) positionHeader(c, position);
-      return c.json(viewOf(state.definition, state.status), 200);
+      return jsonResponse(c, viewOf(state.definition, state.status), 200);
     });
   }
 }

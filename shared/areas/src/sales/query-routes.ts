@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { notFound } from "@surge/platform/errors";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
-import { problem, queryHeaders } from "@surge/platform/http/query-openapi";
+import { notModified, problem, publicHeaders } from "@surge/platform/http/query-openapi";
 import { cursorParam, decodeCursor, limitParam, pageOf } from "@surge/platform/http/pagination";
 import { projectionHeaders } from "@surge/platform/http/read-your-writes";
 import { eventStatuses, findEvent, listEvents } from "./queries.js";
@@ -13,9 +13,10 @@ const getEventRoute = createRoute({
   method: "get",
   path: "/events/{eventId}",
   tags: ["events"],
-  request: { params: eventIdParam, headers: queryHeaders },
+  request: { params: eventIdParam, headers: publicHeaders },
   responses: {
     200: { content: { "application/json": { schema: eventBody } }, headers: projectionHeaders, description: "The event, its deals and what is left of each" },
+    304: notModified,
     400: problem,
     404: problem,
     503: problem,
@@ -29,7 +30,7 @@ const listEventsRoute = createRoute({
   request: {
     // `status=` (empty) means no filter, as for /me/coupons.
     query: z.object({ status: z.enum(eventStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
-    headers: queryHeaders,
+    headers: publicHeaders,
   },
   responses: {
     200: {
@@ -37,6 +38,7 @@ const listEventsRoute = createRoute({
       headers: projectionHeaders,
       description: "Events by opening time, soonest first",
     },
+    304: notModified,
     400: problem,
     503: problem,
   },

@@ -1,5 +1,5 @@
 import { AppError } from "@surge/platform/errors";
-import type { SaleEventDefinition, SaleEventEvent } from "./events.js";
+import { saleEventTypes, type SaleEventDefinition, type SaleEventEvent } from "./events.js";
 
 export type SaleEventStatus = "SCHEDULED" | "OPEN" | "CLOSED";
 export type SaleEventState = { status: "absent" } | { status: SaleEventStatus; definition: SaleEventDefinition };
@@ -28,7 +28,6 @@ function scheduleErrors(d: SaleEventDefinition, now: Date) {
   if (d.closesAt !== null && Date.parse(d.closesAt) <= now.getTime()) errors.push({ path: "closesAt", message: "must be in the future" });
   d.deals.forEach((deal, i) => {
     if (d.deals.findIndex((o) => o.productId === deal.productId) !== i) errors.push({ path: `deals.${i}.productId`, message: "appears twice" });
-    if (deal.perUserLimit > deal.stock) errors.push({ path: `deals.${i}.perUserLimit`, message: "must not exceed stock" });
   });
   return errors;
 }
@@ -69,4 +68,4 @@ export function decideSaleEvent(state: SaleEventState, command: SaleEventCommand
   }
 }
 
-export const saleEventDecider = { initialState: initialSaleEventState, evolve: evolveSaleEvent, decide: decideSaleEvent };
+export const saleEventDecider = { types: saleEventTypes, initialState: initialSaleEventState, evolve: evolveSaleEvent, decide: decideSaleEvent };

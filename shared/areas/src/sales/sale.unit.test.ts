@@ -29,9 +29,14 @@ describe("sale event decider", () => {
   });
 
   it("rejects inconsistent definitions", () => {
-    const bad = { ...def, closesAt: "2026-11-21T09:30:00.000Z", deals: [def.deals[0]!, { ...def.deals[0]!, dealId: "d2", perUserLimit: 501 }] };
+    const bad = { ...def, closesAt: "2026-11-21T09:30:00.000Z", deals: [def.deals[0]!, { ...def.deals[0]!, dealId: "d2" }] };
     const outcome = spec.given([]).when({ type: "ScheduleEvent", definition: bad, now });
     expect(outcome).toMatchObject({ error: { code: "VALIDATION_FAILED" } });
+  });
+
+  it("takes a per-user limit above the deal's stock (a store-wide limit of 5 on 3 units is ordinary)", () => {
+    const generous = { ...def, deals: [{ ...def.deals[0]!, stock: 3, perUserLimit: 5 }] };
+    expect(spec.given([]).when({ type: "ScheduleEvent", definition: generous, now })).toMatchObject({ events: [{ type: "EventScheduled" }] });
   });
 
   it("opens by schedule only from opensAt, and forced at any time", () => {

@@ -4,11 +4,11 @@ import type { StockGuard } from "./stock-guard.js";
 import { newId } from "@surge/platform/ids";
 import { productEventTypes, productStream, type Product } from "../catalog/events.js";
 import { parseEvent } from "@surge/platform/events/event-type";
-import { decideSaleEvent, evolveSaleEvent, initialSaleEventState, type SaleEventState } from "./sale.js";
+import { decideSaleEvent, initialSaleEventState, saleEventDecider } from "./sale.js";
 import { saleEventStream, saleEventTypes, type SaleEventDefinition } from "./events.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
-import { loadAggregate } from "@surge/platform/command/load";
-import { retryOnConflict } from "@surge/platform/command/retry";
+import { handle } from "@surge/platform/command/handle";
+import { bindEvents } from "@surge/platform/events/new-event";
 
 export interface SaleDeps {
   store: EventStore;
@@ -29,9 +29,6 @@ export const eventIdOfDeal = (dealId: string): string | null => {
   const m = /^(.+)-d\d{1,3}$/.exec(dealId);
   return m ? m[1]! : null;
 };
-
-export const loadSaleEvent = (store: EventStore, eventId: string) =>
-  loadAggregate(store, saleEventStream(eventId), saleEventTypes, initialSaleEventState() as SaleEventState, evolveSaleEvent);
 
 async function loadProduct(store: EventStore, productId: string): Promise<Product | null> {
   const [first] = await store.readStream(productStream(productId), { toVersion: 1 });
@@ -57,11 +54,7 @@ export async function scheduleEvent(deps: SaleDeps, input: ScheduleEventInput, c
     goods: input.goods ?? null,
   };
   const events = decideSaleEvent(initialSaleEventState(), { type: "ScheduleEvent", definition, now: ctx.now });
-  const appended = await deps.store.append(
-    saleEventStream(eventId),
-    "no_stream",
-    events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(ctx) })),
-  );
+  const appended = await deps.store.append(saleEventStream(eventId), "no_stream", bindEvents(saleEventTypes, events, { metadata: metadataFor(ctx) }));
   const status = events.some((e) => e.type === "EventOpened") ? "OPEN" : "SCHEDULED";
   return { definition, status, position: appended.lastPosition } as const;
 }
@@ -71,18 +64,8 @@ export async function scheduleEvent(deps: SaleDeps, input: ScheduleEventInput, c
  * transition already happened nothing is appended and the current state is returned.
  */
 export async function transitionEvent(deps: SaleDeps, eventId: string, to: "OPEN" | "CLOSED", forced: boolean, ctx: CommandContext) {
-  return retryOnConflict(async () => {
-    const { state, version } = await loadSaleEvent(deps.store, eventId);
-    const command = to === "OPEN" ? ({ type: "OpenEvent", now: ctx.now, forced } as const) : ({ type: "CloseEvent", now: ctx.now, forced } as const);
-    const events = decideSaleEvent(state, command);
-    let position: number | null = null;
-    let next = state;
-    if (events.length > 0) {
-      const appended = await deps.store.append(saleEventStream(eventId), version, events.map((e) => ({ type: e.type, data: e.data, metadata: metadataFor(ctx) })));
-      position = appended.lastPosition;
-      next = events.reduce(evolveSaleEvent, state);
-    }
-    if (next.status !== "absent") await deps.stock.setStatus(eventId, next.status);
-    return { state: next, changed: events.length > 0, position };
-  });
+  const command = to === "OPEN" ? ({ type: "OpenEvent", now: ctx.now, forced } as const) : ({ type: "CloseEvent", now: ctx.now, forced } as const);
+  const { state, events, position } = await handle(deps.store, saleEventStream(eventId), saleEventDecider, command, { metadata: metadataFor(ctx) });
+  if (state.status !== "absent") await deps.stock.setStatus(eventId, state.status);
+  return { state, changed: events.length > 0, position };
 }

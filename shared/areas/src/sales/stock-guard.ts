@@ -7,7 +7,7 @@ import { saleEventStream, saleEventTag, saleEventTypes } from "./events.js";
 import { orderEventTypes } from "../orders/events.js";
 import { invalidateStale, publishState, runScript, settleOverdue, whenLoaded, withRebuildLock, type RebuildOutcome, type Settled } from "@surge/platform/redis/guard-kit";
 import { Coalescer } from "@surge/platform/redis/coalesce";
-import { allocateGoodsScript, confirmScript, loadedScript, releaseGoodsScript, releaseScript, reserveScript, setStatusScript } from "./stock-scripts.js";
+import { allocateGoodsScript, confirmScript, loadedScript, releaseGoodsScript, releaseScript, reserveScript, setStatusScript, snapshotScript } from "./stock-scripts.js";
 
 export const saleKeys = (eventId: string) => {
   const tag = `evt:{${eventId}}`;
@@ -104,6 +104,14 @@ export class StockGuard {
     return Object.fromEntries(Object.entries(stock).map(([k, v]) => [k, Number(v)]));
   }
 
+  /** The sale's status and what is left of each deal, as the guard decides on them now. */
+  async snapshot(eventId: string): Promise<{ status: SaleEventStatus; remaining: Map<string, number> }> {
+    const [, status, ...pairs] = await this.run(snapshotScript, eventId);
+    const remaining = new Map<string, number>();
+    for (let i = 0; i + 1 < pairs.length; i += 2) remaining.set(pairs[i]!, Math.max(0, Number(pairs[i + 1])));
+    return { status: status as SaleEventStatus, remaining };
+  }
+
   /**
    * Rebuild: rotate the fence (waits out appends in flight, fails later appends decided on the
    * lost state), then fold the sale's own stream and every order event tagged with it.
@@ -120,24 +128,33 @@ export class StockGuard {
       }
       if (sale.status === "absent") return "absent";
 
-      const live = new Map<string, { userId: string; items: Array<{ dealId: string; quantity: number }> }>();
+      const placed = new Map<string, { userId: string; items: Array<{ dealId: string; quantity: number }> }>();
+      const ended = new Set<string>();
       const goods = new Set<string>();
       for (const raw of await this.store.readByTag(saleEventTag(eventId))) {
         const e = parseEvent(orderEventTypes, raw);
-        if (e?.type === "OrderPlaced") live.set(e.data.orderId, e.data);
-        else if (e?.type === "OrderCancelled" || e?.type === "OrderExpired") live.delete(e.data.orderId);
+        if (e?.type === "OrderPlaced") placed.set(e.data.orderId, e.data);
+        else if (e?.type === "OrderCancelled" || e?.type === "OrderExpired") ended.add(e.data.orderId);
         else if (e?.type === "GoodsAllocated") goods.add(e.data.orderId);
         else if (e?.type === "GoodsReleased") goods.delete(e.data.orderId);
       }
       const stock = new Map(sale.definition.deals.map((d) => [d.dealId, d.stock]));
       const bought = new Map<string, number>();
       const ledger: Array<[string, string]> = [];
-      for (const [orderId, o] of live) {
+      let live = 0;
+      for (const [orderId, o] of placed) {
+        const lines = o.items.map((i) => `${i.dealId}:${i.quantity}`).join(",");
+        // An ended order stays in the ledger as released, so a repeat of it is still DUPLICATE.
+        if (ended.has(orderId)) {
+          ledger.push([orderId, `${o.userId}|0|${lines}|X`]);
+          continue;
+        }
         for (const i of o.items) {
           stock.set(i.dealId, (stock.get(i.dealId) ?? 0) - i.quantity);
           bought.set(`${i.dealId}|${o.userId}`, (bought.get(`${i.dealId}|${o.userId}`) ?? 0) + i.quantity);
         }
-        ledger.push([orderId, `${o.userId}|0|${o.items.map((i) => `${i.dealId}:${i.quantity}`).join(",")}|C`]);
+        ledger.push([orderId, `${o.userId}|0|${lines}|C`]);
+        live++;
       }
       const published = await publishState(this.redis, keys[0], { status: sale.status, fence, goodsQuantity: sale.definition.goods?.quantity ?? 0 }, [
         [keys[1], [...stock]],
@@ -152,7 +169,7 @@ export class StockGuard {
       // Torn: Redis lost the staged state mid-rebuild; report busy so the caller rebuilds again.
       if (published !== "published") return published === "already" ? "loaded" : "busy";
       await this.redis.sadd(LOADED_SALES, eventId);
-      this.logger.info({ eventId, liveOrders: live.size }, "stock guard rebuilt from the store");
+      this.logger.info({ eventId, liveOrders: live }, "stock guard rebuilt from the store");
       return "loaded";
     });
   }

@@ -22,10 +22,14 @@ local function lines_of(s)
 end
 `;
 
-/** ARGV: userId, orderId, deadlineMs, n, then n pairs dealId, qty. All lines or none. */
+/**
+ * ARGV: userId, orderId, deadlineMs, n, then n pairs dealId, qty. All lines or none. An order id
+ * the ledger knows is DUPLICATE whatever the sale's state, as decideOrder's CONFLICT comes first:
+ * placeOrder then answers a repeat with its first response, also after the sale closed.
+ */
 export const reserveScript = `${header}
-if status ~= 'OPEN' then return {'EVENT_NOT_OPEN'} end
 if redis.call('HEXISTS', KEYS[5], ARGV[2]) == 1 then return {'DUPLICATE'} end
+if status ~= 'OPEN' then return {'EVENT_NOT_OPEN'} end
 local n = tonumber(ARGV[4])
 local parts = {}
 for i = 0, n - 1 do
@@ -100,4 +104,9 @@ return {'OK'}
 export const releaseGoodsScript = `${header}
 redis.call('HDEL', KEYS[6], ARGV[1])
 return {'OK'}
+`;
+
+/** The status and every deal's remaining units, read together: {'OK', status, deal, remaining, …}. */
+export const snapshotScript = `${header}
+return {'OK', status, unpack(redis.call('HGETALL', KEYS[2]))}
 `;

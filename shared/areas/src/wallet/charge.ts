@@ -1,19 +1,18 @@
 import type { EventStore, StoredEvent } from "@surge/platform/eventstore/types";
-import { decideWallet, evolveWallet, initialWalletState, type WalletState } from "./wallet.js";
-import { walletEventTypes, walletStream } from "./events.js";
+import { walletDecider } from "./wallet.js";
+import { walletStream } from "./events.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
 import type { KeyedQueue } from "@surge/platform/command/keyed-queue";
-import { loadAggregate } from "@surge/platform/command/load";
+import { handle } from "@surge/platform/command/handle";
+import { loadStream } from "@surge/platform/command/load";
 import { replayOf } from "@surge/platform/command/replay";
-import { retryOnConflict } from "@surge/platform/command/retry";
 
 export interface WalletDeps {
   store: EventStore;
   wallets: KeyedQueue;
 }
 
-export const loadWallet = (store: EventStore, userId: string) =>
-  loadAggregate(store, walletStream(userId), walletEventTypes, initialWalletState() as WalletState, evolveWallet);
+export const loadWallet = (store: EventStore, userId: string) => loadStream(store, walletStream(userId), walletDecider);
 
 /** The charge this Idempotency-Key made before, answered as it was then. */
 function chargedBefore(stored: StoredEvent[], chargeId: string, ctx: CommandContext) {
@@ -27,13 +26,11 @@ function chargedBefore(stored: StoredEvent[], chargeId: string, ctx: CommandCont
 }
 
 export async function chargeWallet(deps: WalletDeps, chargeId: string, amount: number, ctx: CommandContext) {
-  return deps.wallets.run(ctx.userId, () =>
-    retryOnConflict(async () => {
-      const { state, version, events: stored } = await loadWallet(deps.store, ctx.userId);
-      const events = decideWallet(state, { type: "ChargeWallet", userId: ctx.userId, chargeId, amount, now: ctx.now });
-      if (events.length === 0) return chargedBefore(stored, chargeId, ctx);
-      const appended = await deps.store.append(walletStream(ctx.userId), version, events.map((e) => ({ ...e, metadata: metadataFor(ctx) })));
-      return { balance: events.reduce(evolveWallet, state).balance, charged: amount, position: appended.lastPosition, replayed: false };
-    }),
-  );
+  return deps.wallets.run(ctx.userId, async () => {
+    const command = { type: "ChargeWallet", userId: ctx.userId, chargeId, amount, now: ctx.now } as const;
+    const charged = await handle(deps.store, walletStream(ctx.userId), walletDecider, command, { metadata: metadataFor(ctx) });
+    // A charge id the wallet has seen decides nothing: the first charge answers.
+    if (charged.position === null) return chargedBefore(charged.loaded.events, chargeId, ctx);
+    return { balance: charged.state.balance, charged: amount, position: charged.position, replayed: false };
+  });
 }

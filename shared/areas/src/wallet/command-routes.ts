@@ -3,6 +3,7 @@ import { type AppEnv } from "@surge/platform/http/app";
 import { chargeWallet, type WalletDeps } from "./charge.js";
 import { idForKey } from "@surge/platform/ids";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { jsonResponse } from "@surge/platform/http/response-text";
 import { json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
 const chargeRoute = createRoute({
@@ -22,6 +23,6 @@ export function walletRoutes(app: OpenAPIHono<AppEnv>, deps: WalletDeps): void {
     const chargeId = idForKey(CHARGE_ID_NAMESPACE, ctx.userId, c.req.valid("header")["idempotency-key"]);
     const { balance, charged, position, replayed } = await chargeWallet(deps, chargeId, c.req.valid("json").amount, ctx);
     positionHeader(c, position, replayed);
-    return c.json({ balance, charged }, 200);
+    return jsonResponse(c, { balance, charged }, 200);
   });
 }

@@ -1,5 +1,5 @@
 import { AppError } from "@surge/platform/errors";
-import { MAX_BALANCE, type WalletEvent } from "./events.js";
+import { MAX_BALANCE, walletEventTypes, type WalletEvent } from "./events.js";
 
 /**
  * The charge ids a wallet has seen, newest first. Each state links to the one before instead of
@@ -69,4 +69,4 @@ export function decideWallet(state: WalletState, command: WalletCommand): Wallet
   }
 }
 
-export const walletDecider = { initialState: initialWalletState, evolve: evolveWallet, decide: decideWallet };
+export const walletDecider = { types: walletEventTypes, initialState: initialWalletState, evolve: evolveWallet, decide: decideWallet };

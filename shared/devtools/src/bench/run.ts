@@ -12,6 +12,8 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   orders: () => import("./orders.js"),
   projector: () => import("./projector.js"),
   rankings: () => import("./rankings.js"),
+  validation: () => import("./validation.js"),
+  views: () => import("./views.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -23,6 +23,8 @@ const schema = baseEnvSchema
   .pick({ NODE_ENV: true, LOG_LEVEL: true, LOG_PRETTY: true })
   .extend({
     PG_SIMULATOR_PORT: portSchema(3002),
+    /** A development tool: loopback only, unless a container must reach it (docker-compose sets 0.0.0.0). */
+    PG_SIMULATOR_HOST: z.string().min(1).default("127.0.0.1"),
     /** Callbacks carry `X-PG-Signature`: hex HMAC-SHA256 of the raw body with this secret. */
     PG_WEBHOOK_SECRET: z.string().min(16).default(DEV_PG_WEBHOOK_SECRET),
     PG_SIM_REQUEST_FAILURE_RATE: rate(0.4),

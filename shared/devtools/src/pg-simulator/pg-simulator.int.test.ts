@@ -86,6 +86,11 @@ async function finalStatus(sim: PgSimulator, transactionKey: string): Promise<st
 }
 
 describe("pg-simulator", () => {
+  it("listens on loopback only, unless told otherwise", async () => {
+    const { sim } = await setup(FAST);
+    expect(sim.address).toBe("127.0.0.1");
+  });
+
   it("answers 500 to every request at a 100 % failure rate and accepts nothing", async () => {
     const { sim, receiver } = await setup({ ...FAST, requestFailureRate: 1 });
     const bodies = Array.from({ length: 10 }, () => payment(receiver, { orderId: "order-fail" }));

@@ -30,10 +30,10 @@ export async function startPgSimulator(env: PgSimulatorEnv, options: PgSimulator
   stack.add(() => gateway.stop());
 
   const app = createPgSimulatorApp(gateway, logger);
-  const server = await listen(app.fetch, env.PG_SIMULATOR_PORT);
+  const server = await listen(app.fetch, env.PG_SIMULATOR_PORT, { hostname: env.PG_SIMULATOR_HOST });
   stack.add(() => server.close());
   logger.info({ url: server.url, seed, config: gateway.config() }, "pg-simulator listening");
-  return { url: server.url, port: server.port, logger, gateway, stop: () => stack.stop() };
+  return { url: server.url, port: server.port, address: server.address, logger, gateway, stop: () => stack.stop() };
 }
 
 export type PgSimulator = Awaited<ReturnType<typeof startPgSimulator>>;

@@ -1,4 +1,4 @@
-import type { EventMetadata } from "../eventstore/types.js";
+import type { EventMetadata } from "../events/metadata.js";
 
 /** Who asked and why: becomes every appended event's metadata. */
 export interface CommandContext {

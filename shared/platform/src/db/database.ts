@@ -42,12 +42,17 @@ export function splitDatabaseUrl(url: string): { serverUrl: string; database: st
   return { serverUrl: u.toString(), database };
 }
 
-/** Creates the database named in the URL when it is missing (first start on a fresh machine). */
-export async function ensureDatabase(url: string): Promise<void> {
+/**
+ * Creates the database named in the URL when it is missing (first start on a fresh machine). The
+ * migrations make every column binary whatever the database was created with; tests pass a
+ * case-insensitive collation to prove it.
+ */
+export async function ensureDatabase(url: string, collation = "utf8mb4_bin"): Promise<void> {
+  if (!/^[a-z0-9_]+$/.test(collation)) throw new Error(`not a collation name: ${collation}`);
   const { serverUrl, database } = splitDatabaseUrl(url);
   const pool = poolFor(serverUrl, 1).promise();
   try {
-    await pool.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    await pool.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE ${collation}`);
   } finally {
     await pool.end();
   }

@@ -21,7 +21,7 @@ export type Outcome = AppendResult[] | Error;
 export function prepare(e: NewEvent): PreparedEvent {
   return {
     event_id: e.eventId ?? newId(),
-    type: e.type,
+    type: e.eventType.type,
     data: JSON.stringify(e.data),
     metadata: JSON.stringify(e.metadata),
     tag: e.tag ?? null,

@@ -2,8 +2,10 @@ import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { failingWriters } from "@surge/testkit/failing-writers";
+import { z } from "zod";
 import { rawEvent } from "@surge/testkit/raw-event";
-import { ConcurrencyError, FenceError, StaleAppendError } from "../errors.js";
+import { ConcurrencyError, EventSchemaError, FenceError, StaleAppendError } from "../errors.js";
+import { eventType } from "../events/event-type.js";
 import { newId } from "../ids.js";
 import { MysqlEventStore } from "./mysql-event-store.js";
 import type { NewEvent } from "./types.js";
@@ -16,7 +18,8 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const event = (n: number, eventId?: string): NewEvent => rawEvent("ThingHappened", { n }, { ...(eventId ? { eventId } : {}), correlationId: "c" });
+const ThingHappened = eventType("ThingHappened", z.object({ n: z.number().int().min(0) }));
+const event = (n: number, eventId?: string): NewEvent => rawEvent(ThingHappened, { n }, { eventId, correlationId: "c" });
 
 describe("MySQL event store", () => {
   it("appends with per-stream optimistic concurrency and reads streams back in order", async () => {
@@ -90,6 +93,27 @@ describe("MySQL event store", () => {
     const tagged = await ctx.store.readByTag("sale:1");
     expect(tagged.map((e) => e.streamId)).toEqual([a, b]);
     expect((await ctx.store.readEvent(tagged[0]!.eventId))?.streamId).toBe(a);
+  });
+
+  it("refuses an append holding one event its schema rejects, writes none of it, and says why", async () => {
+    const a = `thing-${newId()}`;
+    const b = `thing-${newId()}`;
+    const head = await ctx.store.headPosition();
+    const bad = { ...event(1), data: { n: "one" } } as unknown as NewEvent;
+    const refused = ctx.store.appendMulti([
+      { streamId: a, expected: "no_stream", events: [event(0), bad] },
+      { streamId: b, expected: "no_stream", events: [event(2)] },
+    ]);
+    await expect(refused).rejects.toBeInstanceOf(EventSchemaError);
+    await expect(refused).rejects.toThrow(`ThingHappened for stream ${a} was refused: data.n: `);
+    const noCorrelation = { ...event(3), metadata: { ...event(3).metadata, correlationId: "", note: "x" } } as unknown as NewEvent;
+    await expect(ctx.store.append(b, "any", [noCorrelation])).rejects.toThrow(/metadata\.correlationId: .*; metadata: Unrecognized key: "note"/);
+    expect(await ctx.store.readStream(a)).toHaveLength(0);
+    expect(await ctx.store.readStream(b)).toHaveLength(0);
+    expect(await ctx.store.headPosition()).toBe(head);
+    // The same append with valid events goes through: the refusal was the schema's, not the store's.
+    await ctx.store.appendMulti([{ streamId: a, expected: "no_stream", events: [event(0), event(1)] }]);
+    expect(await ctx.store.readStream(a)).toHaveLength(2);
   });
 
   it("reports which event ids are committed", async () => {

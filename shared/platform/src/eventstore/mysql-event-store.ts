@@ -4,6 +4,7 @@ import type { Database } from "../db/schema.js";
 import type { Db } from "../db/database.js";
 import { GroupCommit, type BatchLimits } from "./group-commit.js";
 import { flushBatch, prepare, type AppendRequest, type Row } from "./flush.js";
+import { checkEvent } from "./check.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -59,16 +60,20 @@ export class MysqlEventStore implements EventStore {
     );
   }
 
-  async append(streamId: string, expected: ExpectedVersion, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+  async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const [result] = await this.appendMulti([{ streamId, expected, events }], options);
     return result!;
   }
 
-  appendMulti(parts: StreamAppend[], options: AppendOptions = {}): Promise<AppendResult[]> {
+  /** Every event is checked against its schema before any is queued: a refused one fails the call and writes nothing. */
+  async appendMulti(parts: readonly StreamAppend[], options: AppendOptions = {}): Promise<AppendResult[]> {
     if (parts.length === 0 || parts.some((p) => p.events.length === 0)) throw new Error("append needs at least one event per stream");
     let bytes = 0;
     const prepared = parts.map((p) => {
-      const events = p.events.map(prepare);
+      const events = p.events.map((e) => {
+        checkEvent(p.streamId, e);
+        return prepare(e);
+      });
       for (const e of events) bytes += e.data.length + e.metadata.length + 128;
       return { streamId: p.streamId, expected: p.expected, events };
     });

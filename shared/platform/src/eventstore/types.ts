@@ -1,20 +1,27 @@
-export interface EventMetadata {
-  correlationId: string;
-  causationId: string | null;
-  userId: string | null;
-  occurredAt: string;
-  [key: string]: unknown;
-}
+import type { z } from "zod";
+import type { EventType } from "../events/event-type.js";
+import type { EventMetadata } from "../events/metadata.js";
 
-export interface NewEvent {
-  /** Defaults to a fresh UUIDv7; callers pass one when the id must be known before the append. */
-  eventId?: string;
-  type: string;
-  data: unknown;
+/** What every event of one stream's part of an append carries besides its data. */
+export interface Stamp {
   metadata: EventMetadata;
   /** Cross-stream index key, e.g. `event:<eventId>` on order events (see readByTag). */
   tag?: string;
 }
+
+/**
+ * An event to append, bound to its event type: the store checks `data` against that type's
+ * schema and `metadata` against the platform's, and refuses the whole append when one does not match.
+ * Distributes over a union of event types, so each type keeps its own data.
+ */
+export type NewEvent<E extends EventType = EventType> = E extends EventType
+  ? Stamp & {
+      /** Defaults to a fresh UUIDv7; callers pass one when the id must be known before the append. */
+      eventId?: string;
+      eventType: E;
+      data: z.output<E["schema"]>;
+    }
+  : never;
 
 export interface StoredEvent {
   position: number;
@@ -48,7 +55,7 @@ export interface ReadStreamOptions {
 export interface StreamAppend {
   streamId: string;
   expected: ExpectedVersion;
-  events: NewEvent[];
+  events: readonly NewEvent[];
 }
 
 export interface AppendResult {
@@ -64,12 +71,13 @@ export interface AppendResult {
  * position order, so a reader polling `readAll` with a checkpoint never skips an event.
  */
 export interface EventStore {
-  append(streamId: string, expected: ExpectedVersion, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Refuses (EventSchemaError, nothing written) an event whose data or metadata its schema rejects. */
+  append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /**
-   * Appends to several streams atomically: every part commits or none does (a conflict in one part
-   * fails the whole call). Results are in the order of `parts`.
+   * Appends to several streams atomically: every part commits or none does (a conflict in one part,
+   * or one event its schema rejects, fails the whole call). Results are in the order of `parts`.
    */
-  appendMulti(parts: StreamAppend[], options?: AppendOptions): Promise<AppendResult[]>;
+  appendMulti(parts: readonly StreamAppend[], options?: AppendOptions): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Every event carrying `tag`, in position order. */
   readByTag(tag: string, options?: { toPosition?: number }): Promise<StoredEvent[]>;

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
@@ -8,12 +7,17 @@ import type { Logger } from "pino";
 import { AppError } from "../errors.js";
 import type { AuthUser } from "./auth.js";
 import type { Metrics } from "./metrics.js";
+import { corsFor } from "./cors.js";
+import { readBodyFromNode } from "./adapters/hono-body-cache.js";
 import { applyPendingHeaders, nodeRequest, requestHeader, responseHeader } from "./node-headers.js";
 import { errorHandler, problemResponse } from "./problem.js";
 import { validationHook } from "./validation.js";
 
-/** requestHash: set by the idempotency middleware for a keyed request (see CommandContext). */
-export type AppEnv = { Variables: { user: AuthUser; requestId: string; requestHash?: string } };
+/**
+ * requestHash: set by the idempotency middleware for a keyed request (see CommandContext).
+ * projectionPosition: set by readModel on query paths (read-your-writes); read it with projectionPositionOf.
+ */
+export type AppEnv = { Variables: { user: AuthUser; requestId: string; requestHash?: string; projectionPosition?: number } };
 
 export interface Dependency {
   name: string;
@@ -25,18 +29,11 @@ export interface BaseAppOptions {
   logger: Logger;
   metrics: Metrics;
   dependencies: Dependency[];
+  /** CORS_ORIGINS: origins that get CORS headers, preflight included (see corsFor). */
+  corsOrigins?: readonly string[];
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
-
-function readBody(incoming: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    incoming.once("error", reject);
-  });
-}
 
 async function probe(dep: Dependency): Promise<string | null> {
   try {
@@ -53,7 +50,7 @@ const REQUEST_ID = /^[\w\-=]{1,255}$/;
  * The frame every Surge HTTP app shares: request ids, body limit, metrics, health/ready/metrics,
  * OpenAPI and Swagger UI, 404 and error rendering as problem+json. Apps add their routes to it.
  */
-export function createBaseApp({ title, logger, metrics, dependencies }: BaseAppOptions) {
+export function createBaseApp({ title, logger, metrics, dependencies, corsOrigins = [] }: BaseAppOptions) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   // Request id (a caller's own X-Request-Id when it is sane, as hono's requestId accepts) and
@@ -68,6 +65,9 @@ export function createBaseApp({ title, logger, metrics, dependencies }: BaseAppO
     applyPendingHeaders(c);
     metrics.http.record(c.req.method, routePath(c), c.res.status, (performance.now() - start) / 1000);
   });
+  // Before everything else an app adds: a preflight is answered without a token.
+  const cors = corsFor(corsOrigins);
+  if (cors) app.use(cors);
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {
@@ -83,9 +83,9 @@ export function createBaseApp({ title, logger, metrics, dependencies }: BaseAppO
     const length = requestHeader(c, "content-length");
     if (length === undefined || requestHeader(c, "transfer-encoding") !== undefined) return limitBody(c, next);
     if (Number(length) > MAX_BODY_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
-    // hono derives json() and text() from this cache; reading Node's own stream skips the fetch Request.
+    // Reading Node's own stream skips the fetch Request (see the adapter).
     const incoming = nodeRequest(c);
-    if (incoming && Number(length) > 0) (c.req.bodyCache as Record<string, unknown>).text = readBody(incoming);
+    if (incoming && Number(length) > 0) readBodyFromNode(c, incoming);
     return next();
   });
 

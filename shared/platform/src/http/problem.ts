@@ -2,6 +2,34 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { AppError, type ErrorCode } from "../errors.js";
+import { keepText } from "./response-text.js";
+
+/** The one mapping of error codes to HTTP statuses (contract: Conventions, Errors). */
+export const problemStatus: Readonly<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  SOLD_OUT: 409,
+  ALREADY_CLAIMED: 409,
+  CLAIM_WINDOW_CLOSED: 409,
+  EVENT_NOT_OPEN: 409,
+  PURCHASE_LIMIT_EXCEEDED: 409,
+  COUPON_NOT_USABLE: 409,
+  INSUFFICIENT_POINTS: 409,
+  ORDER_NOT_PAYABLE: 409,
+  ORDER_EXPIRED: 409,
+  INVALID_STATE: 409,
+  BALANCE_LIMIT_EXCEEDED: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+  PROJECTION_LAG: 503,
+};
 
 const kebab = (code: string) => code.toLowerCase().replace(/_/g, "-");
 const title = (code: string) => {
@@ -23,7 +51,7 @@ export function problemBody(err: AppError): ProblemBody {
   return {
     type: `urn:surge:problem:${kebab(err.code)}`,
     title: title(err.code),
-    status: err.status,
+    status: problemStatus[err.code],
     code: err.code,
     detail: err.message,
     ...(err.errors ? { errors: err.errors } : {}),
@@ -34,7 +62,8 @@ export function problemBody(err: AppError): ProblemBody {
 export function problemResponse(err: AppError): Response {
   const headers: Record<string, string> = { "content-type": "application/problem+json" };
   if (err.retryAfterS !== undefined) headers["retry-after"] = String(err.retryAfterS);
-  return new Response(JSON.stringify(problemBody(err)), { status: err.status, headers });
+  const text = JSON.stringify(problemBody(err));
+  return keepText(new Response(text, { status: problemStatus[err.code], headers }), text);
 }
 
 const fromHttpStatus: Record<number, ErrorCode> = {
@@ -60,7 +89,7 @@ export function toAppError(err: unknown): AppError {
 export function errorHandler(logger: Logger) {
   return (err: unknown, c: Context): Response => {
     const appErr = toAppError(err);
-    if (appErr.status >= 500) {
+    if (problemStatus[appErr.code] >= 500) {
       logger.error({ err, cause: appErr.cause, path: c.req.path, requestId: c.get("requestId") as unknown }, "request failed");
     }
     return problemResponse(appErr);

@@ -3,7 +3,9 @@ import type { Context, MiddlewareHandler, Next } from "hono";
 import { AppError, validationFailed } from "../errors.js";
 import { requestHeader, responseHeader } from "./node-headers.js";
 import type { ProjectionPosition } from "./projection-position.js";
+import type { AppEnv } from "./app.js";
 
+/** readModel's own view: it stamps the position before anything reads it. */
 type PositionEnv = { Variables: { projectionPosition: number } };
 
 /** `X-Min-Position`: a global position from a command's `X-Position`. */
@@ -58,4 +60,11 @@ export function readModel(position: ProjectionPosition, waitMs: number, auth?: M
       return afterStamp(c, next);
     });
   };
+}
+
+/** The checkpoint readModel took for this request, the one X-Projection-Position says. */
+export function projectionPositionOf(c: Context<AppEnv>): number {
+  const at = c.get("projectionPosition");
+  if (at === undefined) throw new Error(`readModel does not run on ${c.req.path}`);
+  return at;
 }

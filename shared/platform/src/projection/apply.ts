@@ -4,9 +4,7 @@ import { type Db } from "../db/database.js";
 import { type StoredEvent } from "../eventstore/types.js";
 import { isTransient, recordFailure, type Quarantine } from "./failures.js";
 import { insertRows } from "./multi-row.js";
-import { RunContext } from "./run-context.js";
-import type { Trx } from "./handler.js";
-import type { HandlerMap } from "./handler.js";
+import { runAll, type Projections, type Trx } from "./handler.js";
 
 export interface ApplyResult {
   /** Events applied now, in position order (unknown types included: they are marked handled). */
@@ -21,7 +19,7 @@ export interface ApplyResult {
   redone: number;
 }
 
-/** A handler threw: says for which event, so a source can retry it or set it aside as poison. */
+/** A projection threw: says for which event, so a source can retry it or set it aside as poison. */
 export class EventHandlerError extends Error {
   override name = "EventHandlerError";
   constructor(
@@ -32,48 +30,35 @@ export class EventHandlerError extends Error {
   }
 }
 
-/** One event through every per-event handler of its type, in projection order. */
-async function applyEach(trx: Trx, handlers: HandlerMap, event: StoredEvent): Promise<void> {
-  for (const handler of handlers.get(event.type) ?? []) {
-    try {
-      await handler(trx, event);
-    } catch (err) {
-      throw new EventHandlerError(event, err);
-    }
+/** One event as a run of one, through every projection of its type. */
+async function applyOne(trx: Trx, projections: Projections, event: StoredEvent): Promise<void> {
+  try {
+    await runAll(trx, projections, [event]);
+  } catch (err) {
+    throw new EventHandlerError(event, err);
   }
 }
 
 /**
- * A run of batchable events through each projection's batch form (a few statements per read
- * model instead of a few per event). If it fails other than transiently, it is rolled back to a
- * savepoint and redone event by event: that names the event at fault in an EventHandlerError, so a
- * source retries or quarantines that event exactly as before batching.
+ * The batch's events as one run (a few statements per read model instead of a few per event). If
+ * it fails other than transiently, it is rolled back to a savepoint and redone as runs of one
+ * event: that names the event at fault in an EventHandlerError, so a source retries or quarantines
+ * that event exactly as if it had come alone.
  */
-async function applyRun(trx: Trx, handlers: HandlerMap, run: readonly StoredEvent[]): Promise<number> {
+async function applyRun(trx: Trx, projections: Projections, run: readonly StoredEvent[]): Promise<number> {
   if (run.length === 0) return 0;
   if (run.length === 1) {
-    await applyEach(trx, handlers, run[0]!);
+    await applyOne(trx, projections, run[0]!);
     return 0;
   }
   await sql`SAVEPOINT projector_run`.execute(trx);
   try {
-    const ctx = new RunContext(run);
-    // The read models are disjoint, so the batch forms run side by side: one folds while the
-    // server runs another's statement (ctx.send sends them one at a time, none after a failure).
-    // All settle before anything else is sent: a savepoint rollback must follow every write.
-    const outcomes = await Promise.allSettled(
-      handlers.batches.map(async (batch) => {
-        const mine = run.filter((e) => batch.types.has(e.type));
-        if (mine.length > 0) await batch.run(trx, mine, ctx);
-      }),
-    );
-    const failed = outcomes.find((o) => o.status === "rejected");
-    if (failed) throw ctx.failure ?? failed.reason;
+    await runAll(trx, projections, run);
   } catch (err) {
     // A deadlock or lost connection has ended the transaction: retry the batch whole.
     if (isTransient(err)) throw err;
     await sql`ROLLBACK TO SAVEPOINT projector_run`.execute(trx);
-    for (const event of run) await applyEach(trx, handlers, event);
+    for (const event of run) await applyOne(trx, projections, event);
     return run.length;
   }
   return 0;
@@ -86,7 +71,7 @@ async function applyRun(trx: Trx, handlers: HandlerMap, run: readonly StoredEven
  */
 export async function applyBatch(
   db: Db,
-  handlers: HandlerMap,
+  projections: Projections,
   events: StoredEvent[],
   checkpoint = PROJECTOR_CHECKPOINT,
   /** Poison events by id: recorded as failures in the same transaction instead of being applied. */
@@ -106,24 +91,16 @@ export async function applyBatch(
       const seen = new Set(handled.map((r) => r.event_id));
       const fresh = unique.filter((e) => !seen.has(e.eventId));
       const quarantined: StoredEvent[] = [];
-      // Runs of batchable events go through the batch forms together; others event by event.
-      let run: StoredEvent[] = [];
-      let redone = 0;
+      // Types nobody handles ride along in the run: no projection takes them, they are only marked handled.
+      const run: StoredEvent[] = [];
       for (const event of fresh) {
         const failure = quarantine.get(event.eventId);
         if (failure) {
           await recordFailure(trx, failure, event);
           quarantined.push(event);
-        } else if (handlers.batchable.has(event.type) || !handlers.has(event.type)) {
-          // Types nobody handles ride along: the batch forms ignore them, they only get marked handled.
-          run.push(event);
-        } else {
-          redone += await applyRun(trx, handlers, run);
-          run = [];
-          await applyEach(trx, handlers, event);
-        }
+        } else run.push(event);
       }
-      redone += await applyRun(trx, handlers, run);
+      const redone = await applyRun(trx, projections, run);
       if (fresh.length > 0) {
         // A concurrent applier of the same events fails here on the primary key and rolls back whole.
         await insertRows(

@@ -5,7 +5,7 @@ import type { Db } from "../db/database.js";
 import type { Logger } from "pino";
 import type { StoredEvent } from "../eventstore/types.js";
 import { withApplyLock } from "./apply-lock.js";
-import type { HandlerMap } from "./handler.js";
+import { runAll, type Projections } from "./handler.js";
 
 /** Why an event was set aside, and where it came from (topic/partition@offset). */
 export interface FailureInfo {
@@ -111,7 +111,7 @@ export interface RetryOutcome {
  * transaction that also marks it handled and resolved. The event was marked handled when it was
  * set aside (so redeliveries skip it); that mark is replaced here, in the same transaction.
  */
-export async function retryFailed(db: Db, handlers: HandlerMap, logger: Logger): Promise<RetryOutcome> {
+export async function retryFailed(db: Db, projections: Projections, logger: Logger): Promise<RetryOutcome> {
   const rows = await db.selectFrom("projection_failures").selectAll().where("resolved_at", "is", null).orderBy("position").execute();
   const outcome: RetryOutcome = { resolved: 0, failed: 0, undecodable: 0 };
   for (const row of rows) {
@@ -125,7 +125,7 @@ export async function retryFailed(db: Db, handlers: HandlerMap, logger: Logger):
       // Under the apply lock, as every batch: a replay --swap must not rename tables under it.
       await withApplyLock(db, (conn) => conn.transaction().execute(async (trx) => {
         await trx.deleteFrom("event_handled").where("event_id", "=", event.eventId).execute();
-        for (const handler of handlers.get(event.type) ?? []) await handler(trx, event);
+        await runAll(trx, projections, [event]);
         await trx.insertInto("event_handled").values({ event_id: event.eventId, position: event.position }).execute();
         await trx.updateTable("projection_failures").set({ resolved_at: sql<Date>`CURRENT_TIMESTAMP(3)` }).where("event_id", "=", event.eventId).execute();
       }));

@@ -14,7 +14,8 @@ export class RunContext {
 
   /**
    * Loads a snapshot once per run. Whichever projection asks first loads it, and it reads the same
-   * for all because every batch form loads before it writes, so projection order does not matter.
+   * for all because the projection that owns those rows loads it before it writes them, so
+   * projection order does not matter.
    */
   once<T>(key: string, load: () => Promise<T>): Promise<T> {
     let loaded = this.loads.get(key);
@@ -23,9 +24,10 @@ export class RunContext {
   }
 
   /**
-   * Sends one statement of a batch form. The forms run side by side (one folds while the server
-   * runs another's statement), but their statements go one at a time and none after a failure: a
-   * deadlock ends the transaction, and a statement sent after it would commit on its own.
+   * Sends one statement of a projection. The projections of a run execute side by side (one folds
+   * while the server runs another's statement), but their statements go one at a time and none
+   * after a failure: a deadlock ends the transaction, and a statement sent after it would commit
+   * on its own.
    */
   send<T>(statement: () => Promise<T>): Promise<T> {
     const next = this.queue.then(() => {

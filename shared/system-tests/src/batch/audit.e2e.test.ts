@@ -2,14 +2,14 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "@surge/testkit/child-app";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { rawEvent } from "@surge/testkit/raw-event";
+import { rawEvent, uncheckedType } from "@surge/testkit/raw-event";
 
 let ctx: TestContext;
 
 beforeAll(async () => {
   ctx = await createTestContext();
   const at = new Date().toISOString();
-  for (let i = 0; i < 20; i++) await ctx.store.append(`thing-${i % 3}`, "any", [rawEvent("ThingHappened", { n: i }, { at, correlationId: "c", userId: "u" })]);
+  for (let i = 0; i < 20; i++) await ctx.store.append(`thing-${i % 3}`, "any", [rawEvent(uncheckedType("ThingHappened"), { n: i }, { at, correlationId: "c", userId: "u" })]);
 });
 afterAll(async () => {
   await ctx?.close();

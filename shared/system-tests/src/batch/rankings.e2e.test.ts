@@ -68,7 +68,7 @@ describe("verify-rollups", () => {
   it("detects a corrupted weekly row, a stray one and a missing monthly one; --check reports, a run repairs", async () => {
     const [p0, p4] = [products[0]!.productId, products[4]!.productId];
     await sql`UPDATE product_metrics_weekly SET quantity = quantity + 7, revenue = revenue - 1 WHERE period_start = '2026-11-23' AND product_id = ${p0}`.execute(ctx.db);
-    await sql`INSERT INTO product_metrics_weekly VALUES ('2026-11-23', 'ghost-product', 'Ghost', 1, 1, 100, 0)`.execute(ctx.db);
+    await sql`INSERT INTO product_metrics_weekly (period_start, product_id, product_name, orders, quantity, revenue, updated_position) VALUES ('2026-11-23', 'ghost-product', 'Ghost', 1, 1, 100, 0)`.execute(ctx.db);
     await sql`DELETE FROM product_metrics_monthly WHERE period_start = '2026-11-01' AND product_id = ${p4}`.execute(ctx.db);
 
     const progress: Array<[number, number]> = [];
@@ -77,7 +77,7 @@ describe("verify-rollups", () => {
     expect(check.ok).toBe(false);
     expect(check.counts).toMatchObject({ periods: 2, mismatches: 3, repaired: 0 });
     expect(check.details.join("\n")).toMatch(new RegExp(`WEEKLY 2026-11-23 ${p0}: daily sum orders \\d+, quantity \\d+`));
-    expect(check.details.join("\n")).toContain("WEEKLY 2026-11-23 ghost-product: daily sum orders 0, quantity 0, revenue 0; found orders 1, quantity 1, revenue 100");
+    expect(check.details.join("\n")).toContain("WEEKLY 2026-11-23 ghost-product: daily sum orders 0, quantity 0, revenue 0, views 0, likes 0; found orders 1, quantity 1, revenue 100, views 0, likes 0");
     expect(check.details.join("\n")).toMatch(new RegExp(`MONTHLY 2026-11-01 ${p4}: .*; found no row`));
     expect(await rollups("WEEKLY")).not.toEqual(recountSeoul(ledger).WEEKLY);
 

@@ -67,13 +67,40 @@ async function seed() {
   expect((await http("POST", `${api.url}/wallet/charges`, { headers: { ...bearer(b1), "idempotency-key": freshKey() }, body: { amount: 50_000 } })).status).toBe(200);
   const paid = await http("POST", `${api.url}/orders/${orders.b1}/payments`, { headers: { ...bearer(b1), "idempotency-key": freshKey() }, body: { method: "POINTS" } });
   expect(paid.status).toBe(200);
+  await engage(d0, d1);
   await caughtUp();
+}
+
+/** Likes (one withdrawn), views, carts and an order from a cart: the read models of the catalogue, carts and scores. */
+async function engage(d0: string, d1: string) {
+  const [p0, p1] = (sale.deals as Array<{ productId?: string }>).map((d) => d.productId) as [string, string];
+  const send = async (method: string, path: string, token: string, body?: object, headers: Record<string, string> = {}) => {
+    const res = await http(method, `${api.url}${path}`, { headers: { ...bearer(token), ...headers }, ...(body ? { body } : {}) });
+    expect(res.status, `${method} ${path}: ${res.text}`).toBeLessThan(300);
+    return res;
+  };
+  for (const user of ["e1", "e2", "e3"]) await send("PUT", `/products/${p0}/like`, await ctx.token(user));
+  await send("PUT", `/products/${p1}/like`, await ctx.token("e1"));
+  await send("DELETE", `/products/${p0}/like`, await ctx.token("e2"));
+  for (const user of ["e1", "e2", "e3", "e4"]) await send("POST", `/products/${p0}/views`, await ctx.token(user));
+  await send("POST", `/products/${p1}/views`, await ctx.token("e1"));
+  const shopper = await ctx.token("e1");
+  await send("PUT", `/cart/items/${d0}`, shopper, { quantity: 2 });
+  await send("PUT", `/cart/items/${d1}`, shopper, { quantity: 1 });
+  await send("PUT", `/cart/items/${d0}`, shopper, { quantity: 1 });
+  await send("POST", "/orders", shopper, { fromCart: true }, { "idempotency-key": freshKey() });
+  const browser = await ctx.token("e2");
+  await send("PUT", `/cart/items/${d1}`, browser, { quantity: 3 });
+  await send("PUT", `/cart/items/${d0}`, browser, { quantity: 1 });
+  await send("DELETE", `/cart/items/${d1}`, browser);
+  const viewed = async () => (await ctx.store.readStream(`views-${p0}`)).length > 0 && (await ctx.store.readStream(`views-${p1}`)).length > 0;
+  await waitFor("the views appended", viewed);
 }
 
 beforeAll(async () => {
   ctx = await createTestContext();
   live = splitDatabaseUrl(ctx.databaseUrl).database;
-  api = await startApi(ctx);
+  api = await startApi(ctx, { VIEW_FLUSH_MS: "50" });
   projector = await startProjector(projectorEnv({ ...ctx.appEnv, PROJECTOR_PORT: "0" }));
   await seed();
 });
@@ -94,6 +121,8 @@ describe("npm run replay", () => {
     expect(res.out).toMatch(/OK: \d+ read-model tables identical/);
     expect(res.code).toBe(0);
     for (const table of ["coupon_view", "coupon_claims", "orders", "sale_deals", "event_handled", "projection_checkpoints"]) expect(res.out).toMatch(new RegExp(`ok\\s+${table}: `));
+    // The read models of issue 14, with rows in them.
+    for (const table of ["products", "carts", "cart_lines", "product_metrics_daily", "product_metrics_weekly", "product_metrics_monthly"]) expect(res.out).toMatch(new RegExp(`ok\\s+${table}: live [1-9]`));
     expect(await claimedIn(`${live}_shadow`, couponA)).toBe(5);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { orderStream } from "@surge/areas/orders/events";
+import { OrderCancelled, orderStream } from "@surge/areas/orders/events";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { saleEventTag } from "@surge/areas/sales/events";
 import { STOCK_RELEASE_CHECKPOINT } from "@surge/areas/sales/stock-release-job";
@@ -26,7 +26,7 @@ describe("stock-release follower", () => {
     // The crash: OrderCancelled is in the store, the release after it never ran.
     const now = new Date().toISOString();
     const appended = await ctx.store.append(orderStream(orderId), 1, [
-      rawEvent("OrderCancelled", { orderId, eventId: sale.eventId, reason: "USER", cancelledAt: now }, { at: now, tag: saleEventTag(sale.eventId), correlationId: "crash-test", userId: "victim" }),
+      rawEvent(OrderCancelled, { orderId, eventId: sale.eventId, reason: "USER", cancelledAt: now }, { at: now, tag: saleEventTag(sale.eventId), correlationId: "crash-test", userId: "victim" }),
     ]);
     // No batch runs yet: nothing has read the cancel, so its units are still out.
     expect(await api.stock.remaining(sale.eventId)).toEqual({ [dealId]: 2 });

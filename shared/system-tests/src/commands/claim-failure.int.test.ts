@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { Counter, Registry } from "prom-client";
 import { AppError } from "@surge/platform/errors";
 import { CouponGuard, couponKeys } from "@surge/areas/coupons/guard";
-import { couponStream } from "@surge/areas/coupons/coupon-events";
+import { CouponCreated, couponStream } from "@surge/areas/coupons/coupon-events";
 import { createDb } from "@surge/platform/db/database";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
 import { newId } from "@surge/platform/ids";
@@ -29,7 +29,7 @@ describe("a claim whose append fails", () => {
     const now = new Date();
     await ctx.store.append(couponStream(couponId), "no_stream", [
       rawEvent(
-        "CouponCreated",
+        CouponCreated,
         {
           couponId,
           name: "X",

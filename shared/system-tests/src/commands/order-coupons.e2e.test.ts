@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { couponClaimStream } from "@surge/areas/coupons/claim-events";
+import { CouponClaimUsed, couponClaimStream } from "@surge/areas/coupons/claim-events";
 import { rawEvent } from "@surge/testkit/raw-event";
 import { cancel, createSale, order } from "@surge/testkit/sales";
 import { untilPast } from "@surge/testkit/wait";
@@ -70,7 +70,7 @@ describe("coupons at order", () => {
     const placed = await order(api.url, s.token, [{ dealId: s.dealId, quantity: 1 }], { couponClaimId: s.claimId });
     // Payment (issue 4) will append this; here the claim's stream is driven directly.
     await ctx.store.append(couponClaimStream(s.claimId), 1, [
-      rawEvent("CouponClaimUsed", { claimId: s.claimId, couponId: "c", orderId: placed.body.orderId, usedAt: new Date().toISOString() }, { correlationId: "t", userId: "used" }),
+      rawEvent(CouponClaimUsed, { claimId: s.claimId, couponId: "c", orderId: placed.body.orderId, usedAt: new Date().toISOString() }, { correlationId: "t", userId: "used" }),
     ]);
     expect((await order(api.url, s.token, [{ dealId: s.dealId, quantity: 1 }], { couponClaimId: s.claimId })).body.code).toBe("COUPON_NOT_USABLE");
   });

@@ -40,6 +40,15 @@ describe("no oversell", () => {
     expect(await soldInStore(ctx, sale.eventId)).toEqual({ [dealId]: 2 });
   });
 
+  it("perUserLimit 5 on a deal of 3 units: accepted, and one user may buy all 3 but not a 4th", async () => {
+    const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 3, perUserLimit: 5 }] });
+    const dealId = sale.deals[0]!.dealId;
+    const token = await ctx.token("collector");
+    expect((await order(api.url, token, [{ dealId, quantity: 3 }])).status).toBe(201);
+    expect((await order(api.url, token, [{ dealId, quantity: 1 }])).body).toMatchObject({ code: "SOLD_OUT", dealId, available: 0 });
+    expect(await soldInStore(ctx, sale.eventId)).toEqual({ [dealId]: 3 });
+  });
+
   it("one line in stock and one over stock → 409 and nothing reserved", async () => {
     const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 5 }, { price: 2_000, stock: 3 }] });
     const [d1, d2] = sale.deals.map((d) => d.dealId) as [string, string];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { couponClaimStream } from "@surge/areas/coupons/claim-events";
-import { orderStream } from "@surge/areas/orders/events";
+import { GoodsAllocated, orderStream } from "@surge/areas/orders/events";
 import { signToken } from "@surge/platform/http/auth";
 import { walletStream } from "@surge/areas/wallet/events";
 import { bearer, http } from "@surge/testkit/http";
@@ -226,7 +226,7 @@ describe("goods shipping", () => {
     // The batch allocator appends this in production; here the order's stream is driven directly.
     const v = (await ctx.store.readStream(orderStream(o.orderId))).length;
     await ctx.store.append(orderStream(o.orderId), v, [
-      rawEvent("GoodsAllocated", { orderId: o.orderId, eventId: o.eventId, name: "Tote", allocatedAt: new Date().toISOString() }, { correlationId: "t", userId: "system" }),
+      rawEvent(GoodsAllocated, { orderId: o.orderId, eventId: o.eventId, name: "Tote", allocatedAt: new Date().toISOString() }, { correlationId: "t", userId: "system" }),
     ]);
     expect((await deliver()).body.code).toBe("INVALID_STATE");
     expect((await ship()).body).toMatchObject({ goods: { name: "Tote", status: "SHIPPED" } });

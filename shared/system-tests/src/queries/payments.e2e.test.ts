@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { decideOrder, type LiveOrder } from "@surge/areas/orders/order";
 import { loadOrder } from "@surge/areas/orders/place";
-import { orderStream } from "@surge/areas/orders/events";
+import { orderEventTypes, orderStream } from "@surge/areas/orders/events";
 import { saleEventTag } from "@surge/areas/sales/events";
 import { viewOf, type OrderView } from "@surge/areas/orders/view";
+import { bindEvents } from "@surge/platform/events/new-event";
 import { useApps } from "../apps.js";
 import { unauthenticated } from "../bad-tokens.js";
 import { after, http, problemCode, type HttpResponse } from "@surge/testkit/http";
-import { rawEvent } from "@surge/testkit/raw-event";
+import { rawEvent, rawMetadata } from "@surge/testkit/raw-event";
 import { createSale, placeOrder } from "@surge/testkit/sales";
 
 const { ctx, apps } = useApps();
@@ -47,10 +48,10 @@ async function decideOnOrder(orderId: string, command: { type: "AllocateGoods"; 
   if (state.status === "absent") throw new Error("no order");
   const events = decideOrder(state, { ...command, now: new Date() });
   expect(events.map((e) => e.type)).toEqual(["GoodsAllocated"]);
-  return (await ctx.store.append(orderStream(orderId), version, events.map((e) => rawEvent(e.type, e.data, { tag: saleEventTag(state.order.eventId) })))).lastPosition;
+  return (await ctx.store.append(orderStream(orderId), version, bindEvents(orderEventTypes, events, { tag: saleEventTag(state.order.eventId), metadata: rawMetadata() }))).lastPosition;
 }
-async function appendRaw(orderId: string, eventId: string, event: { type: string; data: unknown }): Promise<number> {
-  return (await ctx.store.append(orderStream(orderId), "any", [rawEvent(event.type, event.data, { tag: saleEventTag(eventId) })])).lastPosition;
+async function appendRaw(orderId: string, eventId: string, type: string, data: unknown): Promise<number> {
+  return (await ctx.store.append(orderStream(orderId), "any", [rawEvent(type, data, { tag: saleEventTag(eventId) })])).lastPosition;
 }
 
 const admin = () => ctx.token("admin1", "admin");
@@ -149,7 +150,7 @@ describe("payments, wallets and goods on the read side", () => {
     expect(deliveredView.goods).toEqual({ name: "Tote bag", status: "DELIVERED" });
 
     // Released by an event appended directly, and by cancelling a paid order holding goods.
-    position = await appendRaw(b, sale.eventId, { type: "GoodsReleased", data: { orderId: b, eventId: sale.eventId, releasedAt: new Date().toISOString() } });
+    position = await appendRaw(b, sale.eventId, "GoodsReleased", { orderId: b, eventId: sale.eventId, releasedAt: new Date().toISOString() });
     const released = await getOrder(token, b, atPosition(position));
     expect(released).toEqual(await commandView(b));
     expect(released).toMatchObject({ status: "PAID", goods: null });

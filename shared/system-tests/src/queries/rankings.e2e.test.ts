@@ -62,8 +62,19 @@ async function ranking(qs: string, headers: Record<string, string> = {}) {
   return res.body as { period: string; from: string; to: string; by: string; items: Array<Record<string, unknown>> };
 }
 
+// No views or likes here: the score is units × the default order weight 0.6 (quantity × 6 / 10 is the double of that decimal).
 const expectedItems = (r: Recount, period: keyof Recount, start: string, by: "QUANTITY" | "REVENUE", limit: number) =>
-  rankRecount(r[period].get(start), by, limit).map((x) => ({ rank: x.rank, productId: x.productId, name: nameOf.get(x.productId), quantity: x.quantity, revenue: x.revenue, orders: x.orders }));
+  rankRecount(r[period].get(start), by, limit).map((x) => ({
+    rank: x.rank,
+    productId: x.productId,
+    name: nameOf.get(x.productId),
+    quantity: x.quantity,
+    revenue: x.revenue,
+    orders: x.orders,
+    views: 0,
+    likes: 0,
+    score: (x.quantity * 6) / 10,
+  }));
 
 describe("product metrics and GET /rankings/products", () => {
   const ledger: PaidOrder[] = [];

@@ -29,7 +29,7 @@ const ATTEMPTS = 4;
 export class NightlyRankings {
   private readonly scheduled: schedule.Job[] = [];
   private readonly running = new Set<Promise<void>>();
-  private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly deps: NightlyDeps,
@@ -49,7 +49,7 @@ export class NightlyRankings {
 
   /** Cancels the schedules and waits for a run in progress. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopping.abort();
     for (const s of this.scheduled) s.cancel();
     await Promise.all(this.running);
   }
@@ -58,7 +58,7 @@ export class NightlyRankings {
   async fire(job: RankingJob, now = new Date()): Promise<void> {
     const date = addDays(businessDate(now, this.deps.businessTz), -1);
     const ctx = { db: this.deps.db, date, all: false, checkOnly: false, progress: () => undefined };
-    for (let attempt = 1; !this.stopped; attempt++) {
+    for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
       try {
         const outcome = await runExclusive(this.deps, job, ctx, { skipIfDone: true });
         if (outcome.status === "ran") {
@@ -76,7 +76,7 @@ export class NightlyRankings {
         this.deps.onOutcome?.(job.name, "error");
         this.deps.logger.error({ err, job: job.name, date, attempt }, "nightly job failed");
         if (attempt >= ATTEMPTS) return;
-        await sleep(backoffMs(attempt, 5_000, 60_000));
+        await sleep(backoffMs(attempt, 5_000, 60_000), this.stopping.signal);
       }
     }
   }

@@ -15,6 +15,8 @@ export interface Tally {
   orders: number;
   quantity: number;
   revenue: number;
+  views: number;
+  likes: number;
 }
 
 export interface RollupMismatch extends RollupKey {
@@ -25,9 +27,15 @@ export interface RollupMismatch extends RollupKey {
   actual: Tally | null;
 }
 
-const zero: Tally = { orders: 0, quantity: 0, revenue: 0 };
-const same = (a: Tally, b: Tally) => a.orders === b.orders && a.quantity === b.quantity && a.revenue === b.revenue;
-const tallyOf = (r: { orders: unknown; quantity: unknown; revenue: unknown }): Tally => ({ orders: Number(r.orders), quantity: Number(r.quantity), revenue: Number(r.revenue) });
+const zero: Tally = { orders: 0, quantity: 0, revenue: 0, views: 0, likes: 0 };
+const same = (a: Tally, b: Tally) => a.orders === b.orders && a.quantity === b.quantity && a.revenue === b.revenue && a.views === b.views && a.likes === b.likes;
+const tallyOf = (r: { orders: unknown; quantity: unknown; revenue: unknown; views: unknown; likes: unknown }): Tally => ({
+  orders: Number(r.orders),
+  quantity: Number(r.quantity),
+  revenue: Number(r.revenue),
+  views: Number(r.views),
+  likes: Number(r.likes),
+});
 
 /**
  * Compares one week's or month's rows with the sum of its daily rows and, unless `checkOnly`,
@@ -47,7 +55,13 @@ export async function verifyRollup(db: Db, key: RollupKey, checkOnly: boolean): 
         const daily = await trx
           .selectFrom("product_metrics_daily")
           .select(["product_id", sql<string>`MAX(product_name)`.as("name"), sql<number>`MAX(updated_position)`.as("position")])
-          .select((eb) => [eb.fn.sum<number>("orders").as("orders"), eb.fn.sum<number>("quantity").as("quantity"), eb.fn.sum<number>("revenue").as("revenue")])
+          .select((eb) => [
+            eb.fn.sum<number>("orders").as("orders"),
+            eb.fn.sum<number>("quantity").as("quantity"),
+            eb.fn.sum<number>("revenue").as("revenue"),
+            eb.fn.sum<number>("views").as("views"),
+            eb.fn.sum<number>("likes").as("likes"),
+          ])
           .where("period_start", ">=", calendarDate(from))
           .where("period_start", "<=", calendarDate(to))
           .groupBy("product_id")
@@ -77,7 +91,7 @@ export async function verifyRollup(db: Db, key: RollupKey, checkOnly: boolean): 
                 updated_position: expected.get(m.productId)?.position ?? 0,
               })),
             )
-            .onDuplicateKeyUpdate({ orders: sql`VALUES(orders)`, quantity: sql`VALUES(quantity)`, revenue: sql`VALUES(revenue)` })
+            .onDuplicateKeyUpdate({ orders: sql`VALUES(orders)`, quantity: sql`VALUES(quantity)`, revenue: sql`VALUES(revenue)`, views: sql`VALUES(views)`, likes: sql`VALUES(likes)` })
             .execute();
         }
         return { rows: expected.size, mismatches };
@@ -95,11 +109,11 @@ async function everyRollup(db: Db): Promise<RollupKey[]> {
   return [...[...weeks].sort().map((start) => ({ period: "WEEKLY" as const, start })), ...[...months].sort().map((start) => ({ period: "MONTHLY" as const, start }))];
 }
 
-const show = (t: Tally | null) => (t ? `orders ${t.orders}, quantity ${t.quantity}, revenue ${t.revenue}` : "no row");
+const show = (t: Tally | null) => (t ? `orders ${t.orders}, quantity ${t.quantity}, revenue ${t.revenue}, views ${t.views}, likes ${t.likes}` : "no row");
 
 export const verifyRollupsJob: RankingJob = {
   name: "verify-rollups",
-  description: "check that weekly and monthly metrics equal the sum of their daily rows, and repair them",
+  description: "check that weekly and monthly metrics (sales, views, likes) equal the sum of their daily rows, and repair them",
   async run(ctx: JobContext): Promise<JobSummary> {
     const keys = ctx.all ? await everyRollup(ctx.db) : [{ period: "WEEKLY" as const, start: isoWeekStart(ctx.date) }, { period: "MONTHLY" as const, start: monthStart(ctx.date) }];
     const mismatches: RollupMismatch[] = [];
