@@ -79,7 +79,7 @@ export async function startCommandApi(env: CommandApiEnv) {
   ownUrl = server.url;
   stack.add(() => server.close());
   logger.info({ url: server.url }, "command-api listening");
-  return { url: server.url, port: server.port, logger, guard, stock, stop: () => stack.stop() };
+  return { url: server.url, port: server.port, logger, guard, stock, submitter, stop: () => stack.stop() };
 }
 
 export type CommandApi = Awaited<ReturnType<typeof startCommandApi>>;

@@ -10,7 +10,7 @@ import { handlers } from "@surge/areas/projections";
 import { combine } from "@surge/platform/projection/handler";
 import { couponProjection } from "@surge/areas/coupons/projection";
 import { appendCoupon, claimed, definition } from "@surge/testkit/coupon-events";
-import { uncheckedType } from "@surge/testkit/events";
+import { rawEvent, uncheckedType } from "@surge/testkit/raw-event";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -88,7 +88,7 @@ describe("applying coupon events", () => {
   it("skips unknown event types but marks them handled and moves the checkpoint past them", async () => {
     const stream = `gizmo-${newId()}`;
     await ctx.store.append(stream, "no_stream", [
-      { eventType: uncheckedType("GizmoInvented"), data: { x: 1 }, metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
+      rawEvent(uncheckedType("GizmoInvented"), { x: 1 }, { correlationId: "c" }),
     ]);
     const events = await ctx.store.readStream(stream);
     const result = await applyBatch(ctx.db, handlers, events);

@@ -1,11 +1,13 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { appendCoupon } from "@surge/testkit/coupon-events";
-import { spawnProjector, type ChildProjector } from "@surge/testkit/projector-child";
+import { spawnApp, stillRunning, type ChildApp } from "@surge/testkit/child-app";
+import { waitFor } from "@surge/testkit/wait";
 
 let ctx: TestContext;
-const children: ChildProjector[] = [];
+const children: ChildApp[] = [];
 beforeAll(async () => {
   ctx = await createTestContext();
 });
@@ -16,18 +18,18 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for `ok`, failing at once (with the child's log) if the child dies or a batch fails. */
-async function until(what: string, ok: () => Promise<boolean>, child: ChildProjector, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (child.child.exitCode !== null) throw new Error(`projector exited (${child.child.exitCode}) before ${what}:\n${child.output()}`);
-    if (child.output().includes("projecting failed")) throw new Error(`a batch failed before ${what}:\n${child.output()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${child.output()}`);
-    await sleep(5);
-  }
-}
+const until = (what: string, ok: () => Promise<boolean>, child: ChildApp) =>
+  waitFor(what, ok, {
+    timeoutMs: 60_000,
+    everyMs: 5,
+    check: () => {
+      stillRunning(child, "the projector")();
+      if (child.output().includes("projecting failed")) throw new Error(`a batch failed before ${what}:\n${child.output()}`);
+    },
+    detail: child.output,
+  });
 
 const count = async (table: "coupon_claims" | "event_handled") =>
   Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
@@ -42,7 +44,7 @@ describe("a projector killed mid-batch", () => {
     // is where a projector that splits a batch over transactions loses or doubles events.
     const start = () => {
       // LOG_LEVEL error: `until` reads the child's "projecting failed" lines to fail fast.
-      const c = spawnProjector({ ...ctx.appEnv, LOG_LEVEL: "error", PROJECTOR_PORT: "0", PROJECTOR_BATCH_SIZE: "2", PROJECTOR_RETRY_MS: "50" });
+      const c = spawnApp("projector/src/main.ts", { ...ctx.appEnv, LOG_LEVEL: "error", PROJECTOR_PORT: "0", PROJECTOR_BATCH_SIZE: "2", PROJECTOR_RETRY_MS: "50" });
       children.push(c);
       return c;
     };
@@ -53,7 +55,7 @@ describe("a projector killed mid-batch", () => {
       const from = await readCheckpoint(ctx.db);
       const child = start();
       await until("a first committed batch", async () => (await readCheckpoint(ctx.db)) > from, child);
-      await sleep(Math.random() * 40);
+      await delay(Math.random() * 40);
       child.child.kill("SIGKILL");
       await child.exited;
       killedAt.push(await readCheckpoint(ctx.db));

@@ -41,6 +41,7 @@ export function projectorMetrics(metrics: Metrics, db: Db, store: EventStore) {
     deadLettered: new Counter({ name: "projector_dead_lettered_total", help: "Kafka mode: poison events sent to surge.dlt and recorded in projection_failures", registers }),
     refilled: new Counter({ name: "projector_refilled_from_store_total", help: "Kafka mode: events Kafka never delivered (a hole below the safe position), applied from the store", registers }),
     safePosition: new Gauge({ name: "projector_safe_position", help: "Kafka mode: every event at or below this position is in the read models (min of the partitions' watermarks)", registers }),
+    held: new Gauge({ name: "projector_held_records", help: "Kafka mode: records received and held until every partition's watermark covers them", registers }),
     batchSeconds: new Histogram({
       name: "projector_batch_duration_seconds",
       help: "Time to apply and commit one batch",

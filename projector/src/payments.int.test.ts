@@ -14,6 +14,7 @@ import { saleEventProjection } from "@surge/areas/sales/projection";
 import { walletProjection } from "@surge/areas/wallet/projection";
 import { commandView, decideOnOrder, decideOnWallet } from "@surge/testkit/payment-events";
 import { appendOpenSale, appendOrder, placed } from "@surge/testkit/sale-events";
+import { rawEvent } from "@surge/testkit/raw-event";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -132,7 +133,7 @@ describe("projecting payments, wallets and goods", () => {
       await decideOnWallet(ctx.store, { type: "RefundPoints", userId: order.userId, orderId: order.orderId, paymentId, amount: order.payableAmount });
       // A second ending (no decider emits it after a cancel) must not give the units back twice.
       await ctx.store.append(`order-${order.orderId}`, "any", [
-        { eventType: OrderExpired, data: { orderId: order.orderId, eventId: sale.eventId, expiredAt: new Date().toISOString() }, metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
+        rawEvent(OrderExpired, { orderId: order.orderId, eventId: sale.eventId, expiredAt: new Date().toISOString() }, { correlationId: "c" }),
       ]);
       await project(head, map);
       expect(await sold(sale.eventId)).toEqual([0]);

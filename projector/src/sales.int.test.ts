@@ -11,6 +11,7 @@ import { productProjection } from "@surge/areas/catalog/projection";
 import { saleEventProjection } from "@surge/areas/sales/projection";
 import { appendCoupon } from "@surge/testkit/coupon-events";
 import { appendClaimEvent, appendOpenSale, appendOrder, appendOrderEnd, placed } from "@surge/testkit/sale-events";
+import { rawEvent } from "@surge/testkit/raw-event";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -44,7 +45,7 @@ describe("projecting sales", () => {
 
     const before = await ctx.store.headPosition();
     await ctx.store.append(`event-${sale.eventId}`, "any", [
-      { eventType: EventClosed, data: { eventId: sale.eventId, closedAt: new Date().toISOString(), forced: true }, metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() } },
+      rawEvent(EventClosed, { eventId: sale.eventId, closedAt: new Date().toISOString(), forced: true }, { correlationId: "c" }),
     ]);
     await applyBatch(ctx.db, handlers, await since(before));
     expect((await ctx.db.selectFrom("sale_events").select("status").where("event_id", "=", sale.eventId).executeTakeFirstOrThrow()).status).toBe("CLOSED");

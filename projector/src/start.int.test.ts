@@ -1,7 +1,9 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { couponStream } from "@surge/areas/coupons/coupon-events";
 import { createMetrics } from "@surge/platform/http/metrics";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
+import { waitFor } from "@surge/testkit/wait";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { readEnv } from "./env.js";
 import { projectorMetrics } from "./metrics.js";
@@ -18,10 +20,9 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function caughtUp(): Promise<number> {
   const head = await ctx.store.headPosition();
-  while ((await readCheckpoint(ctx.db)) < head) await sleep(10);
+  await waitFor("the projector to catch up", async () => (await readCheckpoint(ctx.db)) >= head, { everyMs: 10 });
   return head;
 }
 const metric = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
@@ -50,7 +51,9 @@ describe("the running projector", () => {
     // Stopped means stopped: nothing appended now is projected.
     const at = await readCheckpoint(ctx.db);
     await ctx.store.append(couponStream(before.couponId), "any", [claimed(before, "after-stop")]);
-    await sleep(100);
+    // Nothing can happen after a stop, so there is no later event to wait for: watch for a while
+    // (many of the projector's idle polls) instead.
+    await delay(100);
     expect(await readCheckpoint(ctx.db)).toBe(at);
   });
 
@@ -59,7 +62,8 @@ describe("the running projector", () => {
     const metrics = createMetrics("projector");
     projectorMetrics(metrics, ctx.db, ctx.store);
     await appendCoupon(ctx.store, 30);
-    await sleep(50);
+    // The oldest unprojected event must be at least this old when measured.
+    await delay(50);
     const text = await metrics.registry.metrics();
     expect(metric(text, "projector_lag_events")).toBe((await ctx.store.headPosition()) - (await readCheckpoint(ctx.db)));
     expect(metric(text, "projector_lag_events")).toBeGreaterThanOrEqual(31);

@@ -11,6 +11,7 @@ import { jsonResponse, renderedText } from "@surge/platform/http/response-text";
 import { listen } from "@surge/platform/http/server";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { bearer, http } from "@surge/testkit/http";
+import { waitFor } from "@surge/testkit/wait";
 import { commandGate } from "./command-gate.js";
 import { idempotencyRecordKey } from "./idempotency.js";
 
@@ -76,13 +77,6 @@ async function post(app: App, user: string, path: string, body: unknown, key?: s
   const res = await app.request(path, { method: "POST", headers, body: JSON.stringify(body) });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
-
-const until = async (done: () => boolean) => {
-  for (let i = 0; !done(); i++) {
-    if (i > 500) throw new Error("condition not reached");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe("command gate: rate limit", () => {
   it("answers 429 RATE_LIMITED with Retry-After once a user's burst is spent; other users go on", async () => {
@@ -169,7 +163,7 @@ describe("command gate: Idempotency-Key", () => {
   it("makes concurrent repeats wait for the first and answers them all alike: the route runs exactly once", async () => {
     const { app, runs, release } = gateApp();
     const all = Promise.all(Array.from({ length: 20 }, () => post(app, "idem-6", "/c/slow", { a: 1 }, "k-7")));
-    await until(() => runs.slow === 1);
+    await waitFor("the first of them to run the route", () => runs.slow === 1, { timeoutMs: 5000, everyMs: 10 });
     release();
     const answers = await all;
     expect(runs.slow).toBe(1);

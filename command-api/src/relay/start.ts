@@ -60,9 +60,9 @@ export async function startRelay(env: RelayEnv, overrides: RelayOverrides = {}) 
         m.batchSeconds.observe(seconds);
         overrides.hooks?.onPublished?.(events, seconds);
       },
-      onError: (err) => {
+      onError: (err, retryInMs) => {
         m.failures.inc();
-        overrides.hooks?.onError?.(err);
+        overrides.hooks?.onError?.(err, retryInMs);
       },
     },
   );

@@ -36,6 +36,8 @@ export interface KafkaSourceHooks {
   onDeadLetter?: (info: FailureInfo) => void;
   onSafePosition?: (position: number) => void;
   onRefilled?: (events: number) => void;
+  /** After each drain: records received that the partitions' watermarks do not cover yet, held back. */
+  onHeld?: (records: number) => void;
 }
 
 /** A partition that runs this far ahead of the safe position is paused until the others catch up. */
@@ -214,6 +216,7 @@ export class KafkaSource {
       do {
         this.more = false;
         await this.drain(consumer, merge, heartbeat);
+        this.hooks.onHeld?.(merge.pending());
       } while (this.more && !this.stopping && this.merge === merge);
     })()
       .catch((err: unknown) => {

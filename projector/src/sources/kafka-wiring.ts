@@ -41,6 +41,7 @@ export function startKafkaSource(env: ProjectorEnv & { KAFKA_BROKERS: string[] }
       onDeadLetter: () => metrics.deadLettered.inc(),
       onSafePosition: (position) => metrics.safePosition.set(position),
       onRefilled: (events) => metrics.refilled.inc(events),
+      onHeld: (records) => metrics.held.set(records),
     },
     {
       groupId: env.PROJECTOR_KAFKA_GROUP,

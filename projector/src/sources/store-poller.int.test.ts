@@ -1,7 +1,9 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { couponStream } from "@surge/areas/coupons/coupon-events";
 import { createLogger } from "@surge/platform/logging";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
+import { waitFor } from "@surge/testkit/wait";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { appendCoupon, claimed } from "@surge/testkit/coupon-events";
 import { StorePoller } from "./store-poller.js";
@@ -14,7 +16,6 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logger = createLogger("store-poller-test", "silent", false);
 const options = { batchSize: 10, idleMs: 5, retryMs: 5 };
 
@@ -37,10 +38,10 @@ describe("the store poller", () => {
       logger,
     );
     poller.start();
-    while (checkpoint < head) await sleep(5);
+    await waitFor("everything delivered", () => checkpoint >= head, { everyMs: 5 });
     // Appended while it polls: picked up without a restart.
     await ctx.store.append(couponStream(def.couponId), "any", [claimed(def, "late")]);
-    while (checkpoint < head + 1) await sleep(5);
+    await waitFor("the late event delivered", () => checkpoint >= head + 1, { everyMs: 5 });
     await poller.stop();
     const positions = batches.flat().map((e) => e.position);
     expect(positions).toEqual(Array.from({ length: head + 1 }, (_, i) => i + 1));
@@ -59,7 +60,8 @@ describe("the store poller", () => {
         apply: async (events) => {
           started++;
           inFlight = true;
-          await sleep(200);
+          // A slow batch: stop() is called while it runs.
+          await delay(200);
           checkpoint = events.at(-1)!.position;
           finished++;
           inFlight = false;
@@ -70,7 +72,7 @@ describe("the store poller", () => {
       logger,
     );
     poller.start();
-    while (!inFlight) await sleep(1);
+    await waitFor("a batch in flight", () => inFlight, { everyMs: 1 });
     await poller.stop();
     expect(inFlight).toBe(false);
     expect(finished).toBe(started);
@@ -99,7 +101,7 @@ describe("the store poller", () => {
       logger,
     );
     poller.start();
-    while (committed < head) await sleep(5);
+    await waitFor("everything committed", () => committed >= head, { everyMs: 5 });
     await poller.stop();
     expect(failures).toBe(1);
     // The failed batch is delivered again; nothing is skipped.

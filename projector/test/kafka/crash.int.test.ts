@@ -1,39 +1,24 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as delay } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
-import { buildKafkaMock, startKafkaMock, type KafkaMock } from "@surge/testkit/kafka-mock";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { spawnApp, type ChildApp } from "@surge/testkit/child-app";
+import { buildKafkaMock } from "@surge/testkit/kafka-mock";
+import { useKafkaMock } from "@surge/testkit/kafka-fixture";
+import { spawnApp, stillRunning, type ChildApp } from "@surge/testkit/child-app";
 import { appendCoupon } from "@surge/testkit/coupon-events";
-import { checkpointIsSafe, kafkaEnv, produce, sleep } from "./support.js";
+import { waitFor } from "@surge/testkit/wait";
+import { checkpointIsSafe, kafkaEnv, produce } from "./support.js";
 
 const build = await buildKafkaMock();
 if (build.skip) console.warn(`Kafka projector crash test: ${build.skip}`);
 
-let ctx: TestContext;
-let kafka: KafkaMock;
+const { ctx, kafka } = useKafkaMock(build);
 const children: ChildApp[] = [];
-
-beforeAll(async () => {
-  if (!build.binary) return;
-  ctx = await createTestContext();
-  kafka = await startKafkaMock(build.binary, { partitions: 3 });
-});
 afterEach(() => {
   for (const c of children.splice(0)) c.child.kill("SIGKILL");
 });
-afterAll(async () => {
-  await kafka?.stop();
-  await ctx?.close();
-});
 
-async function until(what: string, ok: () => Promise<boolean>, child: ChildApp, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (child.child.exitCode !== null) throw new Error(`projector exited (${child.child.exitCode}) before ${what}:\n${child.output()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${child.output()}`);
-    await sleep(5);
-  }
-}
+/** Waits for `ok`, failing at once (with the child's log) if the child dies. */
+const until = (what: string, ok: () => Promise<boolean>, child: ChildApp) => waitFor(what, ok, { timeoutMs: 60_000, everyMs: 5, check: stillRunning(child, "the projector"), detail: child.output });
 
 describe.skipIf(build.skip)("a Kafka projector killed mid-batch", () => {
   it("ends, after restarts, with every claim counted exactly once", { timeout: 120_000 }, async () => {
@@ -60,7 +45,7 @@ describe.skipIf(build.skip)("a Kafka projector killed mid-batch", () => {
       const child = spawnApp("projector/src/main.ts", env);
       children.push(child);
       await until("a first committed batch", async () => (await readCheckpoint(ctx.db)) > from, child);
-      await sleep(Math.random() * 40);
+      await delay(Math.random() * 40);
       child.child.kill("SIGKILL");
       await child.exited;
       killedAt.push(await readCheckpoint(ctx.db));

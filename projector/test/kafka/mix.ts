@@ -6,10 +6,9 @@ import { saleEventTag, type SaleEventDefinition } from "@surge/areas/sales/event
 import { walletStream } from "@surge/areas/wallet/events";
 import { type EventStore, type NewEvent } from "@surge/platform/eventstore/types";
 import { appendCoupon } from "@surge/testkit/coupon-events";
-import { eventNamed } from "@surge/testkit/events";
+import { rawEvent } from "@surge/testkit/raw-event";
 import { appendOpenSale, appendOrder, placed } from "@surge/testkit/sale-events";
 
-const metadata = () => ({ correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() });
 const now = () => new Date().toISOString();
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
@@ -82,7 +81,7 @@ export class MixSeeder {
     const balance = (this.balances.get(order.userId) ?? 0) - order.payableAmount;
     this.balances.set(order.userId, balance);
     await this.store.append(walletStream(order.userId), "any", [
-      eventNamed("PointsDebited", { userId: order.userId, orderId: order.orderId, paymentId, amount: order.payableAmount, balance, debitedAt: now() }, { metadata: metadata() }),
+      rawEvent("PointsDebited", { userId: order.userId, orderId: order.orderId, paymentId, amount: order.payableAmount, balance, debitedAt: now() }),
     ]);
     await this.orderEvents(order, [
       ["PaymentRequested", { paymentId, method: "POINTS", amount: order.payableAmount, card: null, requestedAt: now() }],
@@ -102,7 +101,7 @@ export class MixSeeder {
       const back = balance + order.payableAmount;
       this.balances.set(order.userId, back);
       await this.store.append(walletStream(order.userId), "any", [
-        eventNamed("PointsRefunded", { userId: order.userId, orderId: order.orderId, paymentId, amount: order.payableAmount, balance: back, refundedAt: now() }, { metadata: metadata() }),
+        rawEvent("PointsRefunded", { userId: order.userId, orderId: order.orderId, paymentId, amount: order.payableAmount, balance: back, refundedAt: now() }),
       ]);
     } else if (goods && Math.random() < 0.5) {
       await this.orderEvents(order, [["GoodsShipped", { trackingNo: `T${Math.floor(Math.random() * 1e6)}`, shippedAt: now() }]]);
@@ -111,12 +110,12 @@ export class MixSeeder {
 
   private async orderEvents(order: PlacedOrder, events: Array<[string, object]>): Promise<void> {
     const ref = { orderId: order.orderId, eventId: order.eventId };
-    const list: NewEvent[] = events.map(([type, data]) => eventNamed(type, { ...ref, ...data }, { metadata: metadata(), tag: saleEventTag(order.eventId) }));
+    const list: NewEvent[] = events.map(([type, data]) => rawEvent(type, { ...ref, ...data }, { tag: saleEventTag(order.eventId) }));
     await this.store.append(orderStream(order.orderId), "any", list);
   }
 
   private async claimEvent(type: string, claim: { claimId: string; couponId: string }, orderId: string, stamp: string): Promise<void> {
-    await this.store.append(couponClaimStream(claim.claimId), "any", [eventNamed(type, { ...claim, orderId, [stamp]: now() }, { metadata: metadata() })]);
+    await this.store.append(couponClaimStream(claim.claimId), "any", [rawEvent(type, { ...claim, orderId, [stamp]: now() })]);
   }
 
   private async release(claim: { claimId: string; couponId: string }, orderId: string): Promise<void> {
@@ -127,6 +126,6 @@ export class MixSeeder {
   private async charge(userId: string, amount: number): Promise<void> {
     const balance = (this.balances.get(userId) ?? 0) + amount;
     this.balances.set(userId, balance);
-    await this.store.append(walletStream(userId), "any", [eventNamed("WalletCharged", { userId, chargeId: newId(), amount, balance, chargedAt: now() }, { metadata: metadata() })]);
+    await this.store.append(walletStream(userId), "any", [rawEvent("WalletCharged", { userId, chargeId: newId(), amount, balance, chargedAt: now() })]);
   }
 }

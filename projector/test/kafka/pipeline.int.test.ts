@@ -1,29 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as delay } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
 import { readCheckpoint, RELAY_CHECKPOINT } from "@surge/platform/db/checkpoints";
-import { buildKafkaMock, readTopicsToEnd, startKafkaMock, type KafkaMock } from "@surge/testkit/kafka-mock";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { buildKafkaMock, readTopicsToEnd } from "@surge/testkit/kafka-mock";
+import { useKafkaMock } from "@surge/testkit/kafka-fixture";
 import { spawnApp, type ChildApp } from "@surge/testkit/child-app";
 import { MixSeeder } from "./mix.js";
-import { checkpointIsSafe, kafkaEnv, projected, rebuildEmbedded, sleep, snapshotReadModels, startKafkaProjector, until } from "./support.js";
+import { waitFor } from "@surge/testkit/wait";
+import { checkpointIsSafe, kafkaEnv, projected, rebuildEmbedded, snapshotReadModels, startKafkaProjector } from "./support.js";
 
 const build = await buildKafkaMock();
 if (build.skip) console.warn(`Kafka pipeline tests: ${build.skip}`);
 
-let ctx: TestContext;
-let kafka: KafkaMock;
+const { ctx, kafka } = useKafkaMock(build);
 const children: ChildApp[] = [];
-
-beforeAll(async () => {
-  if (!build.binary) return;
-  ctx = await createTestContext();
-  kafka = await startKafkaMock(build.binary, { partitions: 3 });
-});
 afterEach(() => {
   for (const c of children.splice(0)) c.child.kill("SIGKILL");
-});
-afterAll(async () => {
-  await kafka?.stop();
-  await ctx?.close();
 });
 
 const RELAY = "command-api/src/relay/main.ts";
@@ -45,7 +36,7 @@ describe.skipIf(build.skip)("store → relay → Kafka → projector", () => {
         const s = await checkpointIsSafe(ctx.db);
         samples++;
         if (s.handled !== s.checkpoint) unsafe.push(s);
-        await sleep(20);
+        await delay(20);
       }
     })();
 
@@ -57,8 +48,8 @@ describe.skipIf(build.skip)("store → relay → Kafka → projector", () => {
       const from = await readCheckpoint(ctx.db, RELAY_CHECKPOINT);
       const relay = spawnApp(RELAY, { ...env, RELAY_BATCH_SIZE: "25" });
       children.push(relay);
-      await until("the relay to publish a batch", async () => (await readCheckpoint(ctx.db, RELAY_CHECKPOINT)) > from, 30_000, relay.output);
-      await sleep(50 + Math.random() * 300);
+      await waitFor("the relay to publish a batch", async () => (await readCheckpoint(ctx.db, RELAY_CHECKPOINT)) > from, { timeoutMs: 30_000, detail: relay.output });
+      await delay(50 + Math.random() * 300);
       relay.child.kill("SIGKILL");
       await relay.exited;
     }
@@ -67,8 +58,8 @@ describe.skipIf(build.skip)("store → relay → Kafka → projector", () => {
     const last = spawnApp(RELAY, { ...env, RELAY_BATCH_SIZE: "25" });
     children.push(last);
     const head = await ctx.store.headPosition();
-    await until("the relay to publish everything", async () => (await readCheckpoint(ctx.db, RELAY_CHECKPOINT)) >= head, 60_000, last.output);
-    await until("the projector to apply everything", projected(ctx), 60_000);
+    await waitFor("the relay to publish everything", async () => (await readCheckpoint(ctx.db, RELAY_CHECKPOINT)) >= head, { timeoutMs: 60_000, detail: last.output });
+    await waitFor("the projector to apply everything", projected(ctx), 60_000);
     sampling = false;
     await sampler;
     expect(unsafe).toEqual([]);

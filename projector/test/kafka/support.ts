@@ -11,19 +11,9 @@ import { readEnv } from "../../src/env.js";
 import { handlersFor } from "@surge/areas/projections";
 import { startProjector, type Projector } from "../../src/start.js";
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export { kafkaTestEnv as kafkaEnv } from "@surge/testkit/kafka-mock";
 
 export const startKafkaProjector = (env: Record<string, string>): Promise<Projector> => startProjector(readEnv(env));
-
-export async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 60_000, describe: () => string = () => ""): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} ${describe()}`);
-    await sleep(20);
-  }
-}
 
 export const projected = (ctx: TestContext) => async () => (await readCheckpoint(ctx.db)) >= (await ctx.store.headPosition());
 

@@ -1,19 +1,29 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { v5 } from "uuid";
 import { nameBasedId, newId } from "./ids.js";
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const msOf = (id: string) => parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 
 describe("newId", () => {
   it("is a UUIDv7 carrying the current Unix milliseconds", () => {
-    const before = Date.now();
-    const id = newId();
-    const after = Date.now();
-    expect(id).toMatch(V7);
-    const ms = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-    expect(ms).toBeGreaterThanOrEqual(before);
-    // A burst can borrow a millisecond ahead (counter overflow), never more than a few.
-    expect(ms).toBeLessThanOrEqual(after + 5);
+    // A clock frozen at the real now: the test's reads and newId's see the same millisecond.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const before = Date.now();
+      const id = newId();
+      const after = Date.now();
+      expect(id).toMatch(V7);
+      const ms = msOf(id);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(after);
+      // A burst can borrow a millisecond ahead (counter overflow), never more than a few.
+      const burst = Array.from({ length: 5_000 }, newId).map(msOf);
+      expect(Math.max(...burst)).toBeGreaterThan(after);
+      expect(Math.max(...burst)).toBeLessThanOrEqual(after + 5);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("sorts in the order it was made, also within one millisecond, and never repeats", () => {

@@ -2,7 +2,8 @@ import { readEnv as commandEnv } from "@surge/command-api/env";
 import { startCommandApi } from "@surge/command-api/start";
 import { readEnv as projectorEnv } from "@surge/projector/env";
 import { startProjector } from "@surge/projector/start";
-import type { TestContext } from "@surge/testkit/context";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { useStarted } from "@surge/testkit/fixture";
 import { readEnv } from "@surge/query-api/env";
 import { startQueryApi } from "@surge/query-api/start";
 
@@ -28,3 +29,13 @@ export async function startApps(ctx: TestContext, overrides: Record<string, stri
     },
   };
 }
+
+/** The file's own test context and the three apps on it, for the whole file (see useStarted). */
+export const useApps = (overrides: Record<string, string> = {}) =>
+  useStarted(["ctx", "apps"], async (atEnd) => {
+    const ctx = await createTestContext();
+    atEnd(() => ctx.close());
+    const apps = await startApps(ctx, overrides);
+    atEnd(() => apps.stop());
+    return { ctx, apps };
+  });

@@ -1,15 +1,7 @@
 import { expect } from "vitest";
 import type { TestContext } from "@surge/testkit/context";
-import { call, type Reply } from "@surge/testkit/call";
-import { waitFor } from "./batch-harness.js";
-
-export { waitFor };
-
-export async function createProduct(ctx: TestContext, command: string, name: string, price = 10_000): Promise<string> {
-  const res = await call(command, "POST", "/admin/products", { token: await ctx.token("admin1", "admin"), body: { name, price } });
-  expect(res.status).toBe(201);
-  return String(res.body.productId);
-}
+import { http } from "@surge/testkit/http";
+import { waitFor } from "@surge/testkit/wait";
 
 /** The views the store holds for a product: the sum of its ProductViewsCounted events. */
 export async function viewsInStore(ctx: TestContext, productId: string): Promise<number> {
@@ -23,14 +15,11 @@ export async function viewsAppended(ctx: TestContext, productId: string, views: 
   return { "X-Min-Position": String(await ctx.store.headPosition()) };
 }
 
-export const view = (command: string, token: string, productId: string) => call(command, "POST", `/products/${productId}/views`, { token });
-export const like = (command: string, token: string, productId: string, liked = true) => call(command, liked ? "PUT" : "DELETE", `/products/${productId}/like`, { token });
+export const view = (command: string, token: string, productId: string) => http("POST", `${command}/products/${productId}/views`, { token });
+export const like = (command: string, token: string, productId: string, liked = true) => http(liked ? "PUT" : "DELETE", `${command}/products/${productId}/like`, { token });
 
 export async function getProduct(query: string, productId: string, headers: Record<string, string> = {}): Promise<Record<string, any>> {
-  const res = await call(query, "GET", `/products/${productId}`, { headers });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const res = await http("GET", `${query}/products/${productId}`, { headers });
+  expect(res.status, res.text).toBe(200);
   return res.body;
 }
-
-/** Headers asking the query side to include everything up to the highest X-Position of these replies. */
-export const afterAll = (replies: Reply[]) => ({ "X-Min-Position": String(Math.max(...replies.map((r) => Number(r.headers.get("x-position") ?? 0)))) });

@@ -1,7 +1,8 @@
 import { expect } from "vitest";
 import { idempotencyRecordKey } from "@surge/command-api/http/idempotency";
-import { bearer, http } from "@surge/testkit/http";
-import { type TestContext } from "@surge/testkit/context";
+import { http } from "@surge/testkit/http";
+import { createTestContext, type TestContext } from "@surge/testkit/context";
+import { useStarted } from "@surge/testkit/fixture";
 import { readEnv } from "@surge/command-api/env";
 import { startCommandApi, type CommandApi } from "@surge/command-api/start";
 
@@ -15,17 +16,16 @@ export async function forgetKeyRecord(ctx: TestContext, userId: string, key: str
   expect(await ctx.redis.del(idempotencyRecordKey(userId, key))).toBe(1);
 }
 
-export async function createCoupon(api: CommandApi, adminToken: string, body: Record<string, unknown> = {}) {
-  const res = await http("POST", `${api.url}/admin/coupons`, {
-    headers: bearer(adminToken),
+export async function createCoupon(command: string, admin: string, body: Record<string, unknown> = {}) {
+  const res = await http("POST", `${command}/admin/coupons`, {
+    token: admin,
     body: { name: "WELCOME 5000", discount: { type: "FIXED", amount: 5000 }, quantity: 100, ...body },
   });
   if (res.status !== 201) throw new Error(`coupon creation failed: ${res.status} ${res.text}`);
   return res.body as { couponId: string; quantity: number; perUserLimit: number };
 }
 
-export const claim = (api: CommandApi, couponId: string, token: string) =>
-  http("POST", `${api.url}/coupons/${couponId}/claims`, { headers: bearer(token) });
+export const claim = (command: string, couponId: string, token: string) => http("POST", `${command}/coupons/${couponId}/claims`, { token });
 
 export async function claimedEvents(ctx: TestContext, couponId: string) {
   const events = await ctx.store.readStream(`coupon-${couponId}`);
@@ -40,3 +40,13 @@ export function tally(statuses: Array<{ status: number; body: any }>): Record<st
   }
   return t;
 }
+
+/** The file's (or describe block's) own test context and a command-api on it (see useStarted). */
+export const useApi = (overrides: Record<string, string> = {}, context: Parameters<typeof createTestContext>[0] = {}) =>
+  useStarted(["ctx", "api"], async (atEnd) => {
+    const ctx = await createTestContext(context);
+    atEnd(() => ctx.close());
+    const api = await startApi(ctx, overrides);
+    atEnd(() => api.stop());
+    return { ctx, api };
+  });

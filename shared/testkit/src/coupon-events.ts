@@ -1,9 +1,7 @@
 import { CouponClaimed, CouponCreated, couponStream, type CouponDefinition } from "@surge/areas/coupons/coupon-events";
 import { newId } from "@surge/platform/ids";
 import { type EventStore, type NewEvent } from "@surge/platform/eventstore/types";
-import { newEvent } from "@surge/platform/events/new-event";
-
-const metadata = () => ({ correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() });
+import { rawEvent } from "./raw-event.js";
 
 export const definition = (over: Partial<CouponDefinition> = {}): CouponDefinition => ({
   couponId: newId(),
@@ -18,11 +16,11 @@ export const definition = (over: Partial<CouponDefinition> = {}): CouponDefiniti
   ...over,
 });
 
-export const created = (def: CouponDefinition): NewEvent => newEvent(CouponCreated, def, { metadata: metadata() });
+export const created = (def: CouponDefinition): NewEvent => rawEvent(CouponCreated, def);
 
 /** A claim event whose event id is its claim id, as command-api appends them. */
 export const claimed = (def: CouponDefinition, userId: string, claimId = newId()): NewEvent =>
-  newEvent(CouponClaimed, { couponId: def.couponId, claimId, userId, claimedAt: new Date().toISOString(), expiresAt: def.validUntil }, { eventId: claimId, metadata: metadata() });
+  rawEvent(CouponClaimed, { couponId: def.couponId, claimId, userId, claimedAt: new Date().toISOString(), expiresAt: def.validUntil }, { eventId: claimId });
 
 /** Appends a coupon and `claims` claims by users u0…u9, in appends of up to 200 events. */
 export async function appendCoupon(store: EventStore, claims: number, over: Partial<CouponDefinition> = {}): Promise<CouponDefinition> {

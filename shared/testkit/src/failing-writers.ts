@@ -1,7 +1,7 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "@surge/platform/db/database";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Writers for gap tests: `count` stores on one database, each batch of at most 5 appends waiting up
@@ -16,7 +16,7 @@ export function failingWriters(db: Db, count: number): { writers: MysqlEventStor
       new MysqlEventStore(db, {
         limits: { maxItems: 5 },
         beforeCommit: async () => {
-          await sleep(Math.random() * 15);
+          await delay(Math.random() * 15);
           if (Math.random() < 0.15) {
             rollbacks++;
             throw new Error("injected rollback");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EventStore, NewEvent, StreamAppend } from "@surge/platform/eventstore/types";
-import { eventNamed } from "./events.js";
+import { rawEvent, type RawEventOptions } from "./raw-event.js";
 
 /** A small seeded PRNG (mulberry32): the same log every run, so a failure reproduces. */
 function prng(seed: number): () => number {
@@ -29,8 +29,7 @@ export async function appendMixedLog(store: EventStore, target: number, seed = 7
   const start = Date.parse("2026-10-24T10:00:00.000Z");
   let clock = 0;
   const at = () => new Date(start + (clock += 1 + Math.floor(rnd() * 900)) * 1000).toISOString();
-  const ev = (type: string, data: unknown, extra: { eventId?: string; tag?: string } = {}): NewEvent =>
-    eventNamed(type, data, { metadata: { correlationId: randomUUID(), causationId: null, userId: null, occurredAt: at() }, ...extra });
+  const ev = (type: string, data: unknown, extra: RawEventOptions = {}): NewEvent => rawEvent(type, data, { ...extra, at: at() });
 
   let appended = 0;
   let chunk: StreamAppend[] = [];
@@ -81,7 +80,7 @@ export async function appendMixedLog(store: EventStore, target: number, seed = 7
     const orderId = randomUUID();
     const userId = pick(users);
     const ref = { orderId, eventId: saleId };
-    const order = (type: string, data: object, extra: { eventId?: string } = {}): Step => ({ streamId: `order-${orderId}`, event: ev(type, { ...ref, ...data }, { tag: `event:${saleId}`, ...extra }) });
+    const order = (type: string, data: object, extra: RawEventOptions = {}): Step => ({ streamId: `order-${orderId}`, event: ev(type, { ...ref, ...data }, { tag: `event:${saleId}`, ...extra }) });
     const lines = [pick(deals), ...(rnd() < 0.3 ? [pick(deals)] : [])].filter((d, i, all) => all.indexOf(d) === i);
     const items = lines.map((d) => {
       const quantity = 1 + Math.floor(rnd() * 3);

@@ -1,8 +1,8 @@
 import { newId } from "@surge/platform/ids";
 import { orderStream, type OrderItem, type PlacedOrder } from "@surge/areas/orders/events";
-import type { EventStore, NewEvent } from "@surge/platform/eventstore/types";
-import { eventNamed } from "./events.js";
+import type { EventStore } from "@surge/platform/eventstore/types";
 import { lineShares } from "@surge/areas/rankings/revenue";
+import { rawEvent } from "./raw-event.js";
 
 /**
  * Test support for sales metrics: paid orders appended straight to the store with chosen instants
@@ -22,9 +22,6 @@ export interface PaidOrder {
   /** Set once the paid order is cancelled or refunded: it then counts nowhere. */
   reversedAt: string | null;
 }
-
-const meta = (at: string) => ({ correlationId: newId(), causationId: null, userId: null, occurredAt: at });
-const ev = (type: string, data: unknown, at: string, extra: { eventId?: string } = {}): NewEvent => eventNamed(type, data, { metadata: meta(at), ...extra });
 
 export interface PaidOrderSpec {
   lines: Array<[TestProduct, number]>;
@@ -64,11 +61,11 @@ export async function appendPaidOrder(store: EventStore, spec: PaidOrderSpec): P
   };
   const ref = { orderId: order.orderId, eventId };
   const paymentId = newId();
-  await store.append(orderStream(order.orderId), "no_stream", [ev("OrderPlaced", order, placedAt, { eventId: order.orderId })]);
+  await store.append(orderStream(order.orderId), "no_stream", [rawEvent("OrderPlaced", order, { at: placedAt, eventId: order.orderId })]);
   await store.append(orderStream(order.orderId), 1, [
-    ev("PaymentRequested", { ...ref, paymentId, method: "POINTS", amount: order.payableAmount, card: null, requestedAt: recordedAt }, recordedAt),
-    ev("PaymentSucceeded", { ...ref, paymentId, amount: order.payableAmount, transactionKey: null, succeededAt: recordedAt }, recordedAt),
-    ev("OrderPaid", { ...ref, userId: order.userId, paymentId, items, payableAmount: order.payableAmount, paidAt }, recordedAt),
+    rawEvent("PaymentRequested", { ...ref, paymentId, method: "POINTS", amount: order.payableAmount, card: null, requestedAt: recordedAt }, { at: recordedAt }),
+    rawEvent("PaymentSucceeded", { ...ref, paymentId, amount: order.payableAmount, transactionKey: null, succeededAt: recordedAt }, { at: recordedAt }),
+    rawEvent("OrderPaid", { ...ref, userId: order.userId, paymentId, items, payableAmount: order.payableAmount, paidAt }, { at: recordedAt }),
   ]);
   return { order, paidAt, reversedAt: null };
 }
@@ -79,8 +76,8 @@ export async function appendPaidCancel(store: EventStore, paid: PaidOrder, at: s
   const [payment] = (await store.readStream(orderStream(ref.orderId))).filter((e) => e.type === "PaymentRequested");
   const paymentId = (payment?.data as { paymentId: string }).paymentId;
   await store.append(orderStream(ref.orderId), "any", [
-    ev("OrderCancelled", { ...ref, reason: "USER", cancelledAt: at }, at),
-    ev("PaymentRefunded", { ...ref, paymentId, amount: paid.order.payableAmount, refundedAt: at }, at),
+    rawEvent("OrderCancelled", { ...ref, reason: "USER", cancelledAt: at }, { at }),
+    rawEvent("PaymentRefunded", { ...ref, paymentId, amount: paid.order.payableAmount, refundedAt: at }, { at }),
   ]);
   paid.reversedAt = at;
 }

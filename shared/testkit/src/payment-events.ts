@@ -2,15 +2,13 @@ import { decideOrder, orderDecider, type OrderCommand } from "@surge/areas/order
 import { decideWallet, walletDecider, type WalletCommand } from "@surge/areas/wallet/wallet";
 import { loadOrder } from "@surge/areas/orders/place";
 import { loadWallet } from "@surge/areas/wallet/charge";
-import { newId } from "@surge/platform/ids";
 import { orderStream } from "@surge/areas/orders/events";
 import { saleEventTag } from "@surge/areas/sales/events";
 import { viewOf, type OrderView } from "@surge/areas/orders/view";
 import { walletStream } from "@surge/areas/wallet/events";
 import { type EventStore } from "@surge/platform/eventstore/types";
 import { bindEvents } from "@surge/platform/events/new-event";
-
-const metadata = () => ({ correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() });
+import { rawMetadata } from "./raw-event.js";
 
 /** Distributive Omit, so each command keeps its own fields. */
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -21,14 +19,14 @@ export async function decideOnOrder(store: EventStore, orderId: string, command:
   if (state.status === "absent") throw new Error(`order ${orderId} not found`);
   const events = decideOrder(state, { ...command, now });
   if (events.length === 0) throw new Error(`${command.type} decided nothing for order ${orderId}`);
-  await store.append(orderStream(orderId), version, bindEvents(orderDecider.types, events, { tag: saleEventTag(state.order.eventId), metadata: metadata() }));
+  await store.append(orderStream(orderId), version, bindEvents(orderDecider.types, events, { tag: saleEventTag(state.order.eventId), metadata: rawMetadata() }));
 }
 
 /** The command side's decision on a wallet, appended to the user's wallet stream. */
 export async function decideOnWallet(store: EventStore, command: Without<WalletCommand, "now">, now = new Date()): Promise<void> {
   const { state, version } = await loadWallet(store, command.userId);
   const events = decideWallet(state, { ...command, now });
-  await store.append(walletStream(command.userId), version, bindEvents(walletDecider.types, events, { metadata: metadata() }));
+  await store.append(walletStream(command.userId), version, bindEvents(walletDecider.types, events, { metadata: rawMetadata() }));
 }
 
 /** What the command side shows for the order now: the OrderView folded from its stream. */

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { Redis } from "ioredis";
+import { waitFor } from "./wait.js";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -26,15 +27,18 @@ export async function startPrivateRedis(): Promise<{ url: string; stop: () => Pr
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   // Refused connections are expected until the server listens.
   probe.on("error", () => undefined);
-  for (let i = 0; i < 100; i++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  await waitFor(
+    "the private redis-server to answer",
+    async () => {
+      try {
+        await probe.connect();
+        return (await probe.ping()) === "PONG";
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs: 5_000, everyMs: 50 },
+  );
   probe.disconnect();
   return {
     url,

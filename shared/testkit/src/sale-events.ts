@@ -3,11 +3,8 @@ import { newId } from "@surge/platform/ids";
 import { orderStream, type PlacedOrder } from "@surge/areas/orders/events";
 import { productStream } from "@surge/areas/catalog/events";
 import { saleEventStream, saleEventTag, type SaleEventDefinition } from "@surge/areas/sales/events";
-import { type EventStore, type NewEvent } from "@surge/platform/eventstore/types";
-import { eventNamed } from "./events.js";
-
-const metadata = () => ({ correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() });
-const event = (type: string, data: unknown, extra: { eventId?: string; tag?: string } = {}): NewEvent => eventNamed(type, data, { metadata: metadata(), ...extra });
+import { type EventStore } from "@surge/platform/eventstore/types";
+import { rawEvent } from "./raw-event.js";
 
 /** A product, and an open sale of it with `stocks.length` deals, appended as command-api does. */
 export async function appendOpenSale(store: EventStore, stocks: number[], goods: SaleEventDefinition["goods"] = null): Promise<SaleEventDefinition> {
@@ -15,13 +12,13 @@ export async function appendOpenSale(store: EventStore, stocks: number[], goods:
   const deals = [];
   for (const [i, stock] of stocks.entries()) {
     const productId = newId();
-    await store.append(productStream(productId), "no_stream", [event("ProductCreated", { productId, name: `Product ${i + 1}`, price: 20_000 })]);
+    await store.append(productStream(productId), "no_stream", [rawEvent("ProductCreated", { productId, name: `Product ${i + 1}`, price: 20_000 })]);
     deals.push({ dealId: `${eventId}-d${i + 1}`, productId, productName: `Product ${i + 1}`, salePrice: 10_000, stock, perUserLimit: stock });
   }
   const def: SaleEventDefinition = { eventId, name: "Flash", opensAt: new Date(Date.now() - 1000).toISOString(), closesAt: null, deals, goods };
   await store.append(saleEventStream(eventId), "no_stream", [
-    event("EventScheduled", def),
-    event("EventOpened", { eventId, openedAt: new Date().toISOString(), forced: false }),
+    rawEvent("EventScheduled", def),
+    rawEvent("EventOpened", { eventId, openedAt: new Date().toISOString(), forced: false }),
   ]);
   return def;
 }
@@ -50,17 +47,17 @@ export function placed(sale: SaleEventDefinition, userId: string, lines: Array<[
 }
 
 export async function appendOrder(store: EventStore, order: PlacedOrder): Promise<void> {
-  await store.append(orderStream(order.orderId), "no_stream", [event("OrderPlaced", order, { eventId: order.orderId, tag: saleEventTag(order.eventId) })]);
+  await store.append(orderStream(order.orderId), "no_stream", [rawEvent("OrderPlaced", order, { eventId: order.orderId, tag: saleEventTag(order.eventId) })]);
 }
 
 export async function appendOrderEnd(store: EventStore, order: PlacedOrder, how: "cancel" | "expire"): Promise<void> {
   const at = new Date().toISOString();
   const data = how === "cancel" ? { orderId: order.orderId, eventId: order.eventId, reason: "USER", cancelledAt: at } : { orderId: order.orderId, eventId: order.eventId, expiredAt: at };
-  await store.append(orderStream(order.orderId), "any", [event(how === "cancel" ? "OrderCancelled" : "OrderExpired", data, { tag: saleEventTag(order.eventId) })]);
+  await store.append(orderStream(order.orderId), "any", [rawEvent(how === "cancel" ? "OrderCancelled" : "OrderExpired", data, { tag: saleEventTag(order.eventId) })]);
 }
 
 export async function appendClaimEvent(store: EventStore, type: "CouponClaimReserved" | "CouponClaimReleased" | "CouponClaimUsed", claim: { claimId: string; couponId: string }, orderId: string): Promise<void> {
   const at = new Date().toISOString();
   const stamp = { CouponClaimReserved: "reservedAt", CouponClaimReleased: "releasedAt", CouponClaimUsed: "usedAt" }[type];
-  await store.append(couponClaimStream(claim.claimId), "any", [event(type, { ...claim, orderId, [stamp]: at })]);
+  await store.append(couponClaimStream(claim.claimId), "any", [rawEvent(type, { ...claim, orderId, [stamp]: at })]);
 }

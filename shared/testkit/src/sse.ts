@@ -7,7 +7,7 @@ export interface SseMessage {
 
 export interface SseClient {
   status: number;
-  headers: Headers;
+  headers: Record<string, string>;
   /** The problem body when the server answered without streaming. */
   problem: Record<string, unknown> | null;
   /** The first not yet taken message of this type (matching `where`), waiting up to `timeoutMs`. */
@@ -15,6 +15,8 @@ export interface SseClient {
   /** Every message received so far, taken or not. */
   received: () => SseMessage[];
   comments: () => number;
+  /** Settles once the stream is over, however it ended. */
+  ended: Promise<void>;
   close: () => void;
 }
 
@@ -30,21 +32,21 @@ export async function openSse(url: string, opts: { localAddress?: string } = {})
     req.once("error", reject);
     req.end();
   });
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   const all: SseMessage[] = [];
   const pending: SseMessage[] = [];
   let comments = 0;
   let wake: () => void = () => undefined;
 
-  if (!headers.get("content-type")?.startsWith("text/event-stream")) {
+  if (!headers["content-type"]?.startsWith("text/event-stream")) {
     const chunks: Buffer[] = [];
     for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
     const text = Buffer.concat(chunks).toString("utf8");
-    return { status: res.statusCode ?? 0, headers, problem: text ? JSON.parse(text) : {}, next: () => Promise.reject(new Error("no stream")), received: () => [], comments: () => 0, close: () => undefined };
+    return { status: res.statusCode ?? 0, headers, problem: text ? JSON.parse(text) : {}, next: () => Promise.reject(new Error("no stream")), received: () => [], comments: () => 0, ended: Promise.resolve(), close: () => undefined };
   }
 
-  void (async () => {
+  const ended = (async () => {
     const decoder = new TextDecoder();
     let buffer = "";
     try {
@@ -70,7 +72,7 @@ export async function openSse(url: string, opts: { localAddress?: string } = {})
         }
       }
     } catch {
-      // Destroyed by close().
+      // Destroyed by close(), or the connection was cut.
     }
   })();
 
@@ -91,5 +93,5 @@ export async function openSse(url: string, opts: { localAddress?: string } = {})
     }
   };
 
-  return { status: res.statusCode ?? 0, headers, problem: null, next, received: () => [...all], comments: () => comments, close: () => req.destroy() };
+  return { status: res.statusCode ?? 0, headers, problem: null, next, received: () => [...all], comments: () => comments, ended, close: () => req.destroy() };
 }

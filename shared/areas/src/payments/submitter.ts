@@ -39,9 +39,14 @@ export class CardSubmitter {
     }
   }
 
+  /** Resolves once every submission enqueued so far has been accepted, refused or given up. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
   /** Ends every retry loop at once (a deploy must not wait out a back-off); a submission in progress finishes. */
   async stop(): Promise<void> {
     this.stopping.abort();
-    await Promise.allSettled([...this.inFlight]);
+    await this.idle();
   }
 }

@@ -145,6 +145,7 @@ export class PgGateway {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly deliveries = new Set<Promise<void>>();
   private readonly closing = new AbortController();
+  private refused = 0;
 
   constructor(opts: GatewayOptions) {
     this.seed = opts.seed >>> 0;
@@ -180,6 +181,7 @@ export class PgGateway {
     let created: Transaction | undefined;
     const existing = this.byPaymentId.get(req.paymentId);
     if (decision.fail) {
+      this.refused++;
       result = { kind: "failed" };
     } else if (existing) {
       const same = existing.orderId === req.orderId && existing.amount === req.amount && existing.card.type === req.card.type && existing.card.last4 === last4;
@@ -237,12 +239,22 @@ export class PgGateway {
     return { kind: "refunded", transaction: view(t) };
   }
 
+  /** Requests failed on purpose (`requestFailureRate`) so far: tests wait on it instead of sleeping. */
+  refusedRequests(): number {
+    return this.refused;
+  }
+
+  /** Resolves once every callback started so far has been delivered, each repeat answered (or given up). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.deliveries]);
+  }
+
   /** Cancels pending completions and retries and waits for callbacks in flight to give up. */
   async stop(): Promise<void> {
     this.closing.abort();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    await Promise.allSettled([...this.deliveries]);
+    await this.idle();
   }
 
   private schedule(ms: number, fn: () => void): void {

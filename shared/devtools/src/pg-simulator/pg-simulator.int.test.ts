@@ -151,7 +151,8 @@ describe("pg-simulator", () => {
     const res = await pay(sim, payment(receiver));
     expect(res.status).toBe(201);
     expect(await finalStatus(sim, res.body.transactionKey)).toBe("LIMIT_EXCEEDED");
-    await new Promise((r) => setTimeout(r, 200));
+    // Completed: any callback it were to send would be under way now, and idle() waits for it.
+    await sim.gateway.idle();
     expect(receiver.attempts).toEqual([]);
   });
 
@@ -163,7 +164,8 @@ describe("pg-simulator", () => {
     const deliveries = receiver.delivered(body.paymentId);
     expect(new Set(deliveries.map((d) => d.raw)).size).toBe(1);
     for (const d of deliveries) expect(verifySignature(d.raw, d.headers["x-pg-signature"] as string, SECRET)).toBe(true);
-    await new Promise((r) => setTimeout(r, 150));
+    // Every delivery of the callback is over: a fourth would have been counted.
+    await sim.gateway.idle();
     expect(receiver.delivered(body.paymentId)).toHaveLength(3);
   });
 
@@ -187,7 +189,7 @@ describe("pg-simulator", () => {
     }
     expect((await http("GET", `${sim.url}/payments?orderId=${body.orderId}`)).body.items).toHaveLength(1);
     await finalStatus(sim, first.body.transactionKey);
-    await new Promise((r) => setTimeout(r, 150));
+    await sim.gateway.idle();
     expect(receiver.delivered(body.paymentId)).toHaveLength(1);
     const conflicting = await pay(sim, { ...body, amount: 1 });
     expect(conflicting.status).toBe(409);

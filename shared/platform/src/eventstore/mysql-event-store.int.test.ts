@@ -1,7 +1,9 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { failingWriters } from "@surge/testkit/failing-writers";
 import { z } from "zod";
+import { rawEvent } from "@surge/testkit/raw-event";
 import { ConcurrencyError, EventSchemaError, FenceError, StaleAppendError } from "../errors.js";
 import { eventType } from "../events/event-type.js";
 import { newId } from "../ids.js";
@@ -17,13 +19,7 @@ afterAll(async () => {
 });
 
 const ThingHappened = eventType("ThingHappened", z.object({ n: z.number().int().min(0) }));
-const event = (n: number, eventId?: string): NewEvent => ({
-  ...(eventId ? { eventId } : {}),
-  eventType: ThingHappened,
-  data: { n },
-  metadata: { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() },
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const event = (n: number, eventId?: string): NewEvent => rawEvent(ThingHappened, { n }, { eventId, correlationId: "c" });
 
 describe("MySQL event store", () => {
   it("appends with per-stream optimistic concurrency and reads streams back in order", async () => {
@@ -145,7 +141,7 @@ describe("MySQL event store", () => {
           checkpoint = e.position;
         }
         if (done && batch.length === 0) return;
-        if (batch.length === 0) await sleep(1);
+        if (batch.length === 0) await delay(1);
       }
     })();
     await Promise.all(

@@ -19,7 +19,8 @@ export interface RelayHooks {
   afterPublish?: (events: StoredEvent[]) => Promise<void>;
   /** A batch was acknowledged and checkpointed, `seconds` after it was read from the store. */
   onPublished?: (events: StoredEvent[], seconds: number) => void;
-  onError?: (err: unknown) => void;
+  /** A publish failed; the next attempt comes `retryInMs` later. */
+  onError?: (err: unknown, retryInMs: number) => void;
 }
 
 export class LeaseLostError extends Error {
@@ -82,8 +83,8 @@ export class Relay extends PollingLoop {
       } catch (err) {
         failures++;
         checkpoint = null;
-        this.hooks.onError?.(err);
         const backoff = Math.min(this.options.backoffMaxMs, this.options.backoffMinMs * 2 ** Math.min(failures - 1, 20));
+        this.hooks.onError?.(err, backoff);
         // The first failures of an outage are expected noise; the log says when it lasts.
         (failures > 3 ? this.logger.error.bind(this.logger) : this.logger.warn.bind(this.logger))({ err, failures, backoffMs: backoff }, "publishing failed; retrying");
         await this.sleep(backoff);

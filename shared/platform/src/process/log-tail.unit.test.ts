@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { waitFor } from "@surge/testkit/wait";
 import { createLogger } from "../logging.js";
 import { type EventStore, type StoredEvent } from "../eventstore/types.js";
 import { LogTail, type TailHandler } from "./log-tail.js";
@@ -43,10 +44,6 @@ function recorder(name: string, from = 0, failFirst = 0) {
   return { handler, seen };
 }
 
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
-};
 
 const logger = createLogger("test", "silent", false);
 
@@ -57,9 +54,9 @@ describe("LogTail", () => {
     const b = recorder("b", 20);
     const tail = new LogTail(store, [a.handler, b.handler], { batchSize: 10, idleMs: 5 }, logger);
     tail.start();
-    await until(() => a.seen.length === 25 && b.seen.length === 5);
+    await waitFor("both handlers to catch up", () => a.seen.length === 25 && b.seen.length === 5, 4_000);
     append();
-    await until(() => a.seen.length === 26);
+    await waitFor("the appended event", () => a.seen.length === 26, 4_000);
     await tail.stop();
     expect(a.seen).toEqual(Array.from({ length: 26 }, (_, i) => i + 1));
     expect(b.seen).toEqual([21, 22, 23, 24, 25, 26]);
@@ -72,10 +69,10 @@ describe("LogTail", () => {
     const steady = recorder("steady");
     const tail = new LogTail(store, [flaky.handler, steady.handler], { batchSize: 10, idleMs: 5 }, logger);
     tail.start();
-    await until(() => steady.seen.length === 30);
+    await waitFor("the steady handler to catch up", () => steady.seen.length === 30, 4_000);
     // The flaky handler is backing off (1 s) and has handled nothing yet.
     expect(flaky.seen).toEqual([]);
-    await until(() => flaky.seen.length === 30);
+    await waitFor("the flaky handler to catch up", () => flaky.seen.length === 30, 4_000);
     await tail.stop();
     expect(flaky.seen).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
@@ -86,10 +83,10 @@ describe("LogTail", () => {
     const ahead = recorder("ahead", 95);
     const tail = new LogTail(store, [behind.handler, ahead.handler], { batchSize: 10, idleMs: 5 }, logger);
     tail.start();
-    await until(() => ahead.seen.length === 5);
+    await waitFor("the handler ahead to catch up", () => ahead.seen.length === 5, 4_000);
     // The handler ahead got its events in the first pass, not after the other caught up.
     expect(reads.slice(0, 2)).toEqual([0, 95]);
-    await until(() => behind.seen.length === 100);
+    await waitFor("the handler behind to catch up", () => behind.seen.length === 100, 4_000);
     await tail.stop();
   });
 });

@@ -1,38 +1,22 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "@surge/testkit/child-app";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { testEnv } from "@surge/testkit/env";
-import { uncheckedType } from "@surge/testkit/events";
+import { rawEvent, uncheckedType } from "@surge/testkit/raw-event";
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL("../../../..", import.meta.url));
 let ctx: TestContext;
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  const meta = { correlationId: "c", causationId: null, userId: "u", occurredAt: new Date().toISOString() };
-  for (let i = 0; i < 20; i++) await ctx.store.append(`thing-${i % 3}`, "any", [{ eventType: uncheckedType("ThingHappened"), data: { n: i }, metadata: meta }]);
+  const at = new Date().toISOString();
+  for (let i = 0; i < 20; i++) await ctx.store.append(`thing-${i % 3}`, "any", [rawEvent(uncheckedType("ThingHappened"), { n: i }, { at, correlationId: "c", userId: "u" })]);
 });
 afterAll(async () => {
   await ctx?.close();
 });
 
 /** The real CLI, as `npm run audit` runs it, against this file's database. */
-async function audit(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run("node", ["--conditions=source", "--import", "tsx", "batch/src/audit/cli.ts", ...args], {
-      cwd: root,
-      env: { ...testEnv.inherited(), ...ctx.appEnv },
-    });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, out: err.stdout, err: err.stderr };
-  }
-}
+const audit = (...args: string[]) => runCli("batch/src/audit/cli.ts", args, ctx.appEnv);
 
 describe("npm run audit", () => {
   it("verify passes on an intact log and names the event whose data changed by one byte", async () => {

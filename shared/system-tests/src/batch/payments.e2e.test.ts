@@ -14,7 +14,10 @@ import { GOODS_ALLOCATION_CHECKPOINT } from "@surge/areas/goods/allocation-job";
 import { PAYMENT_COMPENSATION_CHECKPOINT } from "@surge/areas/payments/compensation-job";
 import { REFUND_CHECKPOINT } from "@surge/areas/payments/refund-job";
 import type { Batch } from "@surge/batch/start";
-import { claim, createCoupon, createSale, eventsOfType, order, sleep, startApi, startTestBatch, waitFor, waitForEvent } from "../batch-harness.js";
+import { claim, createCoupon, startApi } from "../command-harness.js";
+import { createSale, order } from "@surge/testkit/sales";
+import { batchCounter, eventsOfType, startTestBatch, waitForEvent } from "../batch-harness.js";
+import { waitFor } from "@surge/testkit/wait";
 
 const SECRET = "batch-pg-test-secret-0123456789";
 /** Short delays, everything succeeds: each test changes what it needs. */
@@ -73,7 +76,7 @@ async function charge(token: string, amount: number) {
 }
 
 async function placed(token: string, dealId: string, extra: Record<string, unknown> = {}, on = api): Promise<string> {
-  const res = await order(on, token, [{ dealId, quantity: 2 }], extra);
+  const res = await order(on.url, token, [{ dealId, quantity: 2 }], extra);
   expect(res.status).toBe(201);
   return res.body.orderId as string;
 }
@@ -97,11 +100,11 @@ describe("card payments", () => {
   it("a decline (callback repeated 3 times) cancels the order once: stock and coupon back exactly once; replaying changes nothing", async () => {
     await configure({ limitExceededRate: 1, callbackRepeat: 3 });
     const user = await ctx.token("declined");
-    const coupon = await createCoupon(api, admin, { quantity: 10 });
-    const claimed = await claim(api, coupon.couponId, user);
+    const coupon = await createCoupon(api.url, admin, { quantity: 10 });
+    const claimed = await claim(api.url, coupon.couponId, user);
     expect(claimed.status).toBe(201);
     const claimId: string = claimed.body.claimId;
-    const sale = await createSale(api, admin, { deals: [{ price: 9_900, stock: 5 }] });
+    const sale = await createSale(api.url, admin, { deals: [{ price: 9_900, stock: 5 }] });
     const dealId = sale.deals[0]!.dealId;
     const orderId = await placed(user, dealId, { couponClaimId: claimId });
     expect(await api.stock.remaining(sale.eventId)).toEqual({ [dealId]: 3 });
@@ -117,8 +120,10 @@ describe("card payments", () => {
     expect(event.metadata.userId).toBe("system:payment-compensation");
     await waitFor("stock back", async () => (await api.stock.remaining(sale.eventId))[dealId] === 5, 3_000);
 
-    // Every repeat of the callback has been delivered by now.
-    await sleep(1500);
+    // Every repeat of the callback has been answered, and the compensation has read all they appended.
+    await sim.gateway.idle();
+    const head = await ctx.store.headPosition();
+    await waitFor("the compensation to read every repeat", () => (batch.positions()[PAYMENT_COMPENSATION_CHECKPOINT] ?? 0) >= head);
     const after = await types(orderId);
     expect(count(after, "PaymentFailed")).toBe(1);
     expect(count(after, "OrderCancelled")).toBe(1);
@@ -142,11 +147,14 @@ describe("card payments", () => {
   it("while the gateway fails every request the payment stays PENDING; once it recovers the payment succeeds", async () => {
     await configure({ requestFailureRate: 1 });
     const user = await ctx.token("patient");
-    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 5 }] });
+    const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 5 }] });
     const orderId = await placed(user, sale.deals[0]!.dealId);
+    const refused = sim.gateway.refusedRequests();
     expect((await pay(user, orderId, CARD)).status).toBe(202);
 
-    await sleep(3000);
+    // More refusals than one submission's retries make (four): the submitter has handled a refused
+    // submission and submitted again, and the payment is still PENDING.
+    await waitFor("five refused requests", () => sim.gateway.refusedRequests() >= refused + 5);
     const waiting = await stateOf(orderId);
     expect(waiting.status).toBe("PENDING_PAYMENT");
     expect(waiting.payment?.status).toBe("PENDING");
@@ -159,7 +167,7 @@ describe("card payments", () => {
   it("settles from the gateway's status a payment whose callback never comes", async () => {
     await configure({ callbacks: false });
     const user = await ctx.token("no-callback");
-    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 5 }] });
+    const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 5 }] });
     const orderId = await placed(user, sale.deals[0]!.dealId);
     expect((await pay(user, orderId, CARD)).status).toBe(202);
 
@@ -172,7 +180,7 @@ describe("card payments", () => {
   it("settles a decline whose callback never comes, then compensates it", async () => {
     await configure({ callbacks: false, invalidCardRate: 1 });
     const user = await ctx.token("no-callback-declined");
-    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 5 }] });
+    const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 5 }] });
     const dealId = sale.deals[0]!.dealId;
     const orderId = await placed(user, dealId);
     expect((await pay(user, orderId, CARD)).status).toBe(202);
@@ -187,7 +195,7 @@ describe("card payments", () => {
     try {
       await configure({ minDelayMs: 3500, maxDelayMs: 4000 });
       const user = await ctx.token("too-slow");
-      const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 5 }] });
+      const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 5 }] });
       const orderId = await placed(user, sale.deals[0]!.dealId, {}, shortApi);
       expect((await pay(user, orderId, CARD, shortApi)).status).toBe(202);
 
@@ -210,7 +218,7 @@ describe("card payments", () => {
 
   it("refunds through the gateway a paid card order its user cancels", async () => {
     const user = await ctx.token("regret");
-    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 5 }] });
+    const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 5 }] });
     const orderId = await placed(user, sale.deals[0]!.dealId);
     expect((await pay(user, orderId, CARD)).status).toBe(202);
     const paid = await waitForState(orderId, "paid", (s) => s.status === "PAID");
@@ -225,7 +233,7 @@ describe("card payments", () => {
 
   it("a refund the gateway cannot take is retried, not skipped: the checkpoint waits until it is done", async () => {
     const user = await ctx.token("unlucky");
-    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 5 }] });
+    const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 5 }] });
     const orderId = await placed(user, sale.deals[0]!.dealId);
     expect((await pay(user, orderId, CARD)).status).toBe(202);
     await waitForState(orderId, "paid", (s) => s.status === "PAID");
@@ -237,7 +245,8 @@ describe("card payments", () => {
       const cancelled = await http("POST", `${api.url}/orders/${orderId}/cancel`, { headers: bearer(user) });
       expect(cancelled.status).toBe(200);
       const position = Number(cancelled.headers["x-position"]);
-      await sleep(2000);
+      // The refund has failed twice: it was retried, and the checkpoint still waits before it.
+      await waitFor("two failed refund attempts", async () => (await batchCounter(down, admin, "batch_tail_errors_total", { handler: REFUND_CHECKPOINT })) >= 2);
       expect((await stateOf(orderId)).payment?.status).toBe("SUCCEEDED");
       expect(down.positions()[REFUND_CHECKPOINT]).toBeLessThan(position);
       expect(await readCheckpoint(ctx.db, REFUND_CHECKPOINT)).toBeLessThan(position);
@@ -250,7 +259,7 @@ describe("card payments", () => {
 
   it("two concurrent pay requests on one order start exactly one payment", async () => {
     const user = await ctx.token("double-click");
-    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 5 }] });
+    const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 5 }] });
     const orderId = await placed(user, sale.deals[0]!.dealId);
     const results = await Promise.all([pay(user, orderId, CARD), pay(user, orderId, CARD)]);
     expect(results.map((r) => r.status).sort()).toEqual([202, 409]);
@@ -262,7 +271,7 @@ describe("card payments", () => {
 
 describe("goods", () => {
   it("the first two orders to be paid get the goods; a cancelled one's unit goes to the next payer", async () => {
-    const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 20 }], goods: { name: "Tote bag", quantity: 2 } });
+    const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 20 }], goods: { name: "Tote bag", quantity: 2 } });
     const dealId = sale.deals[0]!.dealId;
     const buyers = await Promise.all(["g1", "g2", "g3", "g4", "g5"].map((u) => ctx.token(u)));
     for (const token of buyers) await charge(token, 10_000);

@@ -1,6 +1,3 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyBatch } from "@surge/platform/projection/apply";
@@ -9,8 +6,8 @@ import { createLogger } from "@surge/platform/logging";
 import { newId } from "@surge/platform/ids";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { appendPaidOrder, rankRecount, recountSeoul, type PaidOrder, type Recount, type Tally, type TestProduct } from "@surge/testkit/paid-orders";
+import { runCli } from "@surge/testkit/child-app";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { testEnv } from "@surge/testkit/env";
 import { RedisLocks } from "@surge/platform/redis/lock";
 import { runExclusive } from "@surge/areas/rankings/jobs/exclusive";
 import { NightlyRankings } from "@surge/areas/rankings/jobs/nightly";
@@ -18,8 +15,6 @@ import { snapshotRankingsJob } from "@surge/areas/rankings/jobs/snapshot";
 import type { JobContext } from "@surge/areas/rankings/jobs/types";
 import { verifyRollupsJob } from "@surge/areas/rankings/jobs/verify-rollups";
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL("../../../..", import.meta.url));
 let ctx: TestContext;
 const ledger: PaidOrder[] = [];
 const products: TestProduct[] = Array.from({ length: 5 }, (_, i) => ({ productId: newId(), name: `Item ${i + 1}`, unitPrice: 10_000 + 1_111 * i }));
@@ -137,8 +132,10 @@ describe("running exclusively", () => {
     const locks = new RedisLocks(ctx.redis);
     const deps = { locks, redis: ctx.redis };
     let release!: () => void;
-    const held = locks.run("rankings:snapshot-rankings", 60_000, () => new Promise<void>((r) => (release = r)));
-    await new Promise((r) => setTimeout(r, 50));
+    let acquired!: () => void;
+    const holding = new Promise<void>((r) => (acquired = r));
+    const held = locks.run("rankings:snapshot-rankings", 60_000, () => new Promise<void>((r) => ((release = r), acquired())));
+    await holding;
     expect(await runExclusive(deps, snapshotRankingsJob, context({ date: "2026-11-28" }), { skipIfDone: false })).toEqual({ status: "locked" });
     release();
     await held;
@@ -159,15 +156,7 @@ describe("running exclusively", () => {
 });
 
 /** The real CLI, as `npm run batch` runs it, against this file's database. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run("node", ["--conditions=source", "--import", "tsx", "batch/src/cli.ts", ...args], { cwd: root, env: { ...testEnv.inherited(), ...ctx.appEnv } });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, out: err.stdout, err: err.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli("batch/src/cli.ts", args, ctx.appEnv);
 
 describe("npm run batch", () => {
   it("runs a job by name with progress on stderr and a summary on stdout", async () => {

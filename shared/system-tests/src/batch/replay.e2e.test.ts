@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { fileURLToPath } from "node:url";
+import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readEnv as projectorEnv } from "@surge/projector/env";
@@ -9,14 +7,13 @@ import { couponStream } from "@surge/areas/coupons/coupon-events";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { splitDatabaseUrl } from "@surge/platform/db/database";
 import { bearer, http } from "@surge/testkit/http";
+import { runCli } from "@surge/testkit/child-app";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { testEnv } from "@surge/testkit/env";
 import type { CommandApi } from "@surge/command-api/start";
-import { cancel, freshKey, soldInStore } from "../sales-harness.js";
-import { claim, createCoupon, createSale, order, sleep, startApi, waitFor } from "../batch-harness.js";
+import { cancel, createSale, freshKey, order, soldInStore } from "@surge/testkit/sales";
+import { claim, createCoupon, startApi } from "../command-harness.js";
+import { waitFor } from "@surge/testkit/wait";
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL("../../../..", import.meta.url));
 
 let ctx: TestContext;
 let api: CommandApi;
@@ -29,18 +26,7 @@ let sale: Awaited<ReturnType<typeof createSale>>;
 let admin: string;
 
 /** The real CLI, as `npm run replay` runs it, against this file's database. */
-async function replay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run("node", ["--conditions=source", "--import", "tsx", "batch/src/replay/cli.ts", ...args], {
-      cwd: root,
-      env: { ...testEnv.inherited(), ...ctx.appEnv },
-    });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, out: err.stdout, err: err.stderr };
-  }
-}
+const replay = (...args: string[]) => runCli("batch/src/replay/cli.ts", args, ctx.appEnv);
 
 const caughtUp = () => waitFor("the projector to catch up", async () => (await readCheckpoint(ctx.db)) >= (await ctx.store.headPosition()));
 const position = (res: { headers: Record<string, unknown> }) => Number(res.headers["x-position"]);
@@ -52,16 +38,16 @@ const claimedIn = async (schema: string, couponId: string) => {
 /** A realistic mix through the real command-api: coupons, claims, a sale, orders with coupons, a cancel, a wallet payment. */
 async function seed() {
   admin = await ctx.token("admin1", "admin");
-  couponA = (await createCoupon(api, admin, { quantity: 5 })).couponId;
+  couponA = (await createCoupon(api.url, admin, { quantity: 5 })).couponId;
   let ok = 0;
   for (let i = 1; i <= 7; i++) {
-    const res = await claim(api, couponA, await ctx.token(`a${i}`));
+    const res = await claim(api.url, couponA, await ctx.token(`a${i}`));
     if (res.status === 201 && ++ok === 3) thirdClaimAt = position(res);
   }
   expect(ok).toBe(5);
 
-  const couponB = (await createCoupon(api, admin, { discount: { type: "PERCENT", percent: 10 }, quantity: 10 })).couponId;
-  sale = await createSale(api, admin, { deals: [{ price: 10_000, stock: 1_000, perUserLimit: 5 }, { price: 5_000, stock: 10 }] });
+  const couponB = (await createCoupon(api.url, admin, { discount: { type: "PERCENT", percent: 10 }, quantity: 10 })).couponId;
+  sale = await createSale(api.url, admin, { deals: [{ price: 10_000, stock: 1_000, perUserLimit: 5 }, { price: 5_000, stock: 10 }] });
   const [d0, d1] = sale.deals.map((d) => d.dealId) as [string, string];
   const orders: Record<string, string> = {};
   for (const [user, items, useCoupon] of [
@@ -71,12 +57,12 @@ async function seed() {
   ] as const) {
     const token = await ctx.token(user);
     const extra: Record<string, unknown> = {};
-    if (useCoupon) extra.couponClaimId = (await claim(api, couponB, token)).body.claimId;
-    const res = await order(api, token, [...items], extra);
+    if (useCoupon) extra.couponClaimId = (await claim(api.url, couponB, token)).body.claimId;
+    const res = await order(api.url, token, [...items], extra);
     expect(res.status).toBe(201);
     orders[user] = res.body.orderId;
   }
-  expect((await cancel(api, await ctx.token("b2"), orders.b2!)).status).toBe(200);
+  expect((await cancel(api.url, await ctx.token("b2"), orders.b2!)).status).toBe(200);
   const b1 = await ctx.token("b1");
   expect((await http("POST", `${api.url}/wallet/charges`, { headers: { ...bearer(b1), "idempotency-key": freshKey() }, body: { amount: 50_000 } })).status).toBe(200);
   const paid = await http("POST", `${api.url}/orders/${orders.b1}/payments`, { headers: { ...bearer(b1), "idempotency-key": freshKey() }, body: { method: "POINTS" } });
@@ -178,10 +164,10 @@ describe("npm run replay", () => {
     let lastPlaced = 0;
     const during = (async () => {
       for (let n = 1; placing && n <= 500; n++) {
-        const res = await order(api, await ctx.token(`s${n}`), [{ dealId: d0, quantity: 1 }]);
+        const res = await order(api.url, await ctx.token(`s${n}`), [{ dealId: d0, quantity: 1 }]);
         expect(res.status).toBe(201);
         lastPlaced = position(res);
-        await sleep(5);
+        await delay(5);
       }
     })();
     const res = await replay("--swap");
@@ -199,7 +185,7 @@ describe("npm run replay", () => {
     expect(await claimedIn(replaced!, couponA)).toBe(6); // the corrupted table, kept for inspection
     expect(await claimedIn(live, couponA)).toBe(5);
 
-    const one = await order(api, await ctx.token("after-swap"), [{ dealId: d0, quantity: 1 }]);
+    const one = await order(api.url, await ctx.token("after-swap"), [{ dealId: d0, quantity: 1 }]);
     expect(one.status).toBe(201);
     await waitFor("the new order projected", async () => (await readCheckpoint(ctx.db)) >= position(one));
     await caughtUp();

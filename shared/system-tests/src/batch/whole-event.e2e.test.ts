@@ -11,7 +11,10 @@ import type { CommandApi } from "@surge/command-api/start";
 import { readEnv as pgEnv } from "@surge/devtools/pg-simulator/env";
 import { startPgSimulator } from "@surge/devtools/pg-simulator/start";
 import type { Batch } from "@surge/batch/start";
-import { claim, createCoupon, createSale, order, startApi, startTestBatch, waitFor, waitForEvent } from "../batch-harness.js";
+import { claim, createCoupon, startApi } from "../command-harness.js";
+import { createSale, order } from "@surge/testkit/sales";
+import { startTestBatch, waitForEvent } from "../batch-harness.js";
+import { waitFor } from "@surge/testkit/wait";
 
 /**
  * One whole event on the real stack: a coupon drop, the event opening by itself, 1,000 buyers
@@ -54,13 +57,13 @@ describe("a whole event", () => {
     const buyers = await Promise.all(Array.from({ length: 1000 }, async (_, i) => ({ id: `buyer${i}`, token: await ctx.token(`buyer${i}`) })));
 
     // 1. The coupon drop: 300 buyers race for 50 coupons.
-    const coupon = await createCoupon(api, admin, { quantity: 50, discount: { type: "FIXED", amount: 1_000 } });
-    const claims = await Promise.all(buyers.slice(0, 300).map(async (b) => ({ b, res: await claim(api, coupon.couponId, b.token) })));
+    const coupon = await createCoupon(api.url, admin, { quantity: 50, discount: { type: "FIXED", amount: 1_000 } });
+    const claims = await Promise.all(buyers.slice(0, 300).map(async (b) => ({ b, res: await claim(api.url, coupon.couponId, b.token) })));
     const claimOf = new Map(claims.filter((c) => c.res.status === 201).map((c) => [c.b.id, c.res.body.claimId as string]));
     expect(claimOf.size).toBe(50);
 
     // 2. The event opens by itself two seconds from now.
-    const sale = await createSale(api, admin, {
+    const sale = await createSale(api.url, admin, {
       deals: [{ price: 9_900, stock: 60, perUserLimit: 1 }, { price: 19_900, stock: 40, perUserLimit: 1 }],
       opensAt: new Date(Date.now() + 2000).toISOString(),
       goods: { name: "Tote bag", quantity: 30 },
@@ -77,7 +80,7 @@ describe("a whole event", () => {
     const results = await Promise.all(
       buyers.map(async (b, i) => {
         const claimId = claimOf.get(b.id);
-        const res = await order(api, b.token, [{ dealId: i % 5 < 3 ? d1 : d2, quantity: 1 }], claimId ? { couponClaimId: claimId } : {});
+        const res = await order(api.url, b.token, [{ dealId: i % 5 < 3 ? d1 : d2, quantity: 1 }], claimId ? { couponClaimId: claimId } : {});
         return { b, i, res };
       }),
     );
@@ -102,7 +105,7 @@ describe("a whole event", () => {
     await waitFor("every payment settled", async () => {
       for (const id of orderIds) streams.set(id, await ctx.store.readStream(orderStream(id)));
       return [...streams.values()].every((s) => s.some((e) => e.type === "OrderPaid" || e.type === "OrderCancelled"));
-    }, 90_000, 250);
+    }, { timeoutMs: 90_000, everyMs: 250 });
     const paidIds = orderIds.filter((id) => streams.get(id)!.some((e) => e.type === "OrderPaid"));
     expect(paidIds.length).toBeGreaterThan(50);
     expect(paidIds.length).toBeLessThan(100);
@@ -113,7 +116,7 @@ describe("a whole event", () => {
     await waitFor("goods allocated", async () => {
       const withGoods = await Promise.all(paidIds.map(async (id) => (await ctx.store.readStream(orderStream(id))).some((e) => e.type === "GoodsAllocated")));
       return withGoods.filter(Boolean).length === 30;
-    }, 20_000, 250);
+    }, { timeoutMs: 20_000, everyMs: 250 });
     for (const id of orderIds) streams.set(id, await ctx.store.readStream(orderStream(id)));
     const allocated = orderIds.filter((id) => streams.get(id)!.some((e) => e.type === "GoodsAllocated"));
     expect(new Set(allocated)).toEqual(new Set(firstPayers));
@@ -134,8 +137,8 @@ describe("a whole event", () => {
     await waitFor("stock released for every failed payment", async () => {
       const r = await api.stock.remaining(sale.eventId);
       return r[d1] === 60 - soldUnits(d1) && r[d2] === 40 - soldUnits(d2);
-    }, 20_000, 250);
-    await waitFor("projector caught up", async () => (await readCheckpoint(ctx.db)) >= (await ctx.store.headPosition()), 20_000, 100);
+    }, { timeoutMs: 20_000, everyMs: 250 });
+    await waitFor("projector caught up", async () => (await readCheckpoint(ctx.db)) >= (await ctx.store.headPosition()), { timeoutMs: 20_000, everyMs: 100 });
     const deals = await ctx.db.selectFrom("sale_deals").select(["deal_id", "stock", "sold"]).where("event_id", "=", sale.eventId).execute();
     for (const d of deals) expect(Number(d.sold)).toBe(soldUnits(d.deal_id));
     // Wallets add up: the balance carried by the last event equals charges − debits + refunds.

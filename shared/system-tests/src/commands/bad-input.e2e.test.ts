@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sign } from "hono/jwt";
 import { bearer, http } from "@surge/testkit/http";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import type { CommandApi } from "@surge/command-api/start";
-import { createCoupon, startApi } from "../command-harness.js";
+import { createCoupon, useApi } from "../command-harness.js";
 
-let ctx: TestContext;
-let api: CommandApi;
+const { ctx, api } = useApi();
 let admin: string;
 let user: string;
 let couponId: string;
-
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = await startApi(ctx);
   admin = await ctx.token("admin1", "admin");
   user = await ctx.token("u1");
-  couponId = (await createCoupon(api, admin, { quantity: 5 })).couponId;
-});
-afterAll(async () => {
-  await api?.stop();
-  await ctx?.close();
+  couponId = (await createCoupon(api.url, admin, { quantity: 5 })).couponId;
 });
 
 const valid = { name: "WELCOME", discount: { type: "FIXED", amount: 5000 }, quantity: 10 };

@@ -1,42 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { call, problemCode, type Reply } from "@surge/testkit/call";
-import { after, createSale } from "@surge/testkit/query-sales";
-import { startApps, type Apps } from "../apps.js";
-import { freshKey, soldInStore } from "../sales-harness.js";
-import { forgetKeyRecord } from "../command-harness.js";
+import { describe, expect, it } from "vitest";
+import { after, http, positionOf, problemCode, type HttpResponse } from "@surge/testkit/http";
+import { createSale, freshKey, order, soldInStore, type SaleSpec } from "@surge/testkit/sales";
+import { useApps } from "../apps.js";
+import { claim, createCoupon, forgetKeyRecord } from "../command-harness.js";
 
-let ctx: TestContext;
-let apps: Apps;
-beforeAll(async () => {
-  ctx = await createTestContext();
-  apps = await startApps(ctx);
-});
-afterAll(async () => {
-  await apps?.stop();
-  await ctx?.close();
-});
+const { ctx, apps } = useApps();
 
-const setLine = (token: string, dealId: string, quantity: unknown) => call(apps.command, "PUT", `/cart/items/${dealId}`, { token, body: { quantity } });
-const removeLine = (token: string, dealId: string) => call(apps.command, "DELETE", `/cart/items/${dealId}`, { token });
+const admin = () => ctx.token("admin1", "admin");
+const newSale = async (spec: SaleSpec) => createSale(apps.command, await admin(), spec);
+const dealIds = (sale: { deals: Array<{ dealId: string }> }) => sale.deals.map((d) => d.dealId);
+const setLine = (token: string, dealId: string, quantity: unknown) => http("PUT", `${apps.command}/cart/items/${dealId}`, { token, body: { quantity } });
+const removeLine = (token: string, dealId: string) => http("DELETE", `${apps.command}/cart/items/${dealId}`, { token });
 const myCart = async (token: string, headers: Record<string, string>) => {
-  const res = await call(apps.query, "GET", "/me/cart", { token, headers });
+  const res = await http("GET", `${apps.query}/me/cart`, { token, headers });
   expect(res.status).toBe(200);
   return res.body;
 };
 const orderCart = (token: string, key = freshKey(), extra: Record<string, unknown> = {}) =>
-  call(apps.command, "POST", "/orders", { token, headers: { "idempotency-key": key }, body: { fromCart: true, ...extra } });
-const expectRejected = (res: Reply, status: number, code: string) => expect([res.status, problemCode(res)], JSON.stringify(res.body)).toEqual([status, code]);
+  http("POST", `${apps.command}/orders`, { token, headers: { "idempotency-key": key }, body: { fromCart: true, ...extra } });
+const expectRejected = (res: HttpResponse, status: number, code: string) => expect([res.status, problemCode(res)], res.text).toEqual([status, code]);
 
 describe("the cart", () => {
   it("sets, changes and removes lines; the query side shows what the command side answered", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 9_900, stock: 10, perUserLimit: 5 }, { price: 5_000, stock: 3 }] });
-    const [d1, d2] = sale.dealIds as [string, string];
+    const sale = await newSale({ deals: [{ price: 9_900, stock: 10, perUserLimit: 5 }, { price: 5_000, stock: 3 }] });
+    const [d1, d2] = dealIds(sale) as [string, string];
     const token = await ctx.token("shopper");
     const line = (dealId: string, i: number, quantity: number, price: number, stock: number) => ({
       dealId,
       eventId: sale.eventId,
-      productId: (sale.reply.body.deals as Array<{ productId: string }>)[i]!.productId,
+      productId: sale.deals[i]!.productId,
       productName: `Product ${i + 1}`,
       unitPrice: price,
       quantity,
@@ -67,8 +59,8 @@ describe("the cart", () => {
   });
 
   it("an order from the cart placed 20 times at once with one Idempotency-Key: one order, an empty cart", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 10_000, stock: 50, perUserLimit: 10 }, { price: 3_000, stock: 50 }] });
-    const [d1, d2] = sale.dealIds as [string, string];
+    const sale = await newSale({ deals: [{ price: 10_000, stock: 50, perUserLimit: 10 }, { price: 3_000, stock: 50 }] });
+    const [d1, d2] = dealIds(sale) as [string, string];
     const token = await ctx.token("rush");
     await setLine(token, d1, 2);
     await setLine(token, d2, 3);
@@ -85,7 +77,7 @@ describe("the cart", () => {
       totalAmount: 29_000,
       payableAmount: 29_000,
     });
-    expect(new Set(replies.map((r) => r.headers.get("x-position"))).size).toBe(1);
+    expect(new Set(replies.map((r) => r.headers["x-position"])).size).toBe(1);
 
     const placed = (await ctx.store.readByTag(`event:${sale.eventId}`)).filter((e) => e.type === "OrderPlaced");
     expect(placed).toHaveLength(1);
@@ -94,7 +86,7 @@ describe("the cart", () => {
     expect(cartEvents.map((e) => e.type)).toEqual(["CartItemSet", "CartItemSet", "CartCheckedOut"]);
     // The order and the emptied cart are one append: adjacent positions, X-Position the last of them.
     expect(cartEvents[2]!.position).toBe(placed[0]!.position + 1);
-    expect(Number(first.headers.get("x-position"))).toBe(cartEvents[2]!.position);
+    expect(positionOf(first)).toBe(cartEvents[2]!.position);
     expect(await myCart(token, after(first))).toEqual({ items: [], totalAmount: 0, updatedAt: cartEvents[2]!.occurredAt.toISOString() });
 
     // The same key again after Redis lost its record: answered from the store, still one order.
@@ -102,17 +94,17 @@ describe("the cart", () => {
     const replay = await orderCart(token, key);
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(first.body);
-    expect(replay.headers.get("x-position")).toBe(first.headers.get("x-position"));
+    expect(replay.headers["x-position"]).toBe(first.headers["x-position"]);
     // A new key with the cart empty: 400.
     expectRejected(await orderCart(token), 400, "VALIDATION_FAILED");
     expect((await ctx.store.readByTag(`event:${sale.eventId}`)).filter((e) => e.type === "OrderPlaced")).toHaveLength(1);
   });
 
   it("a cart with lines of two sale events gives 400 and stays as it was", async () => {
-    const [one, two] = [await createSale(ctx, apps.command, { deals: [{ price: 1_000, stock: 5 }] }), await createSale(ctx, apps.command, { deals: [{ price: 2_000, stock: 5 }] })];
+    const [one, two] = [await newSale({ deals: [{ price: 1_000, stock: 5 }] }), await newSale({ deals: [{ price: 2_000, stock: 5 }] })];
     const token = await ctx.token("mixed");
-    await setLine(token, one.dealIds[0]!, 1);
-    const last = await setLine(token, two.dealIds[0]!, 1);
+    await setLine(token, one.deals[0]!.dealId, 1);
+    const last = await setLine(token, two.deals[0]!.dealId, 1);
     const head = await ctx.store.headPosition();
     const res = await orderCart(token);
     expectRejected(res, 400, "VALIDATION_FAILED");
@@ -123,11 +115,11 @@ describe("the cart", () => {
   });
 
   it("orders a cart under the rules of items: all or nothing, limits, coupon", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 10_000, stock: 100, perUserLimit: 2 }, { price: 4_000, stock: 1 }] });
-    const [d1, d2] = sale.dealIds as [string, string];
+    const sale = await newSale({ deals: [{ price: 10_000, stock: 100, perUserLimit: 2 }, { price: 4_000, stock: 1 }] });
+    const [d1, d2] = dealIds(sale) as [string, string];
     const token = await ctx.token("rules");
 
-    const other = await call(apps.command, "POST", "/orders", { token: await ctx.token("quicker"), headers: { "idempotency-key": freshKey() }, body: { items: [{ dealId: d2, quantity: 1 }] } });
+    const other = await order(apps.command, await ctx.token("quicker"), [{ dealId: d2, quantity: 1 }]);
     expect(other.status).toBe(201);
     await setLine(token, d1, 1);
     const both = await setLine(token, d2, 1);
@@ -145,41 +137,40 @@ describe("the cart", () => {
     expectRejected(await orderCart(token), 409, "PURCHASE_LIMIT_EXCEEDED");
     expect(await myCart(token, after(overLimit))).toEqual(overLimit.body);
 
-    const admin = await ctx.token("admin1", "admin");
-    const coupon = await call(apps.command, "POST", "/admin/coupons", { token: admin, body: { name: "CART 10%", discount: { type: "PERCENT", percent: 10 }, quantity: 5 } });
-    const claim = await call(apps.command, "POST", `/coupons/${coupon.body.couponId}/claims`, { token });
+    const coupon = await createCoupon(apps.command, await admin(), { name: "CART 10%", discount: { type: "PERCENT", percent: 10 }, quantity: 5 });
+    const claimed = await claim(apps.command, coupon.couponId, token);
     await setLine(token, d1, 2);
-    const placed = await orderCart(token, freshKey(), { couponClaimId: claim.body.claimId });
+    const placed = await orderCart(token, freshKey(), { couponClaimId: claimed.body.claimId });
     expect(placed.status).toBe(201);
-    expect(placed.body).toMatchObject({ items: [{ dealId: d1, quantity: 2 }], totalAmount: 20_000, discountAmount: 2_000, payableAmount: 18_000, couponClaimId: claim.body.claimId });
-    const claims = await call(apps.query, "GET", "/me/coupons", { token, headers: after(placed) });
-    expect(claims.body.items).toMatchObject([{ claimId: claim.body.claimId, status: "RESERVED", orderId: placed.body.orderId }]);
+    expect(placed.body).toMatchObject({ items: [{ dealId: d1, quantity: 2 }], totalAmount: 20_000, discountAmount: 2_000, payableAmount: 18_000, couponClaimId: claimed.body.claimId });
+    const claims = await http("GET", `${apps.query}/me/coupons`, { token, headers: after(placed) });
+    expect(claims.body.items).toMatchObject([{ claimId: claimed.body.claimId, status: "RESERVED", orderId: placed.body.orderId }]);
     expect((await myCart(token, after(placed))).items).toEqual([]);
     expect(await soldInStore(ctx, sale.eventId)).toEqual({ [d1]: 2, [d2]: 1 });
   });
 
   it("refuses bad input with 4xx problems that change nothing", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 1_000, stock: 5 }] });
-    const dealId = sale.dealIds[0]!;
+    const sale = await newSale({ deals: [{ price: 1_000, stock: 5 }] });
+    const dealId = sale.deals[0]!.dealId;
     const token = await ctx.token("careless");
     const head = await ctx.store.headPosition();
     for (const quantity of [0, 100, 1.5, "1", null]) expectRejected(await setLine(token, dealId, quantity), 400, "VALIDATION_FAILED");
-    expectRejected(await call(apps.command, "PUT", `/cart/items/${dealId}`, { token, body: { quantity: 1, price: 5 } }), 400, "VALIDATION_FAILED");
+    expectRejected(await http("PUT", `${apps.command}/cart/items/${dealId}`, { token, body: { quantity: 1, price: 5 } }), 400, "VALIDATION_FAILED");
     expectRejected(await setLine(token, "no-such-deal", 1), 404, "NOT_FOUND");
     expectRejected(await setLine(token, `${sale.eventId}-d9`, 1), 404, "NOT_FOUND");
     expectRejected(await removeLine(token, "no-such-deal"), 404, "NOT_FOUND");
-    expectRejected(await call(apps.command, "PUT", `/cart/items/${dealId}`, { body: { quantity: 1 } }), 401, "UNAUTHENTICATED");
-    expectRejected(await call(apps.query, "GET", "/me/cart"), 401, "UNAUTHENTICATED");
+    expectRejected(await http("PUT", `${apps.command}/cart/items/${dealId}`, { body: { quantity: 1 } }), 401, "UNAUTHENTICATED");
+    expectRejected(await http("GET", `${apps.query}/me/cart`), 401, "UNAUTHENTICATED");
     for (const body of [{ fromCart: false }, { fromCart: true, items: [{ dealId, quantity: 1 }] }, {}, { fromCart: "yes" }]) {
-      expectRejected(await call(apps.command, "POST", "/orders", { token, headers: { "idempotency-key": freshKey() }, body }), 400, "VALIDATION_FAILED");
+      expectRejected(await http("POST", `${apps.command}/orders`, { token, headers: { "idempotency-key": freshKey() }, body }), 400, "VALIDATION_FAILED");
     }
     expectRejected(await orderCart(token), 400, "VALIDATION_FAILED"); // empty cart
     expect(await ctx.store.headPosition()).toBe(head);
 
     // At most 20 lines.
-    const big = await createSale(ctx, apps.command, { deals: Array.from({ length: 21 }, () => ({ price: 100, stock: 5 })) });
-    for (const d of big.dealIds.slice(0, 20)) expect((await setLine(token, d, 1)).status).toBe(200);
-    expectRejected(await setLine(token, big.dealIds[20]!, 1), 400, "VALIDATION_FAILED");
+    const big = await newSale({ deals: Array.from({ length: 21 }, () => ({ price: 100, stock: 5 })) });
+    for (const d of dealIds(big).slice(0, 20)) expect((await setLine(token, d, 1)).status).toBe(200);
+    expectRejected(await setLine(token, big.deals[20]!.dealId, 1), 400, "VALIDATION_FAILED");
     // And an order takes at most 10 of them.
     expectRejected(await orderCart(token), 400, "VALIDATION_FAILED");
   });

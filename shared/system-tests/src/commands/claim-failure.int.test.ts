@@ -10,6 +10,7 @@ import { newId } from "@surge/platform/ids";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { claimCoupon } from "@surge/areas/coupons/claim-command";
 import { CouponDefinitions } from "@surge/areas/coupons/definitions";
+import { rawEvent } from "@surge/testkit/raw-event";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -27,9 +28,9 @@ describe("a claim whose append fails", () => {
     const couponId = newId();
     const now = new Date();
     await ctx.store.append(couponStream(couponId), "no_stream", [
-      {
-        eventType: CouponCreated,
-        data: {
+      rawEvent(
+        CouponCreated,
+        {
           couponId,
           name: "X",
           discount: { type: "FIXED", amount: 1000 },
@@ -40,8 +41,8 @@ describe("a claim whose append fails", () => {
           claimClosesAt: null,
           validUntil: null,
         },
-        metadata: { correlationId: "t", causationId: null, userId: "admin", occurredAt: now.toISOString() },
-      },
+        { at: now, correlationId: "t", userId: "admin" },
+      ),
     ]);
     // The guard works, but every append fails: the store points at a database that does not exist.
     const brokenDb = createDb({ url: ctx.databaseUrl.replace(/surge_t_\w+/, "surge_missing_db"), poolSize: 1 });

@@ -1,30 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import type { CommandApi } from "@surge/command-api/start";
-import { claim, claimedEvents, createCoupon, startApi, tally } from "../command-harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { claim, claimedEvents, createCoupon, tally, useApi } from "../command-harness.js";
 
-let ctx: TestContext;
-let api: CommandApi;
+const { ctx, api } = useApi();
 let admin: string;
+beforeAll(async () => {
+  admin = await ctx.token("admin1", "admin");
+});
 const tokens = new Map<string, string>();
 const tokenFor = async (user: string) => tokens.get(user) ?? tokens.set(user, await ctx.token(user)).get(user)!;
 
-beforeAll(async () => {
-  ctx = await createTestContext();
-  api = await startApi(ctx);
-  admin = await ctx.token("admin1", "admin");
-});
-afterAll(async () => {
-  await api?.stop();
-  await ctx?.close();
-});
-
 describe("first-come coupon drop", () => {
   it("2,000 concurrent claims from 1,000 users on 100 coupons: exactly 100 winners", async () => {
-    const coupon = await createCoupon(api, admin, { quantity: 100 });
+    const coupon = await createCoupon(api.url, admin, { quantity: 100 });
     const users = Array.from({ length: 1000 }, (_, i) => `user${i}`);
     const requests = await Promise.all(users.flatMap((u) => [u, u]).map(async (u) => ({ u, token: await tokenFor(u) })));
-    const results = await Promise.all(requests.map(async ({ u, token }) => ({ u, ...(await claim(api, coupon.couponId, token)) })));
+    const results = await Promise.all(requests.map(async ({ u, token }) => ({ u, ...(await claim(api.url, coupon.couponId, token)) })));
 
     const won = results.filter((r) => r.status === 201);
     const lost = results.filter((r) => r.status !== 201);
@@ -47,23 +37,23 @@ describe("first-come coupon drop", () => {
   });
 
   it("one user sending 50 concurrent claims gets exactly one", async () => {
-    const coupon = await createCoupon(api, admin, { quantity: 10 });
+    const coupon = await createCoupon(api.url, admin, { quantity: 10 });
     const token = await tokenFor("eager");
-    const results = await Promise.all(Array.from({ length: 50 }, () => claim(api, coupon.couponId, token)));
+    const results = await Promise.all(Array.from({ length: 50 }, () => claim(api.url, coupon.couponId, token)));
     expect(tally(results)).toEqual({ "201": 1, "409 ALREADY_CLAIMED": 49 });
     expect(await claimedEvents(ctx, coupon.couponId)).toHaveLength(1);
   });
 
   it("honours perUserLimit above one under concurrency", async () => {
-    const coupon = await createCoupon(api, admin, { quantity: 100, perUserLimit: 3 });
+    const coupon = await createCoupon(api.url, admin, { quantity: 100, perUserLimit: 3 });
     const token = await tokenFor("collector");
-    const results = await Promise.all(Array.from({ length: 30 }, () => claim(api, coupon.couponId, token)));
+    const results = await Promise.all(Array.from({ length: 30 }, () => claim(api.url, coupon.couponId, token)));
     expect(tally(results)).toEqual({ "201": 3, "409 ALREADY_CLAIMED": 27 });
   });
 
   it("answers 201 with the contract's claim body and the event position", async () => {
-    const coupon = await createCoupon(api, admin, { quantity: 5, validUntil: "2099-01-01T00:00:00+09:00" });
-    const res = await claim(api, coupon.couponId, await tokenFor("shape"));
+    const coupon = await createCoupon(api.url, admin, { quantity: 5, validUntil: "2099-01-01T00:00:00+09:00" });
+    const res = await claim(api.url, coupon.couponId, await tokenFor("shape"));
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       claimId: expect.any(String),
@@ -79,21 +69,21 @@ describe("first-come coupon drop", () => {
 
   it("refuses claims before claimOpensAt and after claimClosesAt, changing nothing", async () => {
     const hour = 3600_000;
-    const early = await createCoupon(api, admin, { claimOpensAt: new Date(Date.now() + hour).toISOString() });
-    const late = await createCoupon(api, admin, {
+    const early = await createCoupon(api.url, admin, { claimOpensAt: new Date(Date.now() + hour).toISOString() });
+    const late = await createCoupon(api.url, admin, {
       claimOpensAt: new Date(Date.now() - 2 * hour).toISOString(),
       claimClosesAt: new Date(Date.now() - hour).toISOString(),
     });
     const token = await tokenFor("window");
     for (const c of [early, late]) {
-      const results = await Promise.all(Array.from({ length: 5 }, () => claim(api, c.couponId, token)));
+      const results = await Promise.all(Array.from({ length: 5 }, () => claim(api.url, c.couponId, token)));
       expect(tally(results)).toEqual({ "409 CLAIM_WINDOW_CLOSED": 5 });
       expect(await claimedEvents(ctx, c.couponId)).toHaveLength(0);
     }
   });
 
   it("answers 404 for an unknown coupon", async () => {
-    const res = await claim(api, coupon404, await tokenFor("lost"));
+    const res = await claim(api.url, coupon404, await tokenFor("lost"));
     expect(res.status).toBe(404);
     expect(res.body.code).toBe("NOT_FOUND");
   });

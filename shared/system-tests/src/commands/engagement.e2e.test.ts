@@ -1,26 +1,19 @@
-import { afterAll as after, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { call, problemCode } from "@surge/testkit/call";
-import { startApps, type Apps } from "../apps.js";
-import { afterAll, createProduct, getProduct, like, view, viewsAppended, viewsInStore, waitFor } from "../catalog-harness.js";
+import { describe, expect, it } from "vitest";
+import { after, header, http, positionOf, problemCode } from "@surge/testkit/http";
+import { createProduct } from "@surge/testkit/sales";
+import { waitFor } from "@surge/testkit/wait";
+import { useApps } from "../apps.js";
+import { getProduct, like, view, viewsAppended, viewsInStore } from "../catalog-harness.js";
 
-let ctx: TestContext;
-let apps: Apps;
-beforeAll(async () => {
-  ctx = await createTestContext();
-  // A one-second window, flushed every 50 ms, so "after the window" comes quickly.
-  apps = await startApps(ctx, { VIEW_DEDUP_S: "1", VIEW_FLUSH_MS: "50" });
-});
-after(async () => {
-  await apps?.stop();
-  await ctx?.close();
-});
+// A one-second window, flushed every 50 ms, so "after the window" comes quickly.
+const { ctx, apps } = useApps({ VIEW_DEDUP_S: "1", VIEW_FLUSH_MS: "50" });
 
+const product = async (name: string) => createProduct(apps.command, await ctx.token("admin1", "admin"), name);
 const eventsOf = async (productId: string, type: string) => (await ctx.store.readByTag(`likes:${productId}`)).filter((e) => e.type === type).length;
 
 describe("likes", () => {
   it("200 users liking at once, each twice, make 200 likes; 50 of them withdrawing (twice) leave 150", async () => {
-    const productId = await createProduct(ctx, apps.command, "Labubu Keyring");
+    const productId = await product("Labubu Keyring");
     const users = await Promise.all(Array.from({ length: 200 }, (_, i) => ctx.token(`fan${i}`)));
 
     const liked = await Promise.all(users.flatMap((t) => [like(apps.command, t, productId), like(apps.command, t, productId)]));
@@ -29,18 +22,18 @@ describe("likes", () => {
     // Every answer counts what Redis had merged by then; the last merge saw all 200.
     expect(Math.max(...liked.map((r) => Number(r.body.likes)))).toBe(200);
     expect(await eventsOf(productId, "ProductLiked")).toBe(200);
-    expect((await getProduct(apps.query, productId, afterAll(liked))).likes).toBe(200);
+    expect((await getProduct(apps.query, productId, after(...liked))).likes).toBe(200);
 
     const withdrawn = await Promise.all(users.slice(0, 50).flatMap((t) => [like(apps.command, t, productId, false), like(apps.command, t, productId, false)]));
     expect(withdrawn.map((r) => r.status)).toEqual(Array(100).fill(200));
     for (const r of withdrawn) expect(r.body).toMatchObject({ productId, liked: false });
     expect(Math.min(...withdrawn.map((r) => Number(r.body.likes)))).toBe(150);
     expect(await eventsOf(productId, "ProductUnliked")).toBe(50);
-    expect((await getProduct(apps.query, productId, afterAll([...liked, ...withdrawn]))).likes).toBe(150);
+    expect((await getProduct(apps.query, productId, after(...liked, ...withdrawn))).likes).toBe(150);
   });
 
   it("is idempotent per user and answers the count rebuilt from the store when Redis lost it", async () => {
-    const productId = await createProduct(ctx, apps.command, "Tote");
+    const productId = await product("Tote");
     const [a, b] = [await ctx.token("a"), await ctx.token("b")];
     expect((await like(apps.command, a, productId)).body).toEqual({ productId, liked: true, likes: 1 });
     expect((await like(apps.command, a, productId)).body).toEqual({ productId, liked: true, likes: 1 });
@@ -48,7 +41,7 @@ describe("likes", () => {
     // A withdrawal by someone who never liked changes nothing and has no position to give.
     const never = await like(apps.command, await ctx.token("c"), productId, false);
     expect(never.body).toEqual({ productId, liked: false, likes: 2 });
-    expect(never.headers.get("x-position")).toBeNull();
+    expect(header(never, "x-position")).toBeNull();
 
     expect(await ctx.redis.del(`likes:{${productId}}`)).toBe(1);
     const unliked = await like(apps.command, b, productId, false);
@@ -56,19 +49,19 @@ describe("likes", () => {
     const again = await like(apps.command, a, productId);
     expect(again.body).toEqual({ productId, liked: true, likes: 1 });
     // A repeated like answers the position of the like it repeats.
-    expect(Number(again.headers.get("x-position"))).toBeLessThan(Number(unliked.headers.get("x-position")));
-    expect((await getProduct(apps.query, productId, afterAll([unliked, again]))).likes).toBe(1);
+    expect(positionOf(again)).toBeLessThan(positionOf(unliked));
+    expect((await getProduct(apps.query, productId, after(unliked, again))).likes).toBe(1);
   });
 
   it("refuses an unknown product (404), a malformed id (400) and no token (401), appending nothing", async () => {
     const head = await ctx.store.headPosition();
     const token = await ctx.token("a");
     for (const method of ["PUT", "DELETE"]) {
-      const unknown = await call(apps.command, method, "/products/no-such-product/like", { token });
+      const unknown = await http(method, `${apps.command}/products/no-such-product/like`, { token });
       expect([unknown.status, problemCode(unknown)]).toEqual([404, "NOT_FOUND"]);
-      const long = await call(apps.command, method, `/products/${"x".repeat(65)}/like`, { token });
+      const long = await http(method, `${apps.command}/products/${"x".repeat(65)}/like`, { token });
       expect([long.status, problemCode(long)]).toEqual([400, "VALIDATION_FAILED"]);
-      const anonymous = await call(apps.command, method, "/products/no-such-product/like");
+      const anonymous = await http(method, `${apps.command}/products/no-such-product/like`);
       expect([anonymous.status, problemCode(anonymous)]).toEqual([401, "UNAUTHENTICATED"]);
     }
     expect(await ctx.store.headPosition()).toBe(head);
@@ -77,7 +70,7 @@ describe("likes", () => {
 
 describe("views", () => {
   it("count once per user within VIEW_DEDUP_S, again after it, and are appended in batches", async () => {
-    const productId = await createProduct(ctx, apps.command, "Sticker");
+    const productId = await product("Sticker");
     const [u1, u2] = [await ctx.token("viewer1"), await ctx.token("viewer2")];
 
     const first = await view(apps.command, u1, productId);
@@ -95,7 +88,7 @@ describe("views", () => {
     expect((await ctx.store.readStream(`views-${productId}`)).length).toBeLessThanOrEqual(2);
 
     // Once the window has passed, u1's next view counts again (polled, not slept for).
-    await waitFor("u1's view to count again", async () => (await view(apps.command, u1, productId)).body.counted === true, 5000, 100);
+    await waitFor("u1's view to count again", async () => (await view(apps.command, u1, productId)).body.counted === true, { timeoutMs: 5000, everyMs: 100 });
     expect((await getProduct(apps.query, productId, await viewsAppended(ctx, productId, 3))).views).toBe(3);
     expect(await viewsInStore(ctx, productId)).toBe(3);
   });
@@ -103,7 +96,7 @@ describe("views", () => {
   it("refuses an unknown product (404) and no token (401), counting nothing", async () => {
     const unknown = await view(apps.command, await ctx.token("viewer1"), "no-such-product");
     expect([unknown.status, problemCode(unknown)]).toEqual([404, "NOT_FOUND"]);
-    const anonymous = await call(apps.command, "POST", "/products/no-such-product/views");
+    const anonymous = await http("POST", `${apps.command}/products/no-such-product/views`);
     expect([anonymous.status, problemCode(anonymous)]).toEqual([401, "UNAUTHENTICATED"]);
     expect(await ctx.redis.keys("*view:{no-such-product}*")).toEqual([]);
   });

@@ -2,10 +2,9 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { couponKeys } from "@surge/areas/coupons/guard";
-import { bearer, http } from "@surge/testkit/http";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { claimedEvents, createCoupon, startApi } from "../command-harness.js";
-import { waitFor } from "../batch-harness.js";
+import { claim, claimedEvents, createCoupon, startApi } from "../command-harness.js";
+import { waitFor } from "@surge/testkit/wait";
 
 /**
  * A deploy during a drop: SIGTERM arrives while claims are between their Redis reservation and
@@ -20,11 +19,11 @@ describe("stopping command-api with claims in flight", () => {
 
   it("answers every request it holds before it closes, and loses no claim it answered 201", async () => {
     const api = await startApi(ctx, { RATE_LIMIT_BURST: "1000" });
-    const { couponId } = await createCoupon(api, await ctx.token("admin1", "admin"), { quantity: 100 });
+    const { couponId } = await createCoupon(api.url, await ctx.token("admin1", "admin"), { quantity: 100 });
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.token(`stop${i}`)));
 
     // The first claim loads the coupon's guard from the store; the held claims then wait only on their append.
-    expect((await http("POST", `${api.url}/coupons/${couponId}/claims`, { headers: bearer(await ctx.token("warm")) })).status).toBe(201);
+    expect((await claim(api.url, couponId, await ctx.token("warm"))).status).toBe(201);
 
     // Holding the sequence row keeps every append waiting, so the claims are provably inside the server.
     let release!: () => void;
@@ -39,7 +38,7 @@ describe("stopping command-api with claims in flight", () => {
     await isLocked;
 
     const requests = tokens.map((token) =>
-      http("POST", `${api.url}/coupons/${couponId}/claims`, { headers: bearer(token) }).then(
+      claim(api.url, couponId, token).then(
         (res) => String(res.status),
         (err: Error) => `no answer: ${err.message}`,
       ),

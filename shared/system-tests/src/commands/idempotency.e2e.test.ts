@@ -1,35 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saleKeys } from "@surge/areas/sales/stock-guard";
-import { bearer, http } from "@surge/testkit/http";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
 import type { CommandApi } from "@surge/command-api/start";
 import { idempotencyRecordKey } from "@surge/command-api/http/idempotency";
-import { forgetKeyRecord, startApi, tally } from "../command-harness.js";
-import { createSale, order } from "../sales-harness.js";
+import { bearer, http } from "@surge/testkit/http";
+import { createSale, order } from "@surge/testkit/sales";
+import { forgetKeyRecord, startApi, tally, useApi } from "../command-harness.js";
 
-let ctx: TestContext;
-let api: CommandApi;
+const { ctx, api } = useApi();
 let limited: CommandApi;
 let briefFailures: CommandApi;
 let admin: string;
 let dealId: string;
 let eventId: string;
-
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = await startApi(ctx);
   limited = await startApi(ctx, { RATE_LIMIT_PER_SECOND: "5", RATE_LIMIT_BURST: "10" });
   briefFailures = await startApi(ctx, { IDEMPOTENCY_4XX_TTL_S: "5" });
   admin = await ctx.token("admin1", "admin");
-  const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 1000, perUserLimit: 1000 }] });
+  const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 1000, perUserLimit: 1000 }] });
   dealId = sale.deals[0]!.dealId;
   eventId = sale.eventId;
 });
 afterAll(async () => {
-  await api?.stop();
   await limited?.stop();
   await briefFailures?.stop();
-  await ctx?.close();
 });
 
 const ordersInStore = async () => (await ctx.store.readByTag(`event:${eventId}`)).filter((e) => e.type === "OrderPlaced").length;
@@ -38,8 +31,8 @@ describe("Idempotency-Key", () => {
   it("the same key and body again returns the first response and places nothing", async () => {
     const token = await ctx.token("repeat");
     const before = await ordersInStore();
-    const first = await order(api, token, [{ dealId, quantity: 1 }], {}, "key-1");
-    const again = await order(api, token, [{ dealId, quantity: 1 }], {}, "key-1");
+    const first = await order(api.url, token, [{ dealId, quantity: 1 }], {}, "key-1");
+    const again = await order(api.url, token, [{ dealId, quantity: 1 }], {}, "key-1");
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.text).toBe(first.text);
@@ -52,7 +45,7 @@ describe("Idempotency-Key", () => {
   it("20 concurrent repeats of one key place one order and all get the same body", async () => {
     const token = await ctx.token("concurrent");
     const before = await ordersInStore();
-    const results = await Promise.all(Array.from({ length: 20 }, () => order(api, token, [{ dealId, quantity: 1 }], {}, "key-c")));
+    const results = await Promise.all(Array.from({ length: 20 }, () => order(api.url, token, [{ dealId, quantity: 1 }], {}, "key-c")));
     expect(tally(results)).toEqual({ "201": 20 });
     expect(new Set(results.map((r) => r.text)).size).toBe(1);
     expect(results.filter((r) => r.headers["idempotency-replayed"] === "true")).toHaveLength(19);
@@ -61,8 +54,8 @@ describe("Idempotency-Key", () => {
 
   it("a business error is replayed too, without running again", async () => {
     const token = await ctx.token("err");
-    const first = await order(api, token, [{ dealId, quantity: 5000 }], {}, "key-e");
-    const again = await order(api, token, [{ dealId, quantity: 5000 }], {}, "key-e");
+    const first = await order(api.url, token, [{ dealId, quantity: 5000 }], {}, "key-e");
+    const again = await order(api.url, token, [{ dealId, quantity: 5000 }], {}, "key-e");
     expect(first.status).toBe(409);
     expect(again.text).toBe(first.text);
     expect(again.headers["idempotency-replayed"]).toBe("true");
@@ -70,9 +63,9 @@ describe("Idempotency-Key", () => {
 
   it("the same key with another body is 422 and changes nothing", async () => {
     const token = await ctx.token("reuse");
-    await order(api, token, [{ dealId, quantity: 1 }], {}, "key-r");
+    await order(api.url, token, [{ dealId, quantity: 1 }], {}, "key-r");
     const before = await ctx.store.headPosition();
-    const other = await order(api, token, [{ dealId, quantity: 2 }], {}, "key-r");
+    const other = await order(api.url, token, [{ dealId, quantity: 2 }], {}, "key-r");
     expect(other.status).toBe(422);
     expect(other.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
     expect(await ctx.store.headPosition()).toBe(before);
@@ -80,8 +73,8 @@ describe("Idempotency-Key", () => {
 
   it("keys are per user: another user's identical key is a new order", async () => {
     const before = await ordersInStore();
-    await order(api, await ctx.token("p1"), [{ dealId, quantity: 1 }], {}, "shared-key");
-    await order(api, await ctx.token("p2"), [{ dealId, quantity: 1 }], {}, "shared-key");
+    await order(api.url, await ctx.token("p1"), [{ dealId, quantity: 1 }], {}, "shared-key");
+    await order(api.url, await ctx.token("p2"), [{ dealId, quantity: 1 }], {}, "shared-key");
     expect(await ordersInStore()).toBe(before + 2);
   });
 
@@ -90,7 +83,7 @@ describe("Idempotency-Key", () => {
     const missing = await http("POST", `${api.url}/orders`, { headers: bearer(token), body: { items: [{ dealId, quantity: 1 }] } });
     expect(missing.status).toBe(400);
     expect(missing.body.code).toBe("VALIDATION_FAILED");
-    const long = await order(api, token, [{ dealId, quantity: 1 }], {}, "k".repeat(129));
+    const long = await order(api.url, token, [{ dealId, quantity: 1 }], {}, "k".repeat(129));
     expect(long.status).toBe(400);
   });
 });
@@ -108,9 +101,9 @@ async function recordTtlMs(userId: string, key: string): Promise<number> {
 describe("Idempotency-Key records in Redis", () => {
   it("a 4xx answer is kept 60 s (IDEMPOTENCY_4XX_TTL_S), a 2xx answer 24 h", async () => {
     const token = await ctx.token("ttl");
-    expect((await order(api, token, [{ dealId, quantity: 5000 }], {}, "ttl-409")).status).toBe(409);
-    expect((await order(api, token, [{ dealId, quantity: 0 }], {}, "ttl-400")).status).toBe(400);
-    expect((await order(api, token, [{ dealId, quantity: 1 }], {}, "ttl-201")).status).toBe(201);
+    expect((await order(api.url, token, [{ dealId, quantity: 5000 }], {}, "ttl-409")).status).toBe(409);
+    expect((await order(api.url, token, [{ dealId, quantity: 0 }], {}, "ttl-400")).status).toBe(400);
+    expect((await order(api.url, token, [{ dealId, quantity: 1 }], {}, "ttl-201")).status).toBe(201);
     for (const key of ["ttl-409", "ttl-400"]) {
       const ttl = await recordTtlMs("ttl", key);
       expect(ttl, key).toBeGreaterThan(0);
@@ -121,12 +114,12 @@ describe("Idempotency-Key records in Redis", () => {
 
   it("IDEMPOTENCY_4XX_TTL_S sets how long a 4xx answer is kept; within it a repeat is still replayed", async () => {
     const token = await ctx.token("ttl-brief");
-    const first = await order(briefFailures, token, [{ dealId, quantity: 5000 }], {}, "brief-409");
+    const first = await order(briefFailures.url, token, [{ dealId, quantity: 5000 }], {}, "brief-409");
     expect(first.status).toBe(409);
     const ttl = await recordTtlMs("ttl-brief", "brief-409");
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(5_000);
-    const again = await order(briefFailures, token, [{ dealId, quantity: 5000 }], {}, "brief-409");
+    const again = await order(briefFailures.url, token, [{ dealId, quantity: 5000 }], {}, "brief-409");
     expect(again.headers["idempotency-replayed"]).toBe("true");
     expect(again.text).toBe(first.text);
   });
@@ -139,9 +132,9 @@ describe("Idempotency-Key whose record Redis lost", () => {
     const token = await ctx.token("lost");
     const before = await ordersInStore();
     const stockBefore = await remaining();
-    const first = await order(api, token, [{ dealId, quantity: 2 }], {}, "key-lost");
+    const first = await order(api.url, token, [{ dealId, quantity: 2 }], {}, "key-lost");
     await forgetKeyRecord(ctx, "lost", "key-lost");
-    const again = await order(api, token, [{ dealId, quantity: 2 }], {}, "key-lost");
+    const again = await order(api.url, token, [{ dealId, quantity: 2 }], {}, "key-lost");
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.text).toBe(first.text);
@@ -153,10 +146,10 @@ describe("Idempotency-Key whose record Redis lost", () => {
 
   it("a repeat with another body is still 422, from the request hash kept in the event", async () => {
     const token = await ctx.token("lost-reuse");
-    expect((await order(api, token, [{ dealId, quantity: 1 }], {}, "key-lost-r")).status).toBe(201);
+    expect((await order(api.url, token, [{ dealId, quantity: 1 }], {}, "key-lost-r")).status).toBe(201);
     await forgetKeyRecord(ctx, "lost-reuse", "key-lost-r");
     const before = await ctx.store.headPosition();
-    const other = await order(api, token, [{ dealId, quantity: 3 }], {}, "key-lost-r");
+    const other = await order(api.url, token, [{ dealId, quantity: 3 }], {}, "key-lost-r");
     expect(other.status).toBe(422);
     expect(other.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
     expect(await ctx.store.headPosition()).toBe(before);
@@ -164,10 +157,10 @@ describe("Idempotency-Key whose record Redis lost", () => {
 
   it("20 concurrent repeats after the loss still place nothing new and all get the first body", async () => {
     const token = await ctx.token("lost-c");
-    const first = await order(api, token, [{ dealId, quantity: 1 }], {}, "key-lost-c");
+    const first = await order(api.url, token, [{ dealId, quantity: 1 }], {}, "key-lost-c");
     await forgetKeyRecord(ctx, "lost-c", "key-lost-c");
     const before = await ordersInStore();
-    const results = await Promise.all(Array.from({ length: 20 }, () => order(api, token, [{ dealId, quantity: 1 }], {}, "key-lost-c")));
+    const results = await Promise.all(Array.from({ length: 20 }, () => order(api.url, token, [{ dealId, quantity: 1 }], {}, "key-lost-c")));
     expect(tally(results)).toEqual({ "201": 20 });
     expect(new Set(results.map((r) => r.text))).toEqual(new Set([first.text]));
     expect(await ordersInStore()).toBe(before);
@@ -178,7 +171,7 @@ describe("rate limit", () => {
   it("a user over the burst gets 429 with Retry-After; other users are unaffected", async () => {
     const token = await ctx.token("flooder");
     const started = Date.now();
-    const results = await Promise.all(Array.from({ length: 30 }, () => order(limited, token, [{ dealId, quantity: 1 }])));
+    const results = await Promise.all(Array.from({ length: 30 }, () => order(limited.url, token, [{ dealId, quantity: 1 }])));
     const t = tally(results);
     // The burst, plus what 5 tokens a second refilled while the requests were in flight.
     const refilled = Math.ceil(((Date.now() - started) / 1000) * 5);
@@ -187,6 +180,6 @@ describe("rate limit", () => {
     expect(t["429 RATE_LIMITED"]).toBe(30 - t["201"]!);
     const limitedOne = results.find((r) => r.status === 429)!;
     expect(Number(limitedOne.headers["retry-after"])).toBeGreaterThanOrEqual(1);
-    expect((await order(limited, await ctx.token("calm"), [{ dealId, quantity: 1 }])).status).toBe(201);
+    expect((await order(limited.url, await ctx.token("calm"), [{ dealId, quantity: 1 }])).status).toBe(201);
   });
 });

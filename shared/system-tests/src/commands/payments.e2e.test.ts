@@ -10,7 +10,9 @@ import { signBody } from "@surge/areas/payments/signature";
 import { readEnv as readSimEnv } from "@surge/devtools/pg-simulator/env";
 import { startPgSimulator } from "@surge/devtools/pg-simulator/start";
 import { claim, createCoupon, forgetKeyRecord, startApi, tally } from "../command-harness.js";
-import { cancel, createSale, freshKey, order } from "../sales-harness.js";
+import { rawEvent } from "@surge/testkit/raw-event";
+import { cancel, createSale, freshKey, order } from "@surge/testkit/sales";
+import { waitFor } from "@surge/testkit/wait";
 
 const SECRET = "test-pg-webhook-secret-0123456789";
 let ctx: TestContext;
@@ -39,19 +41,11 @@ const balance = async (userId: string) => {
   const e = await ctx.store.readStream(walletStream(userId));
   return e.length ? (e[e.length - 1]!.data as { balance: number }).balance : 0;
 };
-const waitFor = async <T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 async function placed(user: string, price: number, extra: Record<string, unknown> = {}) {
-  const sale = await createSale(api, admin, { deals: [{ price, stock: 10, perUserLimit: 10 }] });
+  const sale = await createSale(api.url, admin, { deals: [{ price, stock: 10, perUserLimit: 10 }] });
   const token = await ctx.token(user);
-  const res = await order(api, token, [{ dealId: sale.deals[0]!.dealId, quantity: 1 }], extra);
+  const res = await order(api.url, token, [{ dealId: sale.deals[0]!.dealId, quantity: 1 }], extra);
   expect(res.status).toBe(201);
   return { token, orderId: res.body.orderId as string, eventId: sale.eventId, dealId: sale.deals[0]!.dealId };
 }
@@ -84,8 +78,12 @@ describe("Idempotency-Key whose record Redis lost", () => {
     expect(again.text).toBe(first.text);
     expect(again.headers["idempotency-replayed"]).toBe("true");
     expect((await types(o.orderId)).filter((t) => t === "PaymentRequested")).toHaveLength(1);
-    const submitted = await waitFor(() => http("GET", `${pg.url}/payments?orderId=${o.orderId}`), (r) => r.body.items.length > 0);
-    await new Promise((r) => setTimeout(r, 300));
+    const submitted = await waitFor("the submission", async () => {
+      const res = await http("GET", `${pg.url}/payments?orderId=${o.orderId}`);
+      return res.body.items.length > 0 && res;
+    });
+    // Every submission made so far has reached the gateway: a second one would be in the list now.
+    await api.submitter.idle();
     expect(submitted.body.items).toHaveLength(1);
     expect((await http("GET", `${pg.url}/payments?orderId=${o.orderId}`)).body.items).toHaveLength(1);
   });
@@ -103,10 +101,10 @@ describe("POINTS", () => {
   });
 
   it("5 concurrent payments of 3,000 on five orders with balance 4,000 → exactly one succeeds", async () => {
-    const sale = await createSale(api, admin, { deals: [{ price: 3_000, stock: 10, perUserLimit: 10 }] });
+    const sale = await createSale(api.url, admin, { deals: [{ price: 3_000, stock: 10, perUserLimit: 10 }] });
     const token = await ctx.token("p-race");
     await charge(token, 4_000);
-    const orders = await Promise.all(Array.from({ length: 5 }, () => order(api, token, [{ dealId: sale.deals[0]!.dealId, quantity: 1 }])));
+    const orders = await Promise.all(Array.from({ length: 5 }, () => order(api.url, token, [{ dealId: sale.deals[0]!.dealId, quantity: 1 }])));
     const results = await Promise.all(orders.map((o) => pay(token, o.body.orderId, { method: "POINTS" })));
     expect(tally(results)).toEqual({ "200": 1, "409 INSUFFICIENT_POINTS": 4 });
     for (const r of results.filter((r) => r.status === 409)) expect(r.body).toMatchObject({ required: 3_000, balance: 1_000 });
@@ -123,11 +121,11 @@ describe("POINTS", () => {
   });
 
   it("payableAmount 0 succeeds without debiting", async () => {
-    const coupon = await createCoupon(api, admin, { discount: { type: "FIXED", amount: 5_000 } });
+    const coupon = await createCoupon(api.url, admin, { discount: { type: "FIXED", amount: 5_000 } });
     const token = await ctx.token("p-free");
-    const claimed = await claim(api, coupon.couponId, token);
-    const sale = await createSale(api, admin, { deals: [{ price: 3_000, stock: 10 }] });
-    const o = await order(api, token, [{ dealId: sale.deals[0]!.dealId, quantity: 1 }], { couponClaimId: claimed.body.claimId });
+    const claimed = await claim(api.url, coupon.couponId, token);
+    const sale = await createSale(api.url, admin, { deals: [{ price: 3_000, stock: 10 }] });
+    const o = await order(api.url, token, [{ dealId: sale.deals[0]!.dealId, quantity: 1 }], { couponClaimId: claimed.body.claimId });
     expect(o.body.payableAmount).toBe(0);
     expect((await pay(token, o.body.orderId, { method: "POINTS" })).body).toMatchObject({ status: "SUCCEEDED", amount: 0 });
     expect(await ctx.store.readStream(walletStream("p-free"))).toHaveLength(0);
@@ -135,16 +133,16 @@ describe("POINTS", () => {
   });
 
   it("cancel of a paid order refunds points, restores stock and coupon, exactly once", async () => {
-    const coupon = await createCoupon(api, admin, { discount: { type: "FIXED", amount: 500 } });
+    const coupon = await createCoupon(api.url, admin, { discount: { type: "FIXED", amount: 500 } });
     const token = await ctx.token("p-refund");
-    const claimed = await claim(api, coupon.couponId, token);
-    const sale = await createSale(api, admin, { deals: [{ price: 2_000, stock: 5, perUserLimit: 5 }] });
+    const claimed = await claim(api.url, coupon.couponId, token);
+    const sale = await createSale(api.url, admin, { deals: [{ price: 2_000, stock: 5, perUserLimit: 5 }] });
     const dealId = sale.deals[0]!.dealId;
-    const o = await order(api, token, [{ dealId, quantity: 2 }], { couponClaimId: claimed.body.claimId });
+    const o = await order(api.url, token, [{ dealId, quantity: 2 }], { couponClaimId: claimed.body.claimId });
     await charge(token, 10_000);
     await pay(token, o.body.orderId, { method: "POINTS" });
     expect(await balance("p-refund")).toBe(6_500);
-    const results = await Promise.all(Array.from({ length: 5 }, () => cancel(api, token, o.body.orderId)));
+    const results = await Promise.all(Array.from({ length: 5 }, () => cancel(api.url, token, o.body.orderId)));
     expect(tally(results)).toEqual({ "200": 1, "409 INVALID_STATE": 4 });
     expect(results.find((r) => r.status === 200)!.body).toMatchObject({ status: "CANCELLED", payment: { status: "REFUNDED", amount: 3_500 } });
     expect(await balance("p-refund")).toBe(10_000);
@@ -155,7 +153,7 @@ describe("POINTS", () => {
   it("refuses another user's order (404) and a cancelled order (409)", async () => {
     const o = await placed("p-owner", 1_000);
     expect((await pay(await ctx.token("p-stranger"), o.orderId, { method: "POINTS" })).status).toBe(404);
-    await cancel(api, o.token, o.orderId);
+    await cancel(api.url, o.token, o.orderId);
     expect((await pay(o.token, o.orderId, { method: "POINTS" })).body.code).toBe("ORDER_NOT_PAYABLE");
   });
 });
@@ -167,7 +165,10 @@ describe("CARD", () => {
     const res = await pay(o.token, o.orderId, { method: "CARD", card: { type: "KB", number: "1234-5678-9012-3456" } });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ method: "CARD", status: "PENDING", amount: 4_000 });
-    const events = await waitFor(() => types(o.orderId), (t) => t.includes("OrderPaid"));
+    const events = await waitFor("the order paid", async () => {
+      const t = await types(o.orderId);
+      return t.includes("OrderPaid") && t;
+    });
     expect(events).toEqual(["OrderPlaced", "PaymentRequested", "PaymentSucceeded", "OrderPaid"]);
     const stored = JSON.stringify(await ctx.store.readStream(orderStream(o.orderId)));
     expect(stored).not.toContain("1234-5678-9012-3456");
@@ -178,6 +179,8 @@ describe("CARD", () => {
     const o = await placed("c-pending", 1_000);
     expect((await pay(o.token, o.orderId, { method: "CARD", card: { type: "SAMSUNG", number: "1111-2222-3333-4444" } })).status).toBe(202);
     expect((await pay(o.token, o.orderId, { method: "POINTS" })).body.code).toBe("ORDER_NOT_PAYABLE");
+    // The card payment completes 2 s later: let its callback land here, not in a later test that counts events.
+    await waitFor("the card payment to complete", async () => (await types(o.orderId)).includes("OrderPaid"));
   });
 });
 
@@ -223,12 +226,12 @@ describe("goods shipping", () => {
     // The batch allocator appends this in production; here the order's stream is driven directly.
     const v = (await ctx.store.readStream(orderStream(o.orderId))).length;
     await ctx.store.append(orderStream(o.orderId), v, [
-      { eventType: GoodsAllocated, data: { orderId: o.orderId, eventId: o.eventId, name: "Tote", allocatedAt: new Date().toISOString() }, metadata: { correlationId: "t", causationId: null, userId: "system", occurredAt: new Date().toISOString() } },
+      rawEvent(GoodsAllocated, { orderId: o.orderId, eventId: o.eventId, name: "Tote", allocatedAt: new Date().toISOString() }, { correlationId: "t", userId: "system" }),
     ]);
     expect((await deliver()).body.code).toBe("INVALID_STATE");
     expect((await ship()).body).toMatchObject({ goods: { name: "Tote", status: "SHIPPED" } });
     expect((await deliver()).body).toMatchObject({ goods: { name: "Tote", status: "DELIVERED" } });
-    expect((await cancel(api, o.token, o.orderId)).body.code).toBe("INVALID_STATE");
+    expect((await cancel(api.url, o.token, o.orderId)).body.code).toBe("INVALID_STATE");
     const userToken = await signToken({ id: "g-ship", role: "user" }, ctx.jwtSecret, 60);
     expect((await http("POST", `${api.url}/admin/orders/${o.orderId}/goods/deliver`, { headers: bearer(userToken) })).status).toBe(403);
   });

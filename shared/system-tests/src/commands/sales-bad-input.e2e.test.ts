@@ -1,31 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, http } from "@surge/testkit/http";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import type { CommandApi } from "@surge/command-api/start";
-import { startApi } from "../command-harness.js";
-import { createProduct, createSale, freshKey } from "../sales-harness.js";
+import { createProduct, createSale, freshKey } from "@surge/testkit/sales";
+import { useApi } from "../command-harness.js";
 
-let ctx: TestContext;
-let api: CommandApi;
+const { ctx, api } = useApi();
 let admin: string;
 let user: string;
 let productId: string;
 let dealId: string;
 let eventId: string;
-
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = await startApi(ctx);
   admin = await ctx.token("admin1", "admin");
   user = await ctx.token("u1");
-  productId = await createProduct(api, admin);
-  const sale = await createSale(api, admin, { deals: [{ price: 1_000, stock: 10 }] });
+  productId = await createProduct(api.url, admin);
+  const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 10 }] });
   dealId = sale.deals[0]!.dealId;
   eventId = sale.eventId;
-});
-afterAll(async () => {
-  await api?.stop();
-  await ctx?.close();
 });
 
 /** A bad request must answer the contract's 4xx problem and append nothing. */
@@ -87,7 +77,7 @@ describe("POST /orders", () => {
   ])("%s → 400", (_n, body) => rejected(postOrder(body), 400, "VALIDATION_FAILED"));
 
   it("deals of two events → 400", async () => {
-    const other = await createSale(api, admin, { deals: [{ price: 1_000, stock: 10 }] });
+    const other = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 10 }] });
     await rejected(postOrder({ items: [{ dealId, quantity: 1 }, { dealId: other.deals[0]!.dealId, quantity: 1 }] }), 400, "VALIDATION_FAILED");
   });
 

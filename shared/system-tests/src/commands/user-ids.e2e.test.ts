@@ -1,25 +1,14 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandApi } from "@surge/command-api/start";
-import { bearer, http } from "@surge/testkit/http";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { startApi } from "../command-harness.js";
+import { describe, expect, it } from "vitest";
+import { http } from "@surge/testkit/http";
+import { useApi } from "../command-harness.js";
 
 /** A database created case-insensitive (MySQL 8's default is) must still keep u1 and U1 apart. */
 describe.each(["utf8mb4_bin", "utf8mb4_unicode_ci"])("user ids on a database created %s", (collation) => {
-  let ctx: TestContext;
-  let api: CommandApi;
-  beforeAll(async () => {
-    ctx = await createTestContext({ collation });
-    api = await startApi(ctx);
-  });
-  afterAll(async () => {
-    await api?.stop();
-    await ctx?.close();
-  });
+  const { ctx, api } = useApi({}, { collation });
 
   const charge = async (user: string, amount: number, key: string) =>
-    http("POST", `${api.url}/wallet/charges`, { headers: { ...bearer(await ctx.token(user)), "idempotency-key": key }, body: { amount } });
+    http("POST", `${api.url}/wallet/charges`, { token: await ctx.token(user), headers: { "idempotency-key": key }, body: { amount } });
 
   it("are compared exactly: U1 neither sees nor adds to u1's wallet", async () => {
     expect((await charge("u1", 1_000, "k1")).body).toEqual({ balance: 1_000, charged: 1_000 });

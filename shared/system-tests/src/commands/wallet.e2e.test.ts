@@ -1,22 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { walletStream } from "@surge/areas/wallet/events";
 import { bearer, http } from "@surge/testkit/http";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import type { CommandApi } from "@surge/command-api/start";
-import { forgetKeyRecord, startApi, tally } from "../command-harness.js";
-import { freshKey } from "../sales-harness.js";
+import { freshKey } from "@surge/testkit/sales";
+import { forgetKeyRecord, tally, useApi } from "../command-harness.js";
 
-let ctx: TestContext;
-let api: CommandApi;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  api = await startApi(ctx);
-});
-afterAll(async () => {
-  await api?.stop();
-  await ctx?.close();
-});
+const { ctx, api } = useApi();
 
 export const charge = (url: string, token: string, amount: unknown, key = freshKey()) =>
   http("POST", `${url}/wallet/charges`, { headers: { ...bearer(token), "idempotency-key": key }, body: { amount } });

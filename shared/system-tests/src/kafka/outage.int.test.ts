@@ -4,7 +4,8 @@ import { readCheckpoint } from "@surge/platform/db/checkpoints";
 import { bearer, http } from "@surge/testkit/http";
 import { buildKafkaMock, kafkaTestEnv, startKafkaMock, type KafkaMock } from "@surge/testkit/kafka-mock";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { spawnApp, type ChildApp } from "@surge/testkit/child-app";
+import { spawnApp, stillRunning, type ChildApp } from "@surge/testkit/child-app";
+import { waitFor } from "@surge/testkit/wait";
 import { readEnv } from "@surge/command-api/env";
 import { startCommandApi, type CommandApi } from "@surge/command-api/start";
 import { readRelayEnv } from "@surge/command-api/relay/env";
@@ -36,17 +37,9 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const metric = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
-
-async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (projector.child.exitCode !== null) throw new Error(`the projector exited before ${what}:\n${projector.output()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${projector.output()}`);
-    await sleep(25);
-  }
-}
+/** Waits for `ok`, failing at once (with its log) if the projector process dies. */
+const until = (what: string, ok: () => Promise<boolean>, timeoutMs: number) => waitFor(what, ok, { timeoutMs, check: stillRunning(projector, "the projector"), detail: projector.output });
 
 /** Runs `tasks` with at most `width` in flight. */
 async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<T[]> {

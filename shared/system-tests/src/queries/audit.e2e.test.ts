@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bearer, http } from "@surge/testkit/http";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { startApps, type Apps } from "../apps.js";
+import { useApps } from "../apps.js";
 
-let ctx: TestContext;
-let apps: Apps;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  apps = await startApps(ctx);
-});
-afterAll(async () => {
-  await apps?.stop();
-  await ctx?.close();
-});
+const { ctx, apps } = useApps();
 
 describe("GET /admin/audit/streams/{streamId}", () => {
   it("serves a stream's history from the store to admins only", async () => {

@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { call, problemCode, type Reply } from "@surge/testkit/call";
-import { after, createSale, placeOrder } from "@surge/testkit/query-sales";
-import { startApps, type Apps } from "../apps.js";
-import { createProduct, getProduct } from "../catalog-harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { after, header, http, problemCode, type HttpResponse } from "@surge/testkit/http";
+import { createProduct, createSale, placeOrder, type Sale } from "@surge/testkit/sales";
+import { useApps } from "../apps.js";
+import { getProduct } from "../catalog-harness.js";
+import { claim, createCoupon } from "../command-harness.js";
 
 const SHOP = "https://shop.example.com";
-let ctx: TestContext;
-let apps: Apps;
+const { ctx, apps } = useApps({ CORS_ORIGINS: `${SHOP}, http://localhost:5173`, PUBLIC_CACHE_MAX_AGE_S: "3" });
 let admin: string;
 beforeAll(async () => {
-  ctx = await createTestContext();
-  apps = await startApps(ctx, { CORS_ORIGINS: `${SHOP}, http://localhost:5173`, PUBLIC_CACHE_MAX_AGE_S: "3" });
   admin = await ctx.token("admin1", "admin");
-});
-afterAll(async () => {
-  await apps?.stop();
-  await ctx?.close();
 });
 
 const hour = 3600_000;
-const get = (path: string, headers: Record<string, string> = {}) => call(apps.query, "GET", path, { headers });
-const expectRejected = (res: Reply, status: number, code: string) => expect([res.status, problemCode(res)], JSON.stringify(res.body)).toEqual([status, code]);
+const get = (path: string, headers: Record<string, string> = {}) => http("GET", `${apps.query}${path}`, { headers });
+const expectRejected = (res: HttpResponse, status: number, code: string) => expect([res.status, problemCode(res)], res.text).toEqual([status, code]);
 
 /** Every page of a keyset list, in order. */
 async function walk(path: string, headers: Record<string, string> = {}): Promise<{ ids: string[]; pages: number; items: any[] }> {
@@ -30,7 +23,7 @@ async function walk(path: string, headers: Record<string, string> = {}): Promise
   let pages = 0;
   while (cursor !== null) {
     const res = await get(`${path}${path.includes("?") ? "&" : "?"}cursor=${cursor}`, headers);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.status, res.text).toBe(200);
     items.push(...(res.body.items as any[]));
     cursor = res.body.nextCursor as string | null;
     pages++;
@@ -40,16 +33,16 @@ async function walk(path: string, headers: Record<string, string> = {}): Promise
 
 describe("GET /products", () => {
   it("lists products newest first with keyset pages; onSale keeps those with a scheduled or open deal; the detail shows live deals", async () => {
-    const plain = await createProduct(ctx, apps.command, "Plain", 1_000);
-    const open = await createSale(ctx, apps.command, { deals: [{ price: 9_900, stock: 10, perUserLimit: 2 }] });
-    const later = await createSale(ctx, apps.command, { deals: [{ price: 5_000, stock: 5 }], opensAt: new Date(Date.now() + hour).toISOString() });
-    const closed = await createSale(ctx, apps.command, { deals: [{ price: 100, stock: 1 }] });
-    const closing = await call(apps.command, "POST", `/admin/events/${closed.eventId}/close`, { token: admin });
+    const plain = await createProduct(apps.command, admin, "Plain", 1_000);
+    const open = await createSale(apps.command, admin, { deals: [{ price: 9_900, stock: 10, perUserLimit: 2 }] });
+    const later = await createSale(apps.command, admin, { deals: [{ price: 5_000, stock: 5 }], opensAt: new Date(Date.now() + hour).toISOString() });
+    const closed = await createSale(apps.command, admin, { deals: [{ price: 100, stock: 1 }] });
+    const closing = await http("POST", `${apps.command}/admin/events/${closed.eventId}/close`, { token: admin });
     expect(closing.status).toBe(200);
-    const productOf = (sale: { reply: Reply }) => (sale.reply.body.deals as Array<{ productId: string }>)[0]!.productId;
+    const productOf = (sale: Sale) => sale.deals[0]!.productId;
     const [onSale, scheduled, ended] = [productOf(open), productOf(later), productOf(closed)];
     // The open sale's product also gets a deal in a second, later sale.
-    const second = await call(apps.command, "POST", "/admin/events", {
+    const second = await http("POST", `${apps.command}/admin/events`, {
       token: admin,
       body: { name: "Encore", opensAt: new Date(Date.now() + 2 * hour).toISOString(), closesAt: new Date(Date.now() + 3 * hour).toISOString(), deals: [{ productId: onSale, salePrice: 8_800, stock: 20 }] },
     });
@@ -103,18 +96,14 @@ describe("GET /products", () => {
 
 describe("GET /coupons", () => {
   it("lists OPEN (claimable now) and UPCOMING drops by claim opening, in keyset pages", async () => {
-    const create = async (body: Record<string, unknown>) => {
-      const res = await call(apps.command, "POST", "/admin/coupons", { token: admin, body: { name: "Drop", discount: { type: "FIXED", amount: 1000 }, quantity: 10, ...body } });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return String(res.body.couponId);
-    };
+    const create = async (body: Record<string, unknown>) => (await createCoupon(apps.command, admin, { name: "Drop", discount: { type: "FIXED", amount: 1000 }, quantity: 10, ...body })).couponId;
     const at = (ms: number) => new Date(Date.now() + ms).toISOString();
     const open2 = await create({ claimOpensAt: at(-hour) });
     const open1 = await create({ claimOpensAt: at(-2 * hour), claimClosesAt: at(hour) });
     const soldOut = await create({ quantity: 1, claimOpensAt: at(-3 * hour) });
     const upcoming2 = await create({ claimOpensAt: at(2 * hour) });
     const upcoming1 = await create({ claimOpensAt: at(hour) });
-    const claimed = await call(apps.command, "POST", `/coupons/${soldOut}/claims`, { token: await ctx.token("early") });
+    const claimed = await claim(apps.command, soldOut, await ctx.token("early"));
     expect(claimed.status).toBe(201);
     const headers = after(claimed);
 
@@ -130,58 +119,58 @@ describe("GET /coupons", () => {
 
 describe("conditional public reads", () => {
   it("If-None-Match with the current ETag gives 304; the ETag changes when stock changes", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 2_000, stock: 10 }] });
-    const productId = (sale.reply.body.deals as Array<{ productId: string }>)[0]!.productId;
+    const sale = await createSale(apps.command, admin, { deals: [{ price: 2_000, stock: 10 }] });
+    const productId = sale.deals[0]!.productId;
     const path = `/products/${productId}`;
     const first = await get(path, after(sale.reply));
     expect(first.status).toBe(200);
-    const tag = first.headers.get("etag")!;
+    const tag = header(first, "etag")!;
     expect(tag).toMatch(/^"[\w-]+"$/);
-    expect(first.headers.get("cache-control")).toBe("public, max-age=3");
+    expect(header(first, "cache-control")).toBe("public, max-age=3");
 
-    const unchanged = await fetch(`${apps.query}${path}`, { headers: { "If-None-Match": tag } });
+    const unchanged = await get(path, { "If-None-Match": tag });
     expect(unchanged.status).toBe(304);
-    expect(await unchanged.text()).toBe("");
-    expect(unchanged.headers.get("etag")).toBe(tag);
-    expect(unchanged.headers.get("cache-control")).toBe("public, max-age=3");
-    expect(unchanged.headers.get("x-projection-position")).toMatch(/^\d+$/);
-    expect((await fetch(`${apps.query}${path}`, { headers: { "If-None-Match": `W/"other", ${tag}` } })).status).toBe(304);
+    expect(unchanged.text).toBe("");
+    expect(header(unchanged, "etag")).toBe(tag);
+    expect(header(unchanged, "cache-control")).toBe("public, max-age=3");
+    expect(header(unchanged, "x-projection-position")).toMatch(/^\d+$/);
+    expect((await get(path, { "If-None-Match": `W/"other", ${tag}` })).status).toBe(304);
 
-    const ordered = await placeOrder(apps.command, await ctx.token("buyer"), [{ dealId: sale.dealIds[0]!, quantity: 1 }]);
+    const ordered = await placeOrder(apps.command, await ctx.token("buyer"), [{ dealId: sale.deals[0]!.dealId, quantity: 1 }]);
     const changed = await get(path, { "If-None-Match": tag, ...after(ordered) });
     expect(changed.status).toBe(200);
     expect((changed.body.deals as any[])[0].remaining).toBe(9);
-    expect(changed.headers.get("etag")).not.toBe(tag);
+    expect(header(changed, "etag")).not.toBe(tag);
     const events = await get(`/events/${sale.eventId}`);
-    expect((await fetch(`${apps.query}/events/${sale.eventId}`, { headers: { "If-None-Match": events.headers.get("etag")! } })).status).toBe(304);
+    expect((await get(`/events/${sale.eventId}`, { "If-None-Match": header(events, "etag")! })).status).toBe(304);
   });
 
   it("every public read carries an ETag and a short Cache-Control; private reads and errors do not", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 2_000, stock: 10 }] });
-    const coupon = await call(apps.command, "POST", "/admin/coupons", { token: admin, body: { name: "C", discount: { type: "FIXED", amount: 1 }, quantity: 1 } });
+    const sale = await createSale(apps.command, admin, { deals: [{ price: 2_000, stock: 10 }] });
+    const coupon = await http("POST", `${apps.command}/admin/coupons`, { token: admin, body: { name: "C", discount: { type: "FIXED", amount: 1 }, quantity: 1 } });
     const headers = after(coupon);
     for (const path of ["/products", "/products?onSale=true", `/events/${sale.eventId}`, "/events?status=OPEN", "/coupons?status=OPEN", `/coupons/${coupon.body.couponId}`, "/rankings/products", "/rankings/products?by=SCORE"]) {
       const res = await get(path, headers);
       expect(res.status, path).toBe(200);
-      expect(res.headers.get("cache-control"), path).toBe("public, max-age=3");
-      const tag = res.headers.get("etag");
+      expect(header(res, "cache-control"), path).toBe("public, max-age=3");
+      const tag = header(res, "etag");
       expect(tag, path).toMatch(/^"[\w-]+"$/);
-      expect((await fetch(`${apps.query}${path}`, { headers: { "If-None-Match": tag! } })).status, path).toBe(304);
+      expect((await get(path, { "If-None-Match": tag! })).status, path).toBe(304);
     }
-    const mine = await call(apps.query, "GET", "/me/cart", { token: await ctx.token("someone") });
+    const mine = await http("GET", `${apps.query}/me/cart`, { token: await ctx.token("someone") });
     expect(mine.status).toBe(200);
-    expect(mine.headers.get("cache-control")).toBeNull();
-    expect(mine.headers.get("etag")).toBeNull();
+    expect(header(mine, "cache-control")).toBeNull();
+    expect(header(mine, "etag")).toBeNull();
     const missing = await get("/products/nope");
     expect(missing.status).toBe(404);
-    expect(missing.headers.get("etag")).toBeNull();
+    expect(header(missing, "etag")).toBeNull();
   });
 });
 
 describe("CORS", () => {
   const preflight = (base: string, path: string, origin: string, method: string, requestHeaders: string) =>
-    fetch(`${base}${path}`, { method: "OPTIONS", headers: { Origin: origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": requestHeaders } });
-  const corsHeaders = (res: Response) => [...res.headers.keys()].filter((k) => k.startsWith("access-control-"));
+    http("OPTIONS", `${base}${path}`, { headers: { Origin: origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": requestHeaders } });
+  const corsHeaders = (res: HttpResponse) => Object.keys(res.headers).filter((k) => k.startsWith("access-control-"));
 
   it("a preflight from a listed origin passes on both APIs; from another origin it gets no CORS headers", async () => {
     for (const [base, path, method, requested] of [
@@ -191,10 +180,10 @@ describe("CORS", () => {
     ] as const) {
       const ok = await preflight(base, path, SHOP, method, requested);
       expect(ok.status, path).toBe(204);
-      expect(ok.headers.get("access-control-allow-origin")).toBe(SHOP);
-      expect(ok.headers.get("access-control-allow-methods")?.split(",")).toContain(method);
-      for (const h of requested.split(",")) expect(ok.headers.get("access-control-allow-headers")?.toLowerCase().split(",")).toContain(h);
-      expect(ok.headers.get("access-control-max-age")).toBe("600");
+      expect(header(ok, "access-control-allow-origin")).toBe(SHOP);
+      expect(header(ok, "access-control-allow-methods")?.split(",")).toContain(method);
+      for (const h of requested.split(",")) expect(header(ok, "access-control-allow-headers")?.toLowerCase().split(",")).toContain(h);
+      expect(header(ok, "access-control-max-age")).toBe("600");
 
       const other = await preflight(base, path, "https://evil.example.com", method, requested);
       expect(corsHeaders(other), path).toEqual([]);
@@ -203,21 +192,21 @@ describe("CORS", () => {
   });
 
   it("answers a listed origin's requests with its origin and the headers it may read; others get none", async () => {
-    const listed = await fetch(`${apps.query}/products`, { headers: { Origin: "http://localhost:5173" } });
+    const listed = await get("/products", { Origin: "http://localhost:5173" });
     expect(listed.status).toBe(200);
-    expect(listed.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
-    expect(listed.headers.get("access-control-expose-headers")?.split(",")).toEqual(expect.arrayContaining(["ETag", "X-Position", "X-Projection-Position"]));
-    expect(listed.headers.get("vary")).toContain("Origin");
+    expect(header(listed, "access-control-allow-origin")).toBe("http://localhost:5173");
+    expect(header(listed, "access-control-expose-headers")?.split(",")).toEqual(expect.arrayContaining(["ETag", "X-Position", "X-Projection-Position"]));
+    expect(header(listed, "vary")).toContain("Origin");
     const token = await ctx.token("cors-user");
-    const command = await fetch(`${apps.command}/products/no-such-product/like`, { method: "PUT", headers: { Origin: SHOP, Authorization: `Bearer ${token}` } });
+    const command = await http("PUT", `${apps.command}/products/no-such-product/like`, { token, headers: { Origin: SHOP } });
     expect(command.status).toBe(404);
-    expect(command.headers.get("access-control-allow-origin")).toBe(SHOP);
+    expect(header(command, "access-control-allow-origin")).toBe(SHOP);
 
     for (const origin of ["https://evil.example.com", "https://shop.example.com.evil.io", "null"]) {
-      const other = await fetch(`${apps.query}/products`, { headers: { Origin: origin } });
+      const other = await get("/products", { Origin: origin });
       expect(other.status).toBe(200);
       expect(corsHeaders(other)).toEqual([]);
-      expect(other.headers.get("vary")).toContain("Origin");
+      expect(header(other, "vary")).toContain("Origin");
     }
   });
 });
@@ -226,7 +215,7 @@ describe("the OpenAPI documents", () => {
   const schemaOf = (op: any, status: string) => op?.responses?.[status]?.content?.["application/json"]?.schema;
 
   it("describe every new route with its request and response schemas", async () => {
-    const query = (await get("/openapi.json")).body as any;
+    const query = (await get("/openapi.json")).body;
     for (const [path, params] of [["/products", ["onSale", "limit", "cursor"]], ["/products/{productId}", ["productId"]], ["/coupons", ["status", "limit", "cursor"]], ["/me/cart", []]] as const) {
       const op = query.paths[path]?.get;
       expect(schemaOf(op, "200"), path).toBeDefined();
@@ -235,7 +224,7 @@ describe("the OpenAPI documents", () => {
     expect(query.paths["/rankings/products"].get.parameters.find((p: any) => p.name === "by").schema.enum).toEqual(["QUANTITY", "REVENUE", "SCORE"]);
     expect(query.components.schemas.RankedProduct.required).toEqual(expect.arrayContaining(["views", "likes", "score"]));
 
-    const command = (await call(apps.command, "GET", "/openapi.json")).body as any;
+    const command = (await http("GET", `${apps.command}/openapi.json`)).body;
     for (const [path, method, status, body] of [
       ["/products/{productId}/like", "put", "200", false],
       ["/products/{productId}/like", "delete", "200", false],

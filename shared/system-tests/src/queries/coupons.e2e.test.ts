@@ -1,30 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { startApps, type Apps } from "../apps.js";
-import { call } from "@surge/testkit/call";
+import { describe, expect, it } from "vitest";
+import { useApps } from "../apps.js";
+import { http, type HttpResponse } from "@surge/testkit/http";
+import { untilPast } from "@surge/testkit/wait";
 
-let ctx: TestContext;
-let apps: Apps;
-beforeAll(async () => {
-  ctx = await createTestContext();
-  apps = await startApps(ctx);
-});
-afterAll(async () => {
-  await apps?.stop();
-  await ctx?.close();
-});
+const { ctx, apps } = useApps();
 
-const position = (headers: Headers, name: string) => Number(headers.get(name));
+const position = (headers: HttpResponse["headers"], name: string) => Number(headers[name]);
 const hour = 3600_000;
 
 async function createCoupon(body: Record<string, unknown>) {
-  const created = await call(apps.command, "POST", "/admin/coupons", { token: await ctx.token("admin1", "admin"), body });
+  const created = await http("POST", `${apps.command}/admin/coupons`, { token: await ctx.token("admin1", "admin"), body });
   expect(created.status).toBe(201);
   return { couponId: String(created.body.couponId), position: position(created.headers, "x-position"), body: created.body };
 }
 
 async function claim(couponId: string, userId: string) {
-  const res = await call(apps.command, "POST", `/coupons/${couponId}/claims`, { token: await ctx.token(userId) });
+  const res = await http("POST", `${apps.command}/coupons/${couponId}/claims`, { token: await ctx.token(userId) });
   expect(res.status).toBe(201);
   return { claimId: String(res.body.claimId), position: position(res.headers, "x-position"), body: res.body };
 }
@@ -44,7 +35,7 @@ describe("coupon read models over HTTP", () => {
     const last = claims.at(-1)!.position;
 
     // Read-your-writes: asked right after the command, with its position, the view includes it.
-    const res = await call(apps.query, "GET", `/coupons/${coupon.couponId}`, { headers: { "X-Min-Position": String(last) } });
+    const res = await http("GET", `${apps.query}/coupons/${coupon.couponId}`, { headers: { "X-Min-Position": String(last) } });
     expect(res.status).toBe(200);
     expect(position(res.headers, "x-projection-position")).toBeGreaterThanOrEqual(last);
     expect(res.body).toEqual({
@@ -65,11 +56,11 @@ describe("coupon read models over HTTP", () => {
   it("counts every claim of a burst of concurrent claims exactly once", async () => {
     const coupon = await createCoupon({ name: "BURST", discount: { type: "PERCENT", percent: 10, maxAmount: 3000 }, quantity: 25 });
     const users = Array.from({ length: 40 }, (_, i) => `burst${i}`);
-    const replies = await Promise.all(users.map(async (u) => call(apps.command, "POST", `/coupons/${coupon.couponId}/claims`, { token: await ctx.token(u) })));
+    const replies = await Promise.all(users.map(async (u) => http("POST", `${apps.command}/coupons/${coupon.couponId}/claims`, { token: await ctx.token(u) })));
     const won = replies.filter((r) => r.status === 201);
     expect(won).toHaveLength(25);
     const max = Math.max(...won.map((r) => position(r.headers, "x-position")));
-    const res = await call(apps.query, "GET", `/coupons/${coupon.couponId}`, { headers: { "X-Min-Position": String(max) } });
+    const res = await http("GET", `${apps.query}/coupons/${coupon.couponId}`, { headers: { "X-Min-Position": String(max) } });
     expect(res.body).toMatchObject({ claimed: 25, remaining: 0, discount: { type: "PERCENT", percent: 10, maxAmount: 3000 } });
   });
 
@@ -82,7 +73,7 @@ describe("coupon read models over HTTP", () => {
     const token = await ctx.token("dave");
     const headers = { "X-Min-Position": String(b.position) };
 
-    const mine = await call(apps.query, "GET", "/me/coupons", { token, headers });
+    const mine = await http("GET", `${apps.query}/me/coupons`, { token, headers });
     expect(mine.status).toBe(200);
     expect(position(mine.headers, "x-projection-position")).toBeGreaterThanOrEqual(b.position);
     expect(mine.body.items).toEqual([
@@ -110,39 +101,40 @@ describe("coupon read models over HTTP", () => {
       },
     ]);
 
-    const available = await call(apps.query, "GET", "/me/coupons?status=AVAILABLE", { token, headers });
+    const available = await http("GET", `${apps.query}/me/coupons?status=AVAILABLE`, { token, headers });
     expect((available.body.items as unknown[]).length).toBe(2);
-    const unfiltered = await call(apps.query, "GET", "/me/coupons?status=", { token, headers });
+    const unfiltered = await http("GET", `${apps.query}/me/coupons?status=`, { token, headers });
     expect(unfiltered.body.items).toEqual(mine.body.items);
-    const used = await call(apps.query, "GET", "/me/coupons?status=USED", { token, headers });
+    const used = await http("GET", `${apps.query}/me/coupons?status=USED`, { token, headers });
     expect(used.status).toBe(200);
     expect(used.body.items).toEqual([]);
 
-    const stranger = await call(apps.query, "GET", "/me/coupons", { token: await ctx.token("nobody"), headers });
+    const stranger = await http("GET", `${apps.query}/me/coupons`, { token: await ctx.token("nobody"), headers });
     expect(stranger.body.items).toEqual([]);
   });
 
   it("reports a claim past its expiry as EXPIRED, under that status only", async () => {
     // The claim window and validity are in the past only seconds after the claim.
+    const validUntil = new Date(Date.now() + 1500).toISOString();
     const coupon = await createCoupon({
       name: "SHORT",
       discount: { type: "FIXED", amount: 500 },
       quantity: 5,
-      validUntil: new Date(Date.now() + 1500).toISOString(),
+      validUntil,
     });
     const c = await claim(coupon.couponId, "frank");
     const token = await ctx.token("frank");
     const headers = { "X-Min-Position": String(c.position) };
-    expect((await call(apps.query, "GET", "/me/coupons", { token, headers })).body.items).toMatchObject([{ status: "AVAILABLE" }]);
-    await new Promise((r) => setTimeout(r, 1600));
-    expect((await call(apps.query, "GET", "/me/coupons", { token, headers })).body.items).toMatchObject([{ claimId: c.claimId, status: "EXPIRED" }]);
-    expect((await call(apps.query, "GET", "/me/coupons?status=EXPIRED", { token, headers })).body.items).toMatchObject([{ claimId: c.claimId }]);
-    expect((await call(apps.query, "GET", "/me/coupons?status=AVAILABLE", { token, headers })).body.items).toEqual([]);
+    expect((await http("GET", `${apps.query}/me/coupons`, { token, headers })).body.items).toMatchObject([{ status: "AVAILABLE" }]);
+    await untilPast(validUntil);
+    expect((await http("GET", `${apps.query}/me/coupons`, { token, headers })).body.items).toMatchObject([{ claimId: c.claimId, status: "EXPIRED" }]);
+    expect((await http("GET", `${apps.query}/me/coupons?status=EXPIRED`, { token, headers })).body.items).toMatchObject([{ claimId: c.claimId }]);
+    expect((await http("GET", `${apps.query}/me/coupons?status=AVAILABLE`, { token, headers })).body.items).toEqual([]);
   });
 
   it("stamps X-Projection-Position on every query response, without waiting when not asked", async () => {
-    const res = await call(apps.query, "GET", "/me/coupons", { token: await ctx.token("gina") });
+    const res = await http("GET", `${apps.query}/me/coupons`, { token: await ctx.token("gina") });
     expect(res.status).toBe(200);
-    expect(res.headers.get("x-projection-position")).toMatch(/^\d+$/);
+    expect(res.headers["x-projection-position"]).toMatch(/^\d+$/);
   });
 });

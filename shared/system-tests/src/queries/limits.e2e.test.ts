@@ -3,8 +3,8 @@ import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { readEnv } from "@surge/query-api/env";
 import { startQueryApi, type QueryApi } from "@surge/query-api/start";
 import { bearer, http, type HttpResponse } from "@surge/testkit/http";
-import { createSale, positionOf } from "@surge/testkit/query-sales";
-import { call } from "@surge/testkit/call";
+import { positionOf } from "@surge/testkit/http";
+import { createSale } from "@surge/testkit/sales";
 import { openSse, type SseClient } from "@surge/testkit/sse";
 import { startApps, type Apps } from "../apps.js";
 
@@ -102,14 +102,14 @@ describe("live stream caps", () => {
   };
   const expectRefused = (client: SseClient) => {
     expect(client.status).toBe(429);
-    expect(client.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(client.headers["content-type"]).toMatch(/^application\/problem\+json/);
     expect(client.problem).toMatchObject({ code: "RATE_LIMITED", status: 429 });
-    expect(Number(client.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(Number(client.headers["retry-after"])).toBeGreaterThanOrEqual(1);
   };
 
   it("refuses a client's third stream and the fourth in all with 429; a closed stream frees its slot", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 1_000, stock: 5 }] });
-    await call(apps.query, "GET", `/events/${sale.eventId}`, { headers: { "X-Min-Position": String(positionOf(sale.reply)) } });
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 1_000, stock: 5 }] });
+    await http("GET", `${apps.query}/events/${sale.eventId}`, { headers: { "X-Min-Position": String(positionOf(sale.reply)) } });
 
     const [a1, a2] = [await open(sale.eventId, "127.0.0.2"), await open(sale.eventId, "127.0.0.2")];
     expect([a1.status, a2.status]).toEqual([200, 200]);
@@ -131,8 +131,8 @@ describe("live stream caps", () => {
   });
 
   it("a request for an unknown event holds no slot", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 1_000, stock: 5 }] });
-    await call(apps.query, "GET", `/events/${sale.eventId}`, { headers: { "X-Min-Position": String(positionOf(sale.reply)) } });
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 1_000, stock: 5 }] });
+    await http("GET", `${apps.query}/events/${sale.eventId}`, { headers: { "X-Min-Position": String(positionOf(sale.reply)) } });
     for (let i = 0; i < 3; i++) expect((await open("00000000-0000-7000-8000-000000000000", "127.0.0.5")).status).toBe(404);
     // Had the 404s kept their slots, this address would be refused for good.
     const first = await openWhenFree(sale.eventId, "127.0.0.5");
@@ -161,10 +161,10 @@ describe("X-Min-Position beyond the store's head", () => {
     for (let i = 0; i < 10; i++) {
       const head = await ctx.store.headPosition();
       expect((await http("GET", `${apps.query}/products`, { headers: { "x-min-position": String(head + 1) } })).status).toBe(400);
-      const sale = await createSale(ctx, apps.command, { deals: [{ price: 1_000, stock: 5 }] });
-      const res = await call(apps.query, "GET", `/events/${sale.eventId}`, { headers: { "X-Min-Position": String(positionOf(sale.reply)) } });
+      const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 1_000, stock: 5 }] });
+      const res = await http("GET", `${apps.query}/events/${sale.eventId}`, { headers: { "X-Min-Position": String(positionOf(sale.reply)) } });
       expect(res.status).toBe(200);
-      expect(Number(res.headers.get("x-projection-position"))).toBeGreaterThanOrEqual(positionOf(sale.reply));
+      expect(Number(res.headers["x-projection-position"])).toBeGreaterThanOrEqual(positionOf(sale.reply));
     }
   });
 });

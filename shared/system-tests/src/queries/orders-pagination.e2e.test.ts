@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { startApps, type Apps } from "../apps.js";
-import { call, type Reply } from "@surge/testkit/call";
-import { after, createSale, placeOrder } from "@surge/testkit/query-sales";
+import { describe, expect, it } from "vitest";
+import { useApps } from "../apps.js";
+import { after, http, type HttpResponse } from "@surge/testkit/http";
+import { createSale, placeOrder } from "@surge/testkit/sales";
 
-let ctx: TestContext;
-let apps: Apps;
-beforeAll(async () => {
-  ctx = await createTestContext();
-  apps = await startApps(ctx);
-});
-afterAll(async () => {
-  await apps?.stop();
-  await ctx?.close();
-});
+const { ctx, apps } = useApps();
 
 /** Newest first as the contract orders them: createdAt descending, ties by orderId descending. */
-const newestFirst = (orders: Reply[]) =>
+const newestFirst = (orders: HttpResponse[]) =>
   orders
     .map((o) => o.body as { orderId: string; createdAt: string })
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.orderId.localeCompare(a.orderId))
@@ -24,15 +14,15 @@ const newestFirst = (orders: Reply[]) =>
 
 describe("GET /me/orders", () => {
   it("pages 25 orders 10 at a time, newest first, without duplicates or gaps, stable while orders are added", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 1_000, stock: 1000 }] });
-    const dealId = sale.dealIds[0]!;
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 1_000, stock: 1000 }] });
+    const dealId = sale.deals[0]!.dealId;
     const token = await ctx.token("pager");
-    const placed: Reply[] = [];
+    const placed: HttpResponse[] = [];
     for (let i = 0; i < 25; i++) placed.push(await placeOrder(apps.command, token, [{ dealId, quantity: 1 }]));
     // Someone else's orders never show up in the caller's list.
     await placeOrder(apps.command, await ctx.token("other"), [{ dealId, quantity: 1 }]);
     const page = async (cursor: string | null, headers: Record<string, string>) => {
-      const res = await call(apps.query, "GET", `/me/orders?limit=10${cursor ? `&cursor=${cursor}` : ""}`, { token, headers });
+      const res = await http("GET", `${apps.query}/me/orders?limit=10${cursor ? `&cursor=${cursor}` : ""}`, { token, headers });
       expect(res.status).toBe(200);
       return res.body as { items: any[]; nextCursor: string | null };
     };
@@ -40,7 +30,7 @@ describe("GET /me/orders", () => {
     const first = await page(null, after(placed.at(-1)!));
     expect(first.items).toHaveLength(10);
     // Orders placed between page fetches are newer than the cursor: later pages are unaffected.
-    const late: Reply[] = [];
+    const late: HttpResponse[] = [];
     for (let i = 0; i < 3; i++) late.push(await placeOrder(apps.command, token, [{ dealId, quantity: 1 }]));
     const headers = after(late.at(-1)!);
     const second = await page(first.nextCursor, headers);
@@ -65,16 +55,16 @@ describe("GET /me/orders", () => {
   });
 
   it("filters by status and defaults to 20 per page", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 1_000, stock: 100 }] });
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 1_000, stock: 100 }] });
     const token = await ctx.token("filter");
-    const placed: Reply[] = [];
-    for (let i = 0; i < 22; i++) placed.push(await placeOrder(apps.command, token, [{ dealId: sale.dealIds[0]!, quantity: 1 }]));
-    let last: Reply = placed.at(-1)!;
+    const placed: HttpResponse[] = [];
+    for (let i = 0; i < 22; i++) placed.push(await placeOrder(apps.command, token, [{ dealId: sale.deals[0]!.dealId, quantity: 1 }]));
+    let last: HttpResponse = placed.at(-1)!;
     for (const o of placed.slice(0, 3)) {
-      last = await call(apps.command, "POST", `/orders/${o.body.orderId}/cancel`, { token });
+      last = await http("POST", `${apps.command}/orders/${o.body.orderId}/cancel`, { token });
       expect(last.status).toBe(200);
     }
-    const list = async (query: string) => (await call(apps.query, "GET", `/me/orders${query}`, { token, headers: after(last) })).body as any;
+    const list = async (query: string) => (await http("GET", `${apps.query}/me/orders${query}`, { token, headers: after(last) })).body;
 
     const cancelled = await list("?status=CANCELLED");
     expect(cancelled.items.map((o: any) => o.orderId)).toEqual(newestFirst(placed.slice(0, 3)));

@@ -1,54 +1,43 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decideOrder, type LiveOrder } from "@surge/areas/orders/order";
 import { loadOrder } from "@surge/areas/orders/place";
-import { newId } from "@surge/platform/ids";
-import { GoodsReleased, orderEventTypes, orderStream } from "@surge/areas/orders/events";
+import { orderEventTypes, orderStream } from "@surge/areas/orders/events";
 import { saleEventTag } from "@surge/areas/sales/events";
-import { signToken } from "@surge/platform/http/auth";
 import { viewOf, type OrderView } from "@surge/areas/orders/view";
-import { type NewEvent } from "@surge/platform/eventstore/types";
 import { bindEvents } from "@surge/platform/events/new-event";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { startApps, type Apps } from "../apps.js";
-import { call, problemCode, type Reply } from "@surge/testkit/call";
-import { after, createSale, placeOrder } from "@surge/testkit/query-sales";
+import { useApps } from "../apps.js";
+import { unauthenticated } from "../bad-tokens.js";
+import { after, http, problemCode, type HttpResponse } from "@surge/testkit/http";
+import { rawEvent, rawMetadata } from "@surge/testkit/raw-event";
+import { createSale, placeOrder } from "@surge/testkit/sales";
 
-let ctx: TestContext;
-let apps: Apps;
-beforeAll(async () => {
-  ctx = await createTestContext();
-  apps = await startApps(ctx);
-});
-afterAll(async () => {
-  await apps?.stop();
-  await ctx?.close();
-});
+const { ctx, apps } = useApps();
 
 let keys = 0;
 const key = () => `pay-${process.pid}-${Date.now()}-${++keys}`;
 const atPosition = (n: number) => ({ "X-Min-Position": String(n) });
 
 const charge = async (token: string, amount: number, idempotencyKey = key()) => {
-  const res = await call(apps.command, "POST", "/wallet/charges", { token, headers: { "idempotency-key": idempotencyKey }, body: { amount } });
+  const res = await http("POST", `${apps.command}/wallet/charges`, { token, headers: { "idempotency-key": idempotencyKey }, body: { amount } });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res;
 };
 const pay = async (token: string, orderId: string, idempotencyKey = key()) => {
-  const res = await call(apps.command, "POST", `/orders/${orderId}/payments`, { token, headers: { "idempotency-key": idempotencyKey }, body: { method: "POINTS" } });
+  const res = await http("POST", `${apps.command}/orders/${orderId}/payments`, { token, headers: { "idempotency-key": idempotencyKey }, body: { method: "POINTS" } });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res;
 };
 const getWallet = async (token: string, headers: Record<string, string>) => {
-  const res = await call(apps.query, "GET", "/me/wallet", { token, headers });
+  const res = await http("GET", `${apps.query}/me/wallet`, { token, headers });
   expect(res.status).toBe(200);
   return res.body;
 };
 const getOrder = async (token: string, orderId: string, headers: Record<string, string>) => {
-  const res = await call(apps.query, "GET", `/orders/${orderId}`, { token, headers });
+  const res = await http("GET", `${apps.query}/orders/${orderId}`, { token, headers });
   expect(res.status).toBe(200);
   return res.body as unknown as OrderView;
 };
-const getEvent = async (eventId: string, headers: Record<string, string>) => (await call(apps.query, "GET", `/events/${eventId}`, { headers })).body as any;
+const getEvent = async (eventId: string, headers: Record<string, string>) => (await http("GET", `${apps.query}/events/${eventId}`, { headers })).body;
 
 /** What the command side shows for the order: its OrderView folded from the order's stream. */
 const commandView = async (orderId: string): Promise<OrderView> => viewOf((await loadOrder(ctx.store, orderId)).state as LiveOrder);
@@ -59,19 +48,17 @@ async function decideOnOrder(orderId: string, command: { type: "AllocateGoods"; 
   if (state.status === "absent") throw new Error("no order");
   const events = decideOrder(state, { ...command, now: new Date() });
   expect(events.map((e) => e.type)).toEqual(["GoodsAllocated"]);
-  const metadata = { correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() };
-  return (await ctx.store.append(orderStream(orderId), version, bindEvents(orderEventTypes, events, { tag: saleEventTag(state.order.eventId), metadata }))).lastPosition;
+  return (await ctx.store.append(orderStream(orderId), version, bindEvents(orderEventTypes, events, { tag: saleEventTag(state.order.eventId), metadata: rawMetadata() }))).lastPosition;
 }
-async function appendRaw(orderId: string, eventId: string, event: Omit<NewEvent, "metadata" | "tag">): Promise<number> {
-  const metadata = { correlationId: newId(), causationId: null, userId: null, occurredAt: new Date().toISOString() };
-  return (await ctx.store.append(orderStream(orderId), "any", [{ ...event, tag: saleEventTag(eventId), metadata }])).lastPosition;
+async function appendRaw(orderId: string, eventId: string, type: string, data: unknown): Promise<number> {
+  return (await ctx.store.append(orderStream(orderId), "any", [rawEvent(type, data, { tag: saleEventTag(eventId) })])).lastPosition;
 }
 
 const admin = () => ctx.token("admin1", "admin");
 async function createCouponClaim(token: string, amount: number) {
-  const coupon = await call(apps.command, "POST", "/admin/coupons", { token: await admin(), body: { name: `OFF ${amount}`, discount: { type: "FIXED", amount }, quantity: 10 } });
+  const coupon = await http("POST", `${apps.command}/admin/coupons`, { token: await admin(), body: { name: `OFF ${amount}`, discount: { type: "FIXED", amount }, quantity: 10 } });
   expect(coupon.status).toBe(201);
-  const claim = await call(apps.command, "POST", `/coupons/${coupon.body.couponId}/claims`, { token });
+  const claim = await http("POST", `${apps.command}/coupons/${coupon.body.couponId}/claims`, { token });
   expect(claim.status).toBe(201);
   return String(claim.body.claimId);
 }
@@ -86,8 +73,8 @@ describe("payments, wallets and goods on the read side", () => {
     expect(wallet).toEqual({ balance: 50_000, updatedAt: expect.any(String) });
 
     const claimId = await createCouponClaim(token, 1_000);
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 9_900, stock: 10 }], goods: { name: "Tote bag", quantity: 3 } });
-    const dealId = sale.dealIds[0]!;
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 9_900, stock: 10 }], goods: { name: "Tote bag", quantity: 3 } });
+    const dealId = sale.deals[0]!.dealId;
     const placed = await placeOrder(apps.command, token, [{ dealId, quantity: 2 }], { couponClaimId: claimId });
     const orderId = String(placed.body.orderId);
     expect(placed.body).toMatchObject({ totalAmount: 19_800, discountAmount: 1_000, payableAmount: 18_800 });
@@ -103,15 +90,15 @@ describe("payments, wallets and goods on the read side", () => {
       cancelReason: null,
     });
     expect(view.updatedAt).toBe(view.paidAt);
-    const mine = await call(apps.query, "GET", "/me/orders", { token, headers: after(paid) });
+    const mine = await http("GET", `${apps.query}/me/orders`, { token, headers: after(paid) });
     expect((mine.body.items as OrderView[]).find((o) => o.orderId === orderId)).toEqual(view);
     expect(await getWallet(token, after(paid))).toEqual({ balance: 50_000 - 18_800, updatedAt: view.paidAt });
-    const coupons = async (headers: Record<string, string>) => (await call(apps.query, "GET", "/me/coupons", { token, headers })).body.items as any[];
+    const coupons = async (headers: Record<string, string>) => (await http("GET", `${apps.query}/me/coupons`, { token, headers })).body.items as any[];
     expect(await coupons(after(paid))).toMatchObject([{ claimId, status: "USED", orderId }]);
     // A payment does not change what is sold: the order held its units since it was placed.
     expect((await getEvent(sale.eventId, after(paid))).deals).toMatchObject([{ stock: 10, sold: 2, remaining: 8 }]);
 
-    const cancelled = await call(apps.command, "POST", `/orders/${orderId}/cancel`, { token });
+    const cancelled = await http("POST", `${apps.command}/orders/${orderId}/cancel`, { token });
     expect(cancelled.status).toBe(200);
     const afterCancel = await getOrder(token, orderId, after(cancelled));
     expect(afterCancel).toEqual(cancelled.body);
@@ -122,11 +109,11 @@ describe("payments, wallets and goods on the read side", () => {
     expect(await coupons(after(cancelled))).toMatchObject([{ claimId, status: "AVAILABLE", orderId: null }]);
 
     // Repeats change nothing: a second cancel is refused, a replayed payment and charge are replays.
-    const again = await call(apps.command, "POST", `/orders/${orderId}/cancel`, { token });
+    const again = await http("POST", `${apps.command}/orders/${orderId}/cancel`, { token });
     expect(again.status).toBe(409);
-    const replay = await call(apps.command, "POST", "/wallet/charges", { token, headers: { "idempotency-key": "charge-once" }, body: { amount: 1 } });
-    const replayed = await call(apps.command, "POST", "/wallet/charges", { token, headers: { "idempotency-key": "charge-once" }, body: { amount: 1 } });
-    expect(replayed.headers.get("idempotency-replayed")).toBe("true");
+    const replay = await http("POST", `${apps.command}/wallet/charges`, { token, headers: { "idempotency-key": "charge-once" }, body: { amount: 1 } });
+    const replayed = await http("POST", `${apps.command}/wallet/charges`, { token, headers: { "idempotency-key": "charge-once" }, body: { amount: 1 } });
+    expect(replayed.headers["idempotency-replayed"]).toBe("true");
     expect(await getWallet(token, after(replay))).toMatchObject({ balance: 50_001 });
     expect((await getEvent(sale.eventId, after(replay))).deals).toMatchObject([{ stock: 10, sold: 0, remaining: 10 }]);
   });
@@ -134,10 +121,10 @@ describe("payments, wallets and goods on the read side", () => {
   it("shows goods allocated, shipped, delivered and released, and counts them on the event", async () => {
     const token = await ctx.token("collector");
     await charge(token, 100_000);
-    const sale = await createSale(ctx, apps.command, { deals: [{ price: 5_000, stock: 10 }], goods: { name: "Tote bag", quantity: 3 } });
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 5_000, stock: 10 }], goods: { name: "Tote bag", quantity: 3 } });
     const orders = [];
     for (let i = 0; i < 3; i++) {
-      const placed = await placeOrder(apps.command, token, [{ dealId: sale.dealIds[0]!, quantity: 1 }]);
+      const placed = await placeOrder(apps.command, token, [{ dealId: sale.deals[0]!.dealId, quantity: 1 }]);
       await pay(token, String(placed.body.orderId));
       orders.push(String(placed.body.orderId));
     }
@@ -153,23 +140,23 @@ describe("payments, wallets and goods on the read side", () => {
     expect((await getEvent(sale.eventId, atPosition(position))).goods).toEqual({ name: "Tote bag", quantity: 3, allocated: 3 });
 
     // Shipped and delivered through command-api's admin routes.
-    const shipped = await call(apps.command, "POST", `/admin/orders/${a}/goods/ship`, { token: await admin(), body: { trackingNo: "TRK-1" } });
+    const shipped = await http("POST", `${apps.command}/admin/orders/${a}/goods/ship`, { token: await admin(), body: { trackingNo: "TRK-1" } });
     expect(shipped.status).toBe(200);
     expect(await getOrder(token, a, after(shipped))).toEqual(shipped.body);
-    const delivered = await call(apps.command, "POST", `/admin/orders/${a}/goods/deliver`, { token: await admin() });
+    const delivered = await http("POST", `${apps.command}/admin/orders/${a}/goods/deliver`, { token: await admin() });
     expect(delivered.status).toBe(200);
     const deliveredView = await getOrder(token, a, after(delivered));
     expect(deliveredView).toEqual(delivered.body);
     expect(deliveredView.goods).toEqual({ name: "Tote bag", status: "DELIVERED" });
 
     // Released by an event appended directly, and by cancelling a paid order holding goods.
-    position = await appendRaw(b, sale.eventId, { eventType: GoodsReleased, data: { orderId: b, eventId: sale.eventId, releasedAt: new Date().toISOString() } });
+    position = await appendRaw(b, sale.eventId, "GoodsReleased", { orderId: b, eventId: sale.eventId, releasedAt: new Date().toISOString() });
     const released = await getOrder(token, b, atPosition(position));
     expect(released).toEqual(await commandView(b));
     expect(released).toMatchObject({ status: "PAID", goods: null });
     expect((await getEvent(sale.eventId, atPosition(position))).goods).toEqual({ name: "Tote bag", quantity: 3, allocated: 2 });
 
-    const cancelled = await call(apps.command, "POST", `/orders/${c}/cancel`, { token });
+    const cancelled = await http("POST", `${apps.command}/orders/${c}/cancel`, { token });
     expect(cancelled.status).toBe(200);
     expect(await getOrder(token, c, after(cancelled))).toEqual(cancelled.body);
     expect(cancelled.body).toMatchObject({ status: "CANCELLED", goods: null, payment: { status: "REFUNDED" } });
@@ -182,33 +169,25 @@ describe("payments, wallets and goods on the read side", () => {
   it("answers /me/wallet with the X-Projection-Position header and the contract's shape", async () => {
     const token = await ctx.token("shape");
     const charged = await charge(token, 1_234);
-    const res = await call(apps.query, "GET", "/me/wallet", { token, headers: after(charged) });
+    const res = await http("GET", `${apps.query}/me/wallet`, { token, headers: after(charged) });
     expect(res.status).toBe(200);
-    expect(Number(res.headers.get("x-projection-position"))).toBeGreaterThanOrEqual(Number(charged.headers.get("x-position")));
+    expect(Number(res.headers["x-projection-position"])).toBeGreaterThanOrEqual(Number(charged.headers["x-position"]));
     expect(Object.keys(res.body).sort()).toEqual(["balance", "updatedAt"]);
     expect(new Date(String(res.body.updatedAt)).toISOString()).toBe(res.body.updatedAt);
     // Each user sees only their own wallet.
     expect(await getWallet(await ctx.token("someone-else"), after(charged))).toEqual({ balance: 0, updatedAt: null });
-    const doc = await call(apps.query, "GET", "/openapi.json");
+    const doc = await http("GET", `${apps.query}/openapi.json`);
     expect(Object.keys(doc.body.paths as object)).toContain("/me/wallet");
   });
 
   it("refuses /me/wallet without a valid token with 401", async () => {
-    const expired = await ctx.token("u1", "user", -60);
-    const forged = await signToken({ id: "u1", role: "user" }, "some-other-secret-0123456789", 3600);
-    const cases: Array<[string, Record<string, string>]> = [
-      ["missing", {}],
-      ["not bearer", { authorization: "Basic dTE6cA==" }],
-      ["malformed", { authorization: "Bearer not.a.jwt" }],
-      ["expired", { authorization: `Bearer ${expired}` }],
-      ["wrongly signed", { authorization: `Bearer ${forged}` }],
-    ];
+    const cases = await unauthenticated(ctx);
     for (const [name, headers] of cases) {
-      const res: Reply = await call(apps.query, "GET", "/me/wallet", { headers });
+      const res: HttpResponse = await http("GET", `${apps.query}/me/wallet`, { headers });
       expect(res.status, name).toBe(401);
       expect(problemCode(res)).toBe("UNAUTHENTICATED");
     }
-    const bad = await call(apps.query, "GET", "/me/wallet", { token: await ctx.token("u1"), headers: { "X-Min-Position": "abc" } });
+    const bad = await http("GET", `${apps.query}/me/wallet`, { token: await ctx.token("u1"), headers: { "X-Min-Position": "abc" } });
     expect(bad.status).toBe(400);
     expect(problemCode(bad)).toBe("VALIDATION_FAILED");
   });

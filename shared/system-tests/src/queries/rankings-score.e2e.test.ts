@@ -1,31 +1,26 @@
 import { sql } from "kysely";
-import { newEvent } from "@surge/platform/events/new-event";
 import { ProductLiked, ProductUnliked } from "@surge/areas/engagement/events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { call, problemCode, type Reply } from "@surge/testkit/call";
-import { createSale, placeOrder } from "@surge/testkit/query-sales";
+import { after, http, problemCode, type HttpResponse } from "@surge/testkit/http";
+import { rawEvent } from "@surge/testkit/raw-event";
+import { createProduct, createSale, freshKey, placeOrder } from "@surge/testkit/sales";
 import { businessDate, addDays } from "@surge/areas/rankings/calendar";
 import { verifyRollupsJob } from "@surge/areas/rankings/jobs/verify-rollups";
 import { readEnv } from "@surge/query-api/env";
 import { startQueryApi, type QueryApi } from "@surge/query-api/start";
-import { startApps, type Apps } from "../apps.js";
-import { freshKey } from "../sales-harness.js";
-import { afterAll as afterReplies, createProduct, like, view, viewsAppended } from "../catalog-harness.js";
+import { useApps } from "../apps.js";
+import { like, view, viewsAppended } from "../catalog-harness.js";
 
-let ctx: TestContext;
-let apps: Apps;
+const { ctx, apps } = useApps({ VIEW_FLUSH_MS: "50" });
 let viewsOnly: QueryApi;
+let admin: string;
 beforeAll(async () => {
-  ctx = await createTestContext();
-  apps = await startApps(ctx, { VIEW_FLUSH_MS: "50" });
+  admin = await ctx.token("admin1", "admin");
   // The same read models ranked with other weights: views alone.
   viewsOnly = await startQueryApi(readEnv({ ...ctx.appEnv, QUERY_API_PORT: "0", RANKING_WEIGHT_VIEW: "1", RANKING_WEIGHT_LIKE: "0", RANKING_WEIGHT_ORDER: "0" }));
 });
 afterAll(async () => {
   await viewsOnly?.stop();
-  await apps?.stop();
-  await ctx?.close();
 });
 
 const TZ = "Asia/Seoul";
@@ -33,8 +28,8 @@ const today = businessDate(new Date(), TZ);
 type Item = { rank: number; productId: string; name: string; quantity: number; revenue: number; orders: number; views: number; likes: number; score: number };
 
 async function ranking(base: string, qs: string, headers: Record<string, string> = {}) {
-  const res = await call(base, "GET", `/rankings/products?${qs}`, { headers });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const res = await http("GET", `${base}/rankings/products?${qs}`, { headers });
+  expect(res.status, res.text).toBe(200);
   return res.body as { period: string; from: string; to: string; by: string; items: Item[] };
 }
 
@@ -45,10 +40,10 @@ describe("GET /rankings/products?by=SCORE", () => {
   let seen: Record<string, string>;
 
   it("orders products by views × 0.1 + likes × 0.2 + units × 0.6, ties by productId", async () => {
-    const sale = await createSale(ctx, apps.command, { deals: Array.from({ length: 5 }, () => ({ price: 1_000, stock: 100 })) });
-    const deals = sale.reply.body.deals as Array<{ dealId: string; productId: string }>;
+    const sale = await createSale(apps.command, admin, { deals: Array.from({ length: 5 }, () => ({ price: 1_000, stock: 100 })) });
+    const deals = sale.deals;
     ["p1", "p2", "p3", "p4", "p5"].forEach((k, i) => (ids[k] = deals[i]!.productId));
-    const replies: Reply[] = [sale.reply];
+    const replies: HttpResponse[] = [sale.reply];
 
     // p3: three likes (0.6). p4: two likes (0.4).
     for (const t of await users("l3-", 3)) replies.push(await like(apps.command, t, ids.p3!));
@@ -62,14 +57,14 @@ describe("GET /rankings/products?by=SCORE", () => {
     // p1 and p4: one unit each, paid (0.6 each).
     const buyer = await ctx.token("buyer");
     const placed = await placeOrder(apps.command, buyer, [{ dealId: deals[0]!.dealId, quantity: 1 }, { dealId: deals[3]!.dealId, quantity: 1 }]);
-    expect((await call(apps.command, "POST", "/wallet/charges", { token: buyer, headers: { "idempotency-key": freshKey() }, body: { amount: 10_000 } })).status).toBe(200);
-    const paid = await call(apps.command, "POST", `/orders/${placed.body.orderId}/payments`, { token: buyer, headers: { "idempotency-key": freshKey() }, body: { method: "POINTS" } });
+    expect((await http("POST", `${apps.command}/wallet/charges`, { token: buyer, headers: { "idempotency-key": freshKey() }, body: { amount: 10_000 } })).status).toBe(200);
+    const paid = await http("POST", `${apps.command}/orders/${placed.body.orderId}/payments`, { token: buyer, headers: { "idempotency-key": freshKey() }, body: { method: "POINTS" } });
     expect(paid.status).toBe(200);
     replies.push(paid);
 
     await viewsAppended(ctx, ids.p2!, 6);
     await viewsAppended(ctx, ids.p5!, 1);
-    seen = { "X-Min-Position": String(Math.max(Number(afterReplies(replies)["X-Min-Position"]), Number((await viewsAppended(ctx, ids.p4!, 1))["X-Min-Position"]))) };
+    seen = { "X-Min-Position": String(Math.max(Number(after(...replies)["X-Min-Position"]), Number((await viewsAppended(ctx, ids.p4!, 1))["X-Min-Position"]))) };
 
     const body = await ranking(apps.query, `period=DAILY&date=${today}&by=SCORE&limit=100`, seen);
     expect({ ...body, items: undefined }).toEqual({ period: "DAILY", from: today, to: today, by: "SCORE", items: undefined });
@@ -94,14 +89,13 @@ describe("GET /rankings/products?by=SCORE", () => {
   });
 
   it("dates likes by when they happened: a like withdrawn the next day leaves that day and takes one off the next", async () => {
-    const productId = await createProduct(ctx, apps.command, "Fickle");
+    const productId = await createProduct(apps.command, admin, "Fickle");
     const yesterday = addDays(today, -1);
     const noon = (date: string) => new Date(`${date}T12:00:00.000+09:00`).toISOString();
-    const meta = (at: string) => ({ correlationId: "test", causationId: null, userId: "fickle-user", occurredAt: at });
     // A clock the apps cannot be given: the like and its withdrawal appended as the like command would have, a day apart.
     const appended = await ctx.store.append(`like-${productId}:fickle-user`, "no_stream", [
-      newEvent(ProductLiked, { productId, userId: "fickle-user", likedAt: noon(yesterday) }, { metadata: meta(noon(yesterday)), tag: `likes:${productId}` }),
-      newEvent(ProductUnliked, { productId, userId: "fickle-user", unlikedAt: noon(today) }, { metadata: meta(noon(today)), tag: `likes:${productId}` }),
+      rawEvent(ProductLiked, { productId, userId: "fickle-user", likedAt: noon(yesterday) }, { at: noon(yesterday), correlationId: "test", userId: "fickle-user", tag: `likes:${productId}` }),
+      rawEvent(ProductUnliked, { productId, userId: "fickle-user", unlikedAt: noon(today) }, { at: noon(today), correlationId: "test", userId: "fickle-user", tag: `likes:${productId}` }),
     ]);
     const headers = { "X-Min-Position": String(appended.lastPosition) };
     const before = await ranking(apps.query, `period=DAILY&date=${yesterday}&by=SCORE`, headers);
@@ -109,7 +103,7 @@ describe("GET /rankings/products?by=SCORE", () => {
     const rows = await ctx.db.selectFrom("product_metrics_daily").select(["period_start", "likes"]).where("product_id", "=", productId).orderBy("period_start").execute();
     expect(rows.map((r) => [r.period_start.toISOString().slice(0, 10), Number(r.likes)])).toEqual([[yesterday, 1], [today, -1]]);
     expect((await ranking(apps.query, `period=DAILY&date=${today}&by=SCORE`, headers)).items.map((i) => i.productId)).not.toContain(productId);
-    const product = await call(apps.query, "GET", `/products/${productId}`, { headers });
+    const product = await http("GET", `${apps.query}/products/${productId}`, { headers });
     expect(product.body.likes).toBe(0);
   });
 
@@ -127,7 +121,7 @@ describe("GET /rankings/products?by=SCORE", () => {
   });
 
   it("refuses an unknown order", async () => {
-    const res = await call(apps.query, "GET", "/rankings/products?by=LIKES");
+    const res = await http("GET", `${apps.query}/rankings/products?by=LIKES`);
     expect([res.status, problemCode(res)]).toEqual([400, "VALIDATION_FAILED"]);
   });
 });

@@ -8,7 +8,7 @@ import { appendPaidCancel, appendPaidOrder, rankRecount, recountSeoul, type Paid
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { readEnv } from "@surge/query-api/env";
 import { startQueryApi, type QueryApi } from "@surge/query-api/start";
-import { call, problemCode } from "@surge/testkit/call";
+import { http, problemCode } from "@surge/testkit/http";
 
 let ctx: TestContext;
 let projector: Projector;
@@ -55,9 +55,9 @@ const plain = (r: Recount) => Object.fromEntries(Object.entries(r).map(([p, star
 const caughtUp = async () => ({ "X-Min-Position": String(await ctx.store.headPosition()) });
 
 async function ranking(qs: string, headers: Record<string, string> = {}) {
-  const res = await call(query.url, "GET", `/rankings/products?${qs}`, { headers });
+  const res = await http("GET", `${query.url}/rankings/products?${qs}`, { headers });
   expect(res.status, `${qs}: ${JSON.stringify(res.body)}`).toBe(200);
-  expect(res.headers.get("x-projection-position")).toMatch(/^\d+$/);
+  expect(res.headers["x-projection-position"]).toMatch(/^\d+$/);
   return res.body as { period: string; from: string; to: string; by: string; items: Array<Record<string, unknown>> };
 }
 
@@ -191,12 +191,12 @@ describe("product metrics and GET /rankings/products", () => {
       "limit=-1",
     ];
     for (const qs of bad) {
-      const res = await call(query.url, "GET", `/rankings/products?${qs}`);
+      const res = await http("GET", `${query.url}/rankings/products?${qs}`);
       expect(res.status, qs).toBe(400);
       expect(problemCode(res), qs).toBe("VALIDATION_FAILED");
       expect(res.body.errors, qs).toEqual([expect.objectContaining({ path: qs.split("=")[0], message: expect.any(String) })]);
-      expect(res.headers.get("x-projection-position"), qs).toMatch(/^\d+$/);
+      expect(res.headers["x-projection-position"], qs).toMatch(/^\d+$/);
     }
-    for (const qs of ["limit=1", "limit=100", "period=WEEKLY&by=REVENUE", "date=2028-02-29"]) expect((await call(query.url, "GET", `/rankings/products?${qs}`)).status, qs).toBe(200);
+    for (const qs of ["limit=1", "limit=100", "period=WEEKLY&by=REVENUE", "date=2028-02-29"]) expect((await http("GET", `${query.url}/rankings/products?${qs}`)).status, qs).toBe(200);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
 import type { NewEvent, StreamAppend } from "@surge/platform/eventstore/types";
-import { eventNamed } from "@surge/testkit/events";
+import { rawEvent, type RawEventOptions } from "@surge/testkit/raw-event";
 
 /**
  * A realistic stored log for projection benchmarks, appended through the real store (group
@@ -11,8 +11,7 @@ import { eventNamed } from "@surge/testkit/events";
 export async function seedEventMix(store: MysqlEventStore, target: number, onProgress: (n: number) => void): Promise<number> {
   const start = Date.parse("2026-11-16T00:00:00.000Z");
   const at = (n: number) => new Date(start + n * 3000).toISOString();
-  const meta = (n: number) => ({ correlationId: `bench-${n}`, causationId: null, userId: "bench", occurredAt: at(n) });
-  const ev = (n: number, type: string, data: unknown, tag?: string): NewEvent => eventNamed(type, data, { metadata: meta(n), ...(tag ? { tag } : {}) });
+  const ev = (n: number, type: string, data: unknown, opts: RawEventOptions = {}): NewEvent => rawEvent(type, data, { at: at(n), correlationId: `bench-${n}`, userId: "bench", ...opts });
   let n = 0;
   const parts: StreamAppend[] = [];
   const flush = async () => {
@@ -43,7 +42,7 @@ export async function seedEventMix(store: MysqlEventStore, target: number, onPro
     const t = i;
     if (i % 5 === 0) {
       const claimId = randomUUID();
-      const claimed: NewEvent = { ...ev(t, "CouponClaimed", { couponId, claimId, userId: `u${i}`, claimedAt: at(t), expiresAt: null }), eventId: claimId };
+      const claimed = ev(t, "CouponClaimed", { couponId, claimId, userId: `u${i}`, claimedAt: at(t), expiresAt: null }, { eventId: claimId });
       await push({ streamId: `coupon-${couponId}`, expected: "any", events: [claimed] });
     }
     if (i % 4 === 0) {
@@ -54,17 +53,17 @@ export async function seedEventMix(store: MysqlEventStore, target: number, onPro
     const items = [{ dealId: d.dealId, productId: d.productId, productName: d.productName, quantity: 1, unitPrice: d.salePrice, lineAmount: d.salePrice }];
     const ref = { orderId, eventId };
     const placed = { ...ref, userId: `u${i}`, items, totalAmount: d.salePrice, discountAmount: 0, payableAmount: d.salePrice, couponClaimId: null, couponId: null, placedAt: at(t), expiresAt: at(t + 200) };
-    const events: NewEvent[] = [{ ...ev(t, "OrderPlaced", placed, `event:${eventId}`), eventId: orderId }];
+    const events: NewEvent[] = [ev(t, "OrderPlaced", placed, { tag: `event:${eventId}`, eventId: orderId })];
     if (i % 10 < 6) {
       const paymentId = randomUUID();
       const method = i % 2 ? "CARD" : "POINTS";
       events.push(
-        ev(t + 1, "PaymentRequested", { ...ref, paymentId, method, amount: d.salePrice, card: method === "CARD" ? { type: "KB", last4: "3456" } : null, requestedAt: at(t + 1) }, `event:${eventId}`),
-        ev(t + 2, "PaymentSucceeded", { ...ref, paymentId, amount: d.salePrice, transactionKey: null, succeededAt: at(t + 2) }, `event:${eventId}`),
-        ev(t + 2, "OrderPaid", { ...ref, userId: `u${i}`, paymentId, items, payableAmount: d.salePrice, paidAt: at(t + 2) }, `event:${eventId}`),
+        ev(t + 1, "PaymentRequested", { ...ref, paymentId, method, amount: d.salePrice, card: method === "CARD" ? { type: "KB", last4: "3456" } : null, requestedAt: at(t + 1) }, { tag: `event:${eventId}` }),
+        ev(t + 2, "PaymentSucceeded", { ...ref, paymentId, amount: d.salePrice, transactionKey: null, succeededAt: at(t + 2) }, { tag: `event:${eventId}` }),
+        ev(t + 2, "OrderPaid", { ...ref, userId: `u${i}`, paymentId, items, payableAmount: d.salePrice, paidAt: at(t + 2) }, { tag: `event:${eventId}` }),
       );
     } else if (i % 10 === 6) {
-      events.push(ev(t + 1, "OrderCancelled", { ...ref, reason: "USER", cancelledAt: at(t + 1) }, `event:${eventId}`));
+      events.push(ev(t + 1, "OrderCancelled", { ...ref, reason: "USER", cancelledAt: at(t + 1) }, { tag: `event:${eventId}` }));
     }
     await push({ streamId: `order-${orderId}`, expected: "no_stream", events });
   }
