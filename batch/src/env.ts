@@ -24,6 +24,15 @@ const schema = baseEnvSchema.extend({
   RANKINGS_VERIFY_CRON: z.string().default("10 0 * * *"),
   /** Cron (read in BUSINESS_TZ) of the nightly top-100 snapshots, after the check has repaired; "off" disables it. */
   RANKINGS_SNAPSHOT_CRON: z.string().default("20 0 * * *"),
+  /**
+   * `npm run audit`: HMAC-SHA256 key of the chain checkpoints. Keep it where database credentials
+   * do not reach: whoever holds both can forge a checkpoint for a rewritten chain.
+   */
+  AUDIT_CHECKPOINT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** `npm run audit -- checkpoint`: append-only JSON-lines file the checkpoints go to (default for --file). */
+  AUDIT_CHECKPOINT_FILE: z.string().optional(),
+  /** `npm run audit -- checkpoint`: URL each checkpoint is POSTed to as JSON (default for --url). */
+  AUDIT_CHECKPOINT_URL: z.string().url().optional(),
 });
 
 export type BatchEnv = z.infer<typeof schema>;

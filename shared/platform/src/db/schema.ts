@@ -12,7 +12,10 @@ export interface EventsTable {
   metadata: string;
   tag: string | null;
   occurred_at: Date;
-  recorded_at: Generated<Date>;
+  /** The database's clock when the append took the sequence lock; written by the append so the hash can cover it. */
+  recorded_at: Date;
+  /** How `hash` was computed (see eventstore/chain.ts). */
+  chain_format: number;
   hash: string;
 }
 

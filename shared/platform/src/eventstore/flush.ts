@@ -3,10 +3,10 @@ import { newId } from "../ids.js";
 import type { Db } from "../db/database.js";
 import type { EventsTable } from "../db/schema.js";
 import { ConcurrencyError, FenceError, StaleAppendError } from "../errors.js";
-import { chainHash } from "./chain.js";
+import { CHAIN_FORMAT, chainHash } from "./chain.js";
 import type { AppendOptions, AppendResult, ExpectedVersion, NewEvent } from "./types.js";
 
-export type Row = Omit<EventsTable, "recorded_at" | "hash">;
+export type Row = Omit<EventsTable, "hash">;
 
 /** An event serialized when it is submitted, outside the sequence lock that its batch will hold. */
 export type PreparedEvent = Pick<Row, "event_id" | "type" | "data" | "metadata" | "tag" | "occurred_at">;
@@ -31,8 +31,9 @@ export function prepare(e: NewEvent): PreparedEvent {
 
 // A batch's INSERT is written by hand: kysely building a 500-row statement (node tree, freezing,
 // compiling) cost more CPU than the rest of the append. Values stay bound parameters.
-const INSERT_HEAD = "INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, tag, occurred_at, hash) VALUES ";
-const ROW_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const INSERT_HEAD =
+  "INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, tag, occurred_at, recorded_at, chain_format, hash) VALUES ";
+const ROW_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const MOVE_SEQUENCE = "UPDATE event_sequence SET last_position = ?, last_hash = ? WHERE id = 1";
 const insertSql = (rows: number) => INSERT_HEAD + Array.from({ length: rows }, () => ROW_PLACEHOLDERS).join(", ");
 
@@ -43,30 +44,32 @@ function versionMatches(expected: ExpectedVersion, current: number): boolean {
 }
 
 /**
- * One transaction per batch, in two round trips: (1) begin, lock the sequence row, then read the
- * streams' versions and the fences (plain reads after the lock, so they see every append that
- * committed before it); (2) insert, move the sequence, commit. Fewer trips keep the lock short.
- * Each request gets its own outcome: a conflict fails that append alone.
+ * One transaction per batch, in two round trips: (1) begin, lock the sequence row (and read the
+ * database's clock, the batch's recorded_at), then read the streams' versions and the fences
+ * (plain reads after the lock, so they see every append that committed before it); (2) insert,
+ * move the sequence, commit. Fewer trips keep the lock short. The hash chain is computed in
+ * between, in memory, over every column the insert writes. Each request gets its own outcome: a
+ * conflict fails that append alone.
  */
 export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: (lastPosition: number) => Promise<void>): Promise<Outcome[]> {
   return db.connection().execute(async (conn) => {
     const streamIds = [...new Set(batch.flatMap((b) => b.parts.map((p) => p.streamId)))];
     const fenceKeys = [...new Set(batch.flatMap((b) => (b.options.fence ? [b.options.fence.key] : [])))];
     const reads = sql<never>`START TRANSACTION;
-      SELECT last_position, last_hash FROM event_sequence WHERE id = 1 FOR UPDATE;
+      SELECT last_position, last_hash, CURRENT_TIMESTAMP(3) AS now FROM event_sequence WHERE id = 1 FOR UPDATE;
       ${sql.join(streamIds.map((id) => sql`SELECT ${id} AS stream_id, (SELECT MAX(version) FROM events WHERE stream_id = ${id}) AS v`), sql` UNION ALL `)};
       SELECT fence_key, token FROM guard_fences WHERE fence_key IN (${fenceKeys.length > 0 ? sql.join(fenceKeys) : sql`NULL`})`;
     try {
       const [, seqRows, versionRows, fenceRows] = (await reads.execute(conn)).rows as unknown as [
         unknown,
-        Array<{ last_position: number; last_hash: string }>,
+        Array<{ last_position: number; last_hash: string; now: Date }>,
         Array<{ stream_id: string; v: number | null }>,
         Array<{ fence_key: string; token: string }>,
       ];
       const seq = seqRows[0]!;
       const versions = new Map(versionRows.map((r) => [r.stream_id, Number(r.v ?? 0)]));
       const fences = new Map(fenceRows.map((r) => [r.fence_key, r.token]));
-      const { outcomes, rows, position } = decideBatch(batch, Number(seq.last_position), versions, fences);
+      const { outcomes, rows, position } = decideBatch(batch, Number(seq.last_position), versions, fences, seq.now);
       if (rows.length === 0) {
         await sql`COMMIT`.execute(conn);
         return outcomes;
@@ -75,7 +78,7 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
       const params: unknown[] = [];
       for (const r of rows) {
         hash = chainHash(hash, r);
-        params.push(r.position, r.event_id, r.stream_id, r.version, r.type, r.data, r.metadata, r.tag, r.occurred_at, hash);
+        params.push(r.position, r.event_id, r.stream_id, r.version, r.type, r.data, r.metadata, r.tag, r.occurred_at, r.recorded_at, r.chain_format, hash);
       }
       params.push(position, hash);
       const write = CompiledQuery.raw(`${insertSql(rows.length)}; ${MOVE_SEQUENCE}${beforeCommit ? "" : "; COMMIT"}`, params);
@@ -94,7 +97,7 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
 }
 
 /** Checks every request against the current versions and fences and assigns positions: pure. */
-function decideBatch(batch: AppendRequest[], lastPosition: number, versions: Map<string, number>, fences: Map<string, string>) {
+function decideBatch(batch: AppendRequest[], lastPosition: number, versions: Map<string, number>, fences: Map<string, string>, recordedAt: Date) {
   let position = lastPosition;
   const rows: Row[] = [];
   const now = Date.now();
@@ -113,7 +116,7 @@ function decideBatch(batch: AppendRequest[], lastPosition: number, versions: Map
       const current = versions.get(part.streamId) ?? 0;
       const positions = part.events.map((e, i) => {
         position += 1;
-        rows.push({ ...e, position, stream_id: part.streamId, version: current + i + 1 });
+        rows.push({ ...e, position, stream_id: part.streamId, version: current + i + 1, recorded_at: recordedAt, chain_format: CHAIN_FORMAT });
         return position;
       });
       versions.set(part.streamId, current + part.events.length);
