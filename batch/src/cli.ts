@@ -35,7 +35,12 @@ const fail = (message: string, code: number): never => {
 function parse() {
   try {
     const { values, positionals } = parseArgs({
-      options: { date: { type: "string" }, all: { type: "boolean", default: false }, check: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+      options: {
+        date: { type: "string" },
+        all: { type: "boolean", default: false },
+        check: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
       allowPositionals: true,
       strict: true,
     });

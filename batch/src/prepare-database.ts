@@ -24,6 +24,6 @@ export function describeMigrations(ran: string[]): string {
  */
 export function exitWith(err: unknown): never {
   const expected = err instanceof PreflightError || (err instanceof Error && err.message.startsWith("Invalid configuration"));
-  console.error(expected ? (err).message : err);
+  console.error(expected ? err.message : err);
   process.exit(1);
 }

@@ -77,7 +77,10 @@ export async function startBatch(env: BatchEnv) {
   ];
 
   // Ranking roll-up check and snapshots: cron in BUSINESS_TZ, one batch process runs each night.
-  const nightly = new NightlyRankings({ db, locks, redis, businessTz: env.BUSINESS_TZ, logger, onOutcome: (job, o) => m.jobRuns.inc({ job, outcome: o }) }, rankingCrons(env));
+  const nightly = new NightlyRankings(
+    { db, locks, redis, businessTz: env.BUSINESS_TZ, logger, onOutcome: (job, o) => m.jobRuns.inc({ job, outcome: o }) },
+    rankingCrons(env),
+  );
 
   tail.start();
   for (const p of periodic) p.start();

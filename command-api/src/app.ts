@@ -41,8 +41,18 @@ export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps {
 const KEY_REQUIRED = [/^\/orders$/, /^\/orders\/[^/]+\/payments$/, /^\/wallet\/charges$/];
 
 export function createCommandApp(deps: CommandAppDeps) {
-  const app = createBaseApp({ title: "Surge command API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies, corsOrigins: deps.corsOrigins });
-  const gate = commandGate(deps.redis, { ...deps.rateLimit, failureKeepMs: deps.idempotencyFailureKeepMs, keyRequiredFor: (path) => KEY_REQUIRED.some((re) => re.test(path)) });
+  const app = createBaseApp({
+    title: "Surge command API",
+    logger: deps.logger,
+    metrics: deps.metrics,
+    dependencies: deps.dependencies,
+    corsOrigins: deps.corsOrigins,
+  });
+  const gate = commandGate(deps.redis, {
+    ...deps.rateLimit,
+    failureKeepMs: deps.idempotencyFailureKeepMs,
+    keyRequiredFor: (path) => KEY_REQUIRED.some((re) => re.test(path)),
+  });
   // Order matters: authenticate, then the gate (rate limit, Idempotency-Key).
   // Hono's "/orders/*" also matches "/orders", so each prefix is registered exactly once.
   app.use("/admin/*", requireAuth(deps.tokenVerifier, "admin"), gate);

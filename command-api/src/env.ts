@@ -26,7 +26,12 @@ const schema = baseEnvSchema
     PG_CALLBACK_URL: z.string().url().optional(),
     PG_TIMEOUT_MS: ms(2_000),
     /** A user's views of one product count once per this many seconds (contract default 600). */
-    VIEW_DEDUP_S: z.coerce.number().int().min(1).max(7 * 86_400).default(600),
+    VIEW_DEDUP_S: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400)
+      .default(600),
     /** How often the views counted are appended (one event per product and minute). */
     VIEW_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   })

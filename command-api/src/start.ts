@@ -28,7 +28,12 @@ export async function startCommandApi(env: CommandApiEnv) {
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
     registers: [metrics.registry],
   });
-  const outcomes = new Counter({ name: "coupon_claims_total", help: "Coupon claims by outcome", labelNames: ["outcome"] as const, registers: [metrics.registry] });
+  const outcomes = new Counter({
+    name: "coupon_claims_total",
+    help: "Coupon claims by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [metrics.registry],
+  });
 
   const store = new MysqlEventStore(db, { onBatch: (n) => batchSizes.observe(n) });
   stack.add(() => store.close());
@@ -36,7 +41,12 @@ export async function startCommandApi(env: CommandApiEnv) {
   const stock = new StockGuard(redis, store, { reservationTtlMs: env.GUARD_RESERVATION_TTL_MS }, logger);
   const submitter = new CardSubmitter(new GatewayClient({ baseUrl: env.PG_BASE_URL, timeoutMs: env.PG_TIMEOUT_MS }), logger);
   stack.add(() => submitter.stop());
-  const viewOutcomes = new Counter({ name: "product_views_total", help: "Product views by outcome (counted, or repeated within VIEW_DEDUP_S)", labelNames: ["outcome"] as const, registers: [metrics.registry] });
+  const viewOutcomes = new Counter({
+    name: "product_views_total",
+    help: "Product views by outcome (counted, or repeated within VIEW_DEDUP_S)",
+    labelNames: ["outcome"] as const,
+    registers: [metrics.registry],
+  });
   const onView = (counted: boolean) => viewOutcomes.inc({ outcome: counted ? "counted" : "repeated" });
   const views = new ViewRecorder(redis, store, { dedupS: env.VIEW_DEDUP_S, flushMs: env.VIEW_FLUSH_MS, onView }, logger);
   views.start();

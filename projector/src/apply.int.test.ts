@@ -25,7 +25,17 @@ const view = (couponId: string) => ctx.db.selectFrom("coupon_view").selectAll().
 const claimRows = (couponId: string) => ctx.db.selectFrom("coupon_claims").selectAll().where("coupon_id", "=", couponId).orderBy("claim_id").execute();
 const handledCount = async (events: StoredEvent[]) =>
   Number(
-    (await ctx.db.selectFrom("event_handled").select((eb) => eb.fn.countAll().as("n")).where("event_id", "in", events.map((e) => e.eventId)).executeTakeFirstOrThrow()).n,
+    (
+      await ctx.db
+        .selectFrom("event_handled")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where(
+          "event_id",
+          "in",
+          events.map((e) => e.eventId),
+        )
+        .executeTakeFirstOrThrow()
+    ).n,
   );
 
 describe("applying coupon events", () => {
@@ -87,9 +97,7 @@ describe("applying coupon events", () => {
 
   it("skips unknown event types but marks them handled and moves the checkpoint past them", async () => {
     const stream = `gizmo-${newId()}`;
-    await ctx.store.append(stream, "no_stream", [
-      rawEvent(uncheckedType("GizmoInvented"), { x: 1 }, { correlationId: "c" }),
-    ]);
+    await ctx.store.append(stream, "no_stream", [rawEvent(uncheckedType("GizmoInvented"), { x: 1 }, { correlationId: "c" })]);
     const events = await ctx.store.readStream(stream);
     const result = await applyBatch(ctx.db, handlers, events);
     expect(result.applied).toHaveLength(1);
@@ -144,7 +152,9 @@ describe("applying coupon events", () => {
     expect(retried).toBeLessThanOrEqual(1);
     expect((await view(def.couponId))?.claimed).toBe(50);
     expect(await claimRows(def.couponId)).toHaveLength(50);
-    const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM event_handled WHERE position BETWEEN ${events[0]!.position} AND ${events.at(-1)!.position}`.execute(ctx.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT COUNT(*) AS n FROM event_handled WHERE position BETWEEN ${events[0]!.position} AND ${events.at(-1)!.position}`.execute(ctx.db);
     expect(Number(rows[0]?.n)).toBe(51);
   });
 });

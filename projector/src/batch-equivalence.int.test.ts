@@ -75,20 +75,24 @@ describe("batch projection", () => {
     }
   }, 300_000);
 
-  it.each(["OrderPlaced", "CouponClaimed", "ProductCreated"])("names the bad event of a failing run (%s delivered twice under another id)", async (type) => {
-    const target = await createTestContext();
-    try {
-      const events = await log.store.readAll(0, 400);
-      await applyBatch(target.db, handlers, events.slice(0, 200));
-      const first = events.slice(0, 200).find((e) => e.type === type)!;
-      // The same row created again under another event id, amid a run of fresh events.
-      const again = { ...first, eventId: "duplicate-creation", position: events.at(-1)!.position + 1 };
-      const error = await applyBatch(target.db, handlers, [...events.slice(200), again]).catch((err: unknown) => err);
-      expect(error).toBeInstanceOf(EventHandlerError);
-      expect((error as EventHandlerError).event.eventId).toBe("duplicate-creation");
-      expect(await checksums(target.db, "event_handled")).toHaveLength(200);
-    } finally {
-      await target.close();
-    }
-  }, 60_000);
+  it.each(["OrderPlaced", "CouponClaimed", "ProductCreated"])(
+    "names the bad event of a failing run (%s delivered twice under another id)",
+    async (type) => {
+      const target = await createTestContext();
+      try {
+        const events = await log.store.readAll(0, 400);
+        await applyBatch(target.db, handlers, events.slice(0, 200));
+        const first = events.slice(0, 200).find((e) => e.type === type)!;
+        // The same row created again under another event id, amid a run of fresh events.
+        const again = { ...first, eventId: "duplicate-creation", position: events.at(-1)!.position + 1 };
+        const error = await applyBatch(target.db, handlers, [...events.slice(200), again]).catch((err: unknown) => err);
+        expect(error).toBeInstanceOf(EventHandlerError);
+        expect((error as EventHandlerError).event.eventId).toBe("duplicate-creation");
+        expect(await checksums(target.db, "event_handled")).toHaveLength(200);
+      } finally {
+        await target.close();
+      }
+    },
+    60_000,
+  );
 });

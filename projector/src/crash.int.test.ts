@@ -18,7 +18,6 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-
 /** Waits for `ok`, failing at once (with the child's log) if the child dies or a batch fails. */
 const until = (what: string, ok: () => Promise<boolean>, child: ChildApp) =>
   waitFor(what, ok, {
@@ -32,7 +31,14 @@ const until = (what: string, ok: () => Promise<boolean>, child: ChildApp) =>
   });
 
 const count = async (table: "coupon_claims" | "event_handled") =>
-  Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await ctx.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe("a projector killed mid-batch", () => {
   it("ends, after restarts, with every claim counted exactly once", { timeout: 240_000 }, async () => {
@@ -44,7 +50,13 @@ describe("a projector killed mid-batch", () => {
     // is where a projector that splits a batch over transactions loses or doubles events.
     const start = () => {
       // LOG_LEVEL error: `until` reads the child's "projecting failed" lines to fail fast.
-      const c = spawnApp("projector/src/main.ts", { ...ctx.appEnv, LOG_LEVEL: "error", PROJECTOR_PORT: "0", PROJECTOR_BATCH_SIZE: "2", PROJECTOR_RETRY_MS: "50" });
+      const c = spawnApp("projector/src/main.ts", {
+        ...ctx.appEnv,
+        LOG_LEVEL: "error",
+        PROJECTOR_PORT: "0",
+        PROJECTOR_BATCH_SIZE: "2",
+        PROJECTOR_RETRY_MS: "50",
+      });
       children.push(c);
       return c;
     };

@@ -35,12 +35,29 @@ export function projectorMetrics(metrics: Metrics, db: Db, store: EventStore) {
       }));
 
   return {
-    applied: new Counter({ name: "projector_events_applied_total", help: "Events applied to the read models, by type", labelNames: ["type"] as const, registers }),
+    applied: new Counter({
+      name: "projector_events_applied_total",
+      help: "Events applied to the read models, by type",
+      labelNames: ["type"] as const,
+      registers,
+    }),
     duplicates: new Counter({ name: "projector_events_duplicate_total", help: "Redelivered events skipped because they were already handled", registers }),
     failures: new Counter({ name: "projector_failures_total", help: "Batches that failed and were retried", registers }),
-    deadLettered: new Counter({ name: "projector_dead_lettered_total", help: "Kafka mode: poison events sent to surge.dlt and recorded in projection_failures", registers }),
-    refilled: new Counter({ name: "projector_refilled_from_store_total", help: "Kafka mode: events Kafka never delivered (a hole below the safe position), applied from the store", registers }),
-    safePosition: new Gauge({ name: "projector_safe_position", help: "Kafka mode: every event at or below this position is in the read models (min of the partitions' watermarks)", registers }),
+    deadLettered: new Counter({
+      name: "projector_dead_lettered_total",
+      help: "Kafka mode: poison events sent to surge.dlt and recorded in projection_failures",
+      registers,
+    }),
+    refilled: new Counter({
+      name: "projector_refilled_from_store_total",
+      help: "Kafka mode: events Kafka never delivered (a hole below the safe position), applied from the store",
+      registers,
+    }),
+    safePosition: new Gauge({
+      name: "projector_safe_position",
+      help: "Kafka mode: every event at or below this position is in the read models (min of the partitions' watermarks)",
+      registers,
+    }),
     held: new Gauge({ name: "projector_held_records", help: "Kafka mode: records received and held until every partition's watermark covers them", registers }),
     batchSeconds: new Histogram({
       name: "projector_batch_duration_seconds",
@@ -50,7 +67,10 @@ export function projectorMetrics(metrics: Metrics, db: Db, store: EventStore) {
     }),
     ...lagGauges(
       "projector",
-      { events: "Events in the store not yet projected (head position minus checkpoint)", seconds: "How long the oldest unprojected event has been in the store" },
+      {
+        events: "Events in the store not yet projected (head position minus checkpoint)",
+        seconds: "How long the oldest unprojected event has been in the store",
+      },
       metrics.registry,
       lag,
     ),

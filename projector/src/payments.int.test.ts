@@ -32,7 +32,8 @@ const project = async (head: number, map = handlers) => {
   return batch;
 };
 const sold = async (eventId: string) => (await ctx.db.selectFrom("sale_deals").select("sold").where("event_id", "=", eventId).execute()).map((r) => r.sold);
-const allocated = async (eventId: string) => (await ctx.db.selectFrom("sale_events").select("goods_allocated").where("event_id", "=", eventId).executeTakeFirstOrThrow()).goods_allocated;
+const allocated = async (eventId: string) =>
+  (await ctx.db.selectFrom("sale_events").select("goods_allocated").where("event_id", "=", eventId).executeTakeFirstOrThrow()).goods_allocated;
 const wallet = async (userId: string) => {
   const row = await ctx.db.selectFrom("wallets").select(["balance", "updated_at"]).where("user_id", "=", userId).executeTakeFirst();
   return row ? { balance: Number(row.balance), updatedAt: row.updated_at.toISOString() } : null;
@@ -50,7 +51,14 @@ const projected = async (orderId: string) => {
     updatedAt: r.updated_at.toISOString(),
   };
 };
-const pick = (v: OrderView) => ({ status: v.status, cancelReason: v.cancelReason, payment: v.payment, goods: v.goods, paidAt: v.paidAt, updatedAt: v.updatedAt });
+const pick = (v: OrderView) => ({
+  status: v.status,
+  cancelReason: v.cancelReason,
+  payment: v.payment,
+  goods: v.goods,
+  paidAt: v.paidAt,
+  updatedAt: v.updatedAt,
+});
 /** The row shows what the command side's evolve shows, field for field. */
 const expectAsCommandSide = async (orderId: string) => expect(await projected(orderId)).toEqual(pick(await commandView(ctx.store, orderId)));
 
@@ -80,7 +88,12 @@ describe("projecting payments, wallets and goods", () => {
     await project(head);
 
     await expectAsCommandSide(order.orderId);
-    expect(await projected(order.orderId)).toMatchObject({ status: "PAID", payment: { paymentId, method: "POINTS", status: "SUCCEEDED", amount: 30_000 }, goods: null, paidAt: expect.any(String) });
+    expect(await projected(order.orderId)).toMatchObject({
+      status: "PAID",
+      payment: { paymentId, method: "POINTS", status: "SUCCEEDED", amount: 30_000 },
+      goods: null,
+      paidAt: expect.any(String),
+    });
     expect(await wallet("w-pay")).toEqual({ balance: 20_000, updatedAt: expect.any(String) });
     expect(await sold(sale.eventId)).toEqual([3]);
   });
@@ -92,7 +105,10 @@ describe("projecting payments, wallets and goods", () => {
     await decideOnOrder(ctx.store, order.orderId, { type: "RequestCardPayment", paymentId, card: { type: "KB", last4: "3456" } });
     await project(head);
     await expectAsCommandSide(order.orderId);
-    expect(await projected(order.orderId)).toMatchObject({ status: "PENDING_PAYMENT", payment: { paymentId, method: "CARD", status: "PENDING", amount: 20_000 } });
+    expect(await projected(order.orderId)).toMatchObject({
+      status: "PENDING_PAYMENT",
+      payment: { paymentId, method: "CARD", status: "PENDING", amount: 20_000 },
+    });
 
     head = await ctx.store.headPosition();
     await decideOnOrder(ctx.store, order.orderId, { type: "SettlePayment", paymentId, outcome: { status: "DECLINED", reason: "LIMIT_EXCEEDED" } });
@@ -116,7 +132,12 @@ describe("projecting payments, wallets and goods", () => {
     await decideOnOrder(ctx.store, other.orderId, { type: "RecordRefund", paymentId: second });
     await project(head);
     await expectAsCommandSide(other.orderId);
-    expect(await projected(other.orderId)).toMatchObject({ status: "CANCELLED", cancelReason: "USER", payment: { status: "REFUNDED" }, paidAt: expect.any(String) });
+    expect(await projected(other.orderId)).toMatchObject({
+      status: "CANCELLED",
+      cancelReason: "USER",
+      payment: { status: "REFUNDED" },
+      paidAt: expect.any(String),
+    });
     expect(await sold(sale.eventId)).toEqual([0]);
   });
 
@@ -229,5 +250,4 @@ describe("projecting payments, wallets and goods", () => {
     await ctx.db.transaction().execute(async (trx) => runAll(trx, [walletProjection], batch.slice(0, 1)));
     expect(await wallet("w-abs")).toEqual({ balance: 6_000, updatedAt: (batch[2]!.data as { chargedAt: string }).chargedAt });
   });
-
 });

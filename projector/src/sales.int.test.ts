@@ -24,7 +24,9 @@ afterAll(async () => {
 /** Everything appended since `head`: one test's events, whatever other tests appended before. */
 const since = (head: number): Promise<StoredEvent[]> => ctx.store.readAll(head, 100_000);
 const sold = async (eventId: string) =>
-  Object.fromEntries((await ctx.db.selectFrom("sale_deals").select(["deal_id", "sold"]).where("event_id", "=", eventId).execute()).map((r) => [r.deal_id, r.sold]));
+  Object.fromEntries(
+    (await ctx.db.selectFrom("sale_deals").select(["deal_id", "sold"]).where("event_id", "=", eventId).execute()).map((r) => [r.deal_id, r.sold]),
+  );
 const orderRow = (orderId: string) => ctx.db.selectFrom("orders").selectAll().where("order_id", "=", orderId).executeTakeFirstOrThrow();
 
 describe("projecting sales", () => {
@@ -33,11 +35,28 @@ describe("projecting sales", () => {
     const sale = await appendOpenSale(ctx.store, [10, 3], { name: "Tote bag", quantity: 5 });
     await applyBatch(ctx.db, handlers, await since(head));
 
-    const products = await ctx.db.selectFrom("products").selectAll().where("product_id", "in", sale.deals.map((d) => d.productId)).orderBy("name").execute();
+    const products = await ctx.db
+      .selectFrom("products")
+      .selectAll()
+      .where(
+        "product_id",
+        "in",
+        sale.deals.map((d) => d.productId),
+      )
+      .orderBy("name")
+      .execute();
     expect(products.map((p) => [p.product_id, p.name, Number(p.price)])).toEqual(sale.deals.map((d) => [d.productId, d.productName, 20_000]));
 
     const event = await ctx.db.selectFrom("sale_events").selectAll().where("event_id", "=", sale.eventId).executeTakeFirstOrThrow();
-    expect(event).toMatchObject({ name: "Flash", status: "OPEN", opens_at: new Date(sale.opensAt), closes_at: null, goods_name: "Tote bag", goods_quantity: 5, goods_allocated: 0 });
+    expect(event).toMatchObject({
+      name: "Flash",
+      status: "OPEN",
+      opens_at: new Date(sale.opensAt),
+      closes_at: null,
+      goods_name: "Tote bag",
+      goods_quantity: 5,
+      goods_allocated: 0,
+    });
     const deals = await ctx.db.selectFrom("sale_deals").selectAll().where("event_id", "=", sale.eventId).orderBy("ordinal").execute();
     expect(deals.map((d) => [d.deal_id, d.ordinal, d.product_id, d.product_name, Number(d.sale_price), d.stock, d.sold, d.per_user_limit])).toEqual(
       sale.deals.map((d, i) => [d.dealId, i, d.productId, d.productName, 10_000, d.stock, 0, d.perUserLimit]),
@@ -56,7 +75,10 @@ describe("projecting sales", () => {
     await applyBatch(ctx.db, handlers, await since(0));
     const [d1, d2] = sale.deals.map((d) => d.dealId) as [string, string];
     const head = await ctx.store.headPosition();
-    const a = placed(sale, "u1", [[0, 2], [1, 1]]);
+    const a = placed(sale, "u1", [
+      [0, 2],
+      [1, 1],
+    ]);
     const b = placed(sale, "u2", [[0, 3]]);
     const c = placed(sale, "u3", [[1, 4]]);
     for (const o of [a, b, c]) await appendOrder(ctx.store, o);

@@ -77,7 +77,13 @@ function authThenLimit(auth: MiddlewareHandler<UserEnv>, limit: MiddlewareHandle
 }
 
 export function createQueryApp(deps: QueryAppDeps) {
-  const app = createBaseApp({ title: "Surge query API", logger: deps.logger, metrics: deps.metrics, dependencies: deps.dependencies, corsOrigins: deps.corsOrigins });
+  const app = createBaseApp({
+    title: "Surge query API",
+    logger: deps.logger,
+    metrics: deps.metrics,
+    dependencies: deps.dependencies,
+    corsOrigins: deps.corsOrigins,
+  });
   rememberValidation(app);
   const perUser = rateLimit<UserEnv>(deps.redis, deps.limits.perUser, (c) => `rlq:user:{${c.get("user").id}}`);
   const perAddress = rateLimit(deps.redis, deps.limits.perAddress, (c) => `rlq:addr:{${deps.clientAddress(c)}}`);

@@ -17,7 +17,9 @@ const auditRoute = createRoute({
         "application/json": {
           schema: z.object({
             streamId: z.string(),
-            events: z.array(z.object({ position: z.number(), version: z.number(), type: z.string(), occurredAt: z.string(), data: z.unknown(), metadata: z.unknown() })),
+            events: z.array(
+              z.object({ position: z.number(), version: z.number(), type: z.string(), occurredAt: z.string(), data: z.unknown(), metadata: z.unknown() }),
+            ),
           }),
         },
       },
@@ -33,7 +35,17 @@ export function auditRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }): void {
     const events = await store.readStream(streamId);
     if (events.length === 0) throw notFound("stream");
     return c.json(
-      { streamId, events: events.map((e) => ({ position: e.position, version: e.version, type: e.type, occurredAt: e.occurredAt.toISOString(), data: e.data, metadata: e.metadata })) },
+      {
+        streamId,
+        events: events.map((e) => ({
+          position: e.position,
+          version: e.version,
+          type: e.type,
+          occurredAt: e.occurredAt.toISOString(),
+          data: e.data,
+          metadata: e.metadata,
+        })),
+      },
       200,
     );
   });

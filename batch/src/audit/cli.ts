@@ -77,9 +77,12 @@ function secretOf(env: BatchEnv): string {
 
 async function verify(db: Db, env: BatchEnv, checkpointsPath: string | undefined): Promise<number> {
   // Read before the walk reads the head: a checkpoint written meanwhile cannot then lie past it.
-  const file = checkpointsPath === undefined ? { valid: [], problems: [] } : await readCheckpointFile(secretOf(env), checkpointsPath).catch((err: Error) => {
-    throw new UsageError(`cannot read the checkpoint file: ${err.message}`);
-  });
+  const file =
+    checkpointsPath === undefined
+      ? { valid: [], problems: [] }
+      : await readCheckpointFile(secretOf(env), checkpointsPath).catch((err: Error) => {
+          throw new UsageError(`cannot read the checkpoint file: ${err.message}`);
+        });
   const report = await verifyChain(db, { anchors: file.valid, onProgress: progressBar("verify") });
   for (const p of file.problems) console.error(describeProblem(p));
   if (report.broken) {
@@ -126,7 +129,8 @@ async function main(): Promise<number> {
   const db = createDb({ url: env.DATABASE_URL, poolSize: 2 });
   try {
     if (command === "verify" && positionals.length === 1) return await verify(db, env, values.checkpoints);
-    if (command === "checkpoint" && positionals.length === 1) return await checkpoint(db, env, values.file ?? env.AUDIT_CHECKPOINT_FILE, values.url ?? env.AUDIT_CHECKPOINT_URL);
+    if (command === "checkpoint" && positionals.length === 1)
+      return await checkpoint(db, env, values.file ?? env.AUDIT_CHECKPOINT_FILE, values.url ?? env.AUDIT_CHECKPOINT_URL);
     if (command === "stream" && arg) {
       const events = await new MysqlEventStore(db).readStream(arg);
       if (events.length === 0) {
@@ -148,8 +152,10 @@ let exitCode: number;
 try {
   exitCode = await main();
 } catch (err) {
-  const expected = err instanceof UsageError || (err instanceof Error && (err.name === "ConfigError" || String((err as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")));
-  console.error(expected ? (err).message : err);
+  const expected =
+    err instanceof UsageError ||
+    (err instanceof Error && (err.name === "ConfigError" || String((err as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")));
+  console.error(expected ? err.message : err);
   exitCode = expected ? 2 : 1;
 }
 process.exit(exitCode);

@@ -94,7 +94,7 @@ async function compareRows(live: Db, shadow: Db, t: TableShape, rows: number, sh
   const differing = [...new Set([...l.keys(), ...s.keys()])].filter((b) => l.get(b)?.sum !== s.get(b)?.sum).sort((a, b) => a - b);
 
   // Resolve the differing buckets a group at a time, so even an empty live side stays within memory.
-  for (let i = 0; i < differing.length; ) {
+  for (let i = 0; i < differing.length;) {
     const group: number[] = [];
     for (let size = 0; i < differing.length && (group.length === 0 || size < ROWS_PER_FETCH); i++) {
       const b = differing[i]!;

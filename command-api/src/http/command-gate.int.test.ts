@@ -32,7 +32,12 @@ function gateApp(limit = { perSecond: 100_000, burst: 100_000 }) {
     await next();
     kept.push(renderedText(c.res) !== undefined);
   };
-  app.use("/c/*", probe, requireAuth(new TokenVerifier({ key: { alg: "HS256", secret: ctx.jwtSecret }, clockSkewS: 5, maxTtlS: 86_400 })), commandGate(ctx.redis, { ...limit, failureKeepMs: FAILURE_KEEP_MS, keyRequiredFor: (path) => path === "/c/required" }));
+  app.use(
+    "/c/*",
+    probe,
+    requireAuth(new TokenVerifier({ key: { alg: "HS256", secret: ctx.jwtSecret }, clockSkewS: 5, maxTtlS: 86_400 })),
+    commandGate(ctx.redis, { ...limit, failureKeepMs: FAILURE_KEEP_MS, keyRequiredFor: (path) => path === "/c/required" }),
+  );
   const runs: Record<string, number> = {};
   const run = (name: string) => (runs[name] = (runs[name] ?? 0) + 1);
   let release: () => void = () => undefined;
@@ -119,7 +124,10 @@ describe("command gate: Idempotency-Key", () => {
   it("answers 422 IDEMPOTENCY_KEY_REUSED to the same key with another body or route; another user's key is their own", async () => {
     const { app, runs } = gateApp();
     expect((await post(app, "idem-2", "/c/echo", { a: 1 }, "k-2")).status).toBe(201);
-    for (const [path, body] of [["/c/echo", { a: 2 }], ["/c/required", { a: 1 }]] as const) {
+    for (const [path, body] of [
+      ["/c/echo", { a: 2 }],
+      ["/c/required", { a: 1 }],
+    ] as const) {
       const reused = await post(app, "idem-2", path, body, "k-2");
       expect(reused.status).toBe(422);
       expect(JSON.parse(reused.text)).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });

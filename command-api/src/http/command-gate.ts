@@ -41,7 +41,8 @@ export interface CommandGateOptions {
  * busy event loop that every request of a drop waits for.
  */
 export function commandGate(redis: Redis, opts: CommandGateOptions): MiddlewareHandler<AppEnv> {
-  const call = (keys: string[], args: Array<string | number>) => runScript<GateReply>(redis, gateScript, keys, [opts.perSecond, opts.burst, Date.now(), ...args]);
+  const call = (keys: string[], args: Array<string | number>) =>
+    runScript<GateReply>(redis, gateScript, keys, [opts.perSecond, opts.burst, Date.now(), ...args]);
   return async (c, next) => {
     const bucket = bucketKey(c.get("user").id);
     const keyed = c.req.method === "POST" ? await KeyedRequest.of(c, opts.keyRequiredFor(c.req.path)) : null;

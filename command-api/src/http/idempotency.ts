@@ -80,10 +80,14 @@ export class KeyedRequest {
   static async of(c: Context<AppEnv>, required: boolean): Promise<KeyedRequest | null> {
     const key = requestHeader(c, "idempotency-key");
     if (key === undefined) {
-      if (required) throw new AppError("VALIDATION_FAILED", "This route needs an Idempotency-Key header.", { errors: [{ path: "Idempotency-Key", message: "required" }] });
+      if (required)
+        throw new AppError("VALIDATION_FAILED", "This route needs an Idempotency-Key header.", { errors: [{ path: "Idempotency-Key", message: "required" }] });
       return null;
     }
-    if (key.length < 1 || key.length > 128) throw new AppError("VALIDATION_FAILED", "Idempotency-Key must be 1–128 characters.", { errors: [{ path: "Idempotency-Key", message: "1–128 characters" }] });
+    if (key.length < 1 || key.length > 128)
+      throw new AppError("VALIDATION_FAILED", "Idempotency-Key must be 1–128 characters.", {
+        errors: [{ path: "Idempotency-Key", message: "1–128 characters" }],
+      });
     const hash = digest("sha256", `${c.req.method} ${c.req.path}\n${await c.req.text()}`, "hex");
     return new KeyedRequest(idempotencyRecordKey(c.get("user").id, key), hash);
   }

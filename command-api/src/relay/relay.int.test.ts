@@ -81,54 +81,58 @@ function expectWatermarkContract(records: ReadRecord[]): void {
 }
 
 describe.skipIf(build.skip)("the relay", () => {
-  it("publishes every committed event exactly once, in order, keyed by stream: 8 writers, random delays before commit, rollbacks", { timeout: 90_000 }, async () => {
-    const start = await ctx.store.headPosition();
-    const { writers, rollbacks } = failingWriters(ctx.db, 8);
-    await relay();
-    const committed = new Set<string>();
-    await Promise.all(
-      writers.map(async (w, wi) => {
-        for (let i = 0; i < 30; i++) {
-          await Promise.all(
-            Array.from({ length: 3 }, (_, j) => {
-              const id = newId();
-              // A few appends of two events to one stream: they must stay in stream order.
-              const events = j === 0 ? [event(i, id), event(i)] : [event(i, id)];
-              return w
-                .append(`${category()}-${wi}-${i}-${j}`, "no_stream", events)
-                .then(() => committed.add(id))
-                .catch(() => undefined);
-            }),
-          );
-        }
-      }),
-    );
-    await until("the relay to publish everything", published);
-    const stored = (await ctx.store.readAll(start, 100_000)).filter((e) => e.type === "ThingHappened");
-    const records = await readTopicsToEnd(kafka.brokers);
-    const inKafka = eventsOf(records).filter((r) => r.event.position > start);
+  it(
+    "publishes every committed event exactly once, in order, keyed by stream: 8 writers, random delays before commit, rollbacks",
+    { timeout: 90_000 },
+    async () => {
+      const start = await ctx.store.headPosition();
+      const { writers, rollbacks } = failingWriters(ctx.db, 8);
+      await relay();
+      const committed = new Set<string>();
+      await Promise.all(
+        writers.map(async (w, wi) => {
+          for (let i = 0; i < 30; i++) {
+            await Promise.all(
+              Array.from({ length: 3 }, (_, j) => {
+                const id = newId();
+                // A few appends of two events to one stream: they must stay in stream order.
+                const events = j === 0 ? [event(i, id), event(i)] : [event(i, id)];
+                return w
+                  .append(`${category()}-${wi}-${i}-${j}`, "no_stream", events)
+                  .then(() => committed.add(id))
+                  .catch(() => undefined);
+              }),
+            );
+          }
+        }),
+      );
+      await until("the relay to publish everything", published);
+      const stored = (await ctx.store.readAll(start, 100_000)).filter((e) => e.type === "ThingHappened");
+      const records = await readTopicsToEnd(kafka.brokers);
+      const inKafka = eventsOf(records).filter((r) => r.event.position > start);
 
-    expect(rollbacks()).toBeGreaterThan(0);
-    expect(committed.size).toBeGreaterThan(400);
-    // Exactly once: no crash happened, so no duplicate; none skipped.
-    expect(inKafka.map((r) => r.event.eventId).sort()).toEqual(stored.map((e) => e.eventId).sort());
-    for (const r of inKafka) {
-      expect(r.topic).toBe(topicForStream(r.event.streamId));
-      expect(r.key).toBe(r.event.streamId);
-    }
-    // Per partition, in store order (so each stream in version order).
-    for (const list of byPartition(inKafka).values()) {
-      const ps = list.map((r) => r.event.position);
-      expect(ps).toEqual([...ps].sort((a, b) => a - b));
-    }
-    // Every partition of every topic got watermarks, the last one at the head.
-    const head = await ctx.store.headPosition();
-    const lastWatermarks = new Map<string, number>();
-    for (const r of records) if (r.record.kind === "watermark") lastWatermarks.set(`${r.topic}/${r.partition}`, r.record.position);
-    expect(lastWatermarks.size).toBe(7 * 3);
-    expect(new Set(lastWatermarks.values())).toEqual(new Set([head]));
-    expectWatermarkContract(records);
-  });
+      expect(rollbacks()).toBeGreaterThan(0);
+      expect(committed.size).toBeGreaterThan(400);
+      // Exactly once: no crash happened, so no duplicate; none skipped.
+      expect(inKafka.map((r) => r.event.eventId).sort()).toEqual(stored.map((e) => e.eventId).sort());
+      for (const r of inKafka) {
+        expect(r.topic).toBe(topicForStream(r.event.streamId));
+        expect(r.key).toBe(r.event.streamId);
+      }
+      // Per partition, in store order (so each stream in version order).
+      for (const list of byPartition(inKafka).values()) {
+        const ps = list.map((r) => r.event.position);
+        expect(ps).toEqual([...ps].sort((a, b) => a - b));
+      }
+      // Every partition of every topic got watermarks, the last one at the head.
+      const head = await ctx.store.headPosition();
+      const lastWatermarks = new Map<string, number>();
+      for (const r of records) if (r.record.kind === "watermark") lastWatermarks.set(`${r.topic}/${r.partition}`, r.record.position);
+      expect(lastWatermarks.size).toBe(7 * 3);
+      expect(new Set(lastWatermarks.values())).toEqual(new Set([head]));
+      expectWatermarkContract(records);
+    },
+  );
 
   it("publishes a batch again after a crash between the broker's ack and the checkpoint: duplicates, never a gap", { timeout: 60_000 }, async () => {
     const start = await ctx.store.headPosition();
@@ -146,7 +150,12 @@ describe.skipIf(build.skip)("the relay", () => {
         },
       },
     });
-    for (let i = 0; i < 20; i++) await ctx.store.append(`${category()}-${newId()}`, "no_stream", Array.from({ length: 15 }, (_, n) => event(n)));
+    for (let i = 0; i < 20; i++)
+      await ctx.store.append(
+        `${category()}-${newId()}`,
+        "no_stream",
+        Array.from({ length: 15 }, (_, n) => event(n)),
+      );
     await until("the relay to publish everything", published);
     const stored = await ctx.store.readAll(start, 100_000);
     const records = await readTopicsToEnd(kafka.brokers);
@@ -205,7 +214,11 @@ describe.skipIf(build.skip)("the relay", () => {
     await rs[active]!.stop();
     relays.splice(relays.indexOf(rs[active]!), 1);
     // Freed by the stop itself: the row has expired already (by the database clock), or a standby has it.
-    const row = (await sql<{ owner: string; expired: number }>`SELECT owner, expires_at <= CURRENT_TIMESTAMP(3) AS expired FROM leases WHERE name = 'relay'`.execute(ctx.db)).rows[0]!;
+    const row = (
+      await sql<{ owner: string; expired: number }>`SELECT owner, expires_at <= CURRENT_TIMESTAMP(3) AS expired FROM leases WHERE name = 'relay'`.execute(
+        ctx.db,
+      )
+    ).rows[0]!;
     expect(row.owner !== rs[active]!.lease.owner || Number(row.expired) === 1).toBe(true);
     await until("a new lease holder", async () => rs.some((r) => r.lease.held));
     for (let i = 0; i < 10; i++) await ctx.store.append(`coupon-${newId()}`, "no_stream", [event(i)]);

@@ -39,7 +39,11 @@ export async function startRelay(env: RelayEnv, overrides: RelayOverrides = {}) 
 
   const publisher =
     overrides.publisher ??
-    new KafkaPublisher(createKafka({ brokers: env.KAFKA_BROKERS, clientId: `${env.KAFKA_CLIENT_ID}-relay`, logger }), { idempotent: env.KAFKA_IDEMPOTENT, partitions: env.KAFKA_PARTITIONS }, logger);
+    new KafkaPublisher(
+      createKafka({ brokers: env.KAFKA_BROKERS, clientId: `${env.KAFKA_CLIENT_ID}-relay`, logger }),
+      { idempotent: env.KAFKA_IDEMPOTENT, partitions: env.KAFKA_PARTITIONS },
+      logger,
+    );
   stack.add(() => publisher.close());
 
   const app = createBaseApp({ title: "Surge relay", logger, metrics, dependencies: [{ name: "mysql", check: () => sql`SELECT 1`.execute(db) }] });

@@ -252,7 +252,10 @@ export class KafkaSource {
       const { topics } = await admin.fetchTopicMetadata({ topics: [...this.topics] });
       const total = topics.reduce((n, t) => n + t.partitions.length, 0);
       if (total === this.assignment.length) return true;
-      this.logger.error({ assigned: this.assignment.length, total }, "this projector holds only part of the partitions; not applying (is a second projector in the group?)");
+      this.logger.error(
+        { assigned: this.assignment.length, total },
+        "this projector holds only part of the partitions; not applying (is a second projector in the group?)",
+      );
       return false;
     } finally {
       await admin.disconnect().catch(() => undefined);
@@ -280,9 +283,15 @@ export class KafkaSource {
           await this.hooks.advance(safe);
           merge.markApplied(safe);
         } else {
-          this.logger.warn({ from: lost[0]!.position, to: lost.at(-1)!.position, events: lost.length }, "events missing from Kafka; applying them from the store");
+          this.logger.warn(
+            { from: lost[0]!.position, to: lost.at(-1)!.position, events: lost.length },
+            "events missing from Kafka; applying them from the store",
+          );
           this.hooks.onRefilled?.(lost.length);
-          const done = await this.applyReady(lost.map((event) => ({ event, source: "store" })), heartbeat);
+          const done = await this.applyReady(
+            lost.map((event) => ({ event, source: "store" })),
+            heartbeat,
+          );
           if (!done) return;
           merge.markApplied(lost.at(-1)!.position);
         }
@@ -335,7 +344,10 @@ export class KafkaSource {
           quarantine.set(event.eventId, info);
           this.attempts.delete(event.eventId);
           this.hooks.onDeadLetter?.(info);
-          this.logger.error({ eventId: event.eventId, type: event.type, position: event.position, source, error: info.error, attempts }, "poison event dead-lettered; going on without it");
+          this.logger.error(
+            { eventId: event.eventId, type: event.type, position: event.position, source, error: info.error, attempts },
+            "poison event dead-lettered; going on without it",
+          );
           continue;
         }
         this.logger.warn({ err, attempts }, "a handler failed; retrying the batch");

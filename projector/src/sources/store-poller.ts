@@ -21,7 +21,6 @@ export interface StorePollerHooks {
  * in order, so polling after the checkpoint never skips an event, and no other state is needed.
  */
 export class StorePoller extends PollingLoop {
-
   constructor(
     private readonly store: EventStore,
     private readonly hooks: StorePollerHooks,
@@ -30,8 +29,6 @@ export class StorePoller extends PollingLoop {
   ) {
     super();
   }
-
-
 
   protected async run(): Promise<void> {
     // null: not known, read it from the database (the in-memory value is doubtful after a failure).
@@ -66,5 +63,4 @@ export class StorePoller extends PollingLoop {
     // No read left in flight when stop() returns (the pool closes next).
     await prefetch?.catch(() => undefined);
   }
-
 }

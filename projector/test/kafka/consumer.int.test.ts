@@ -38,8 +38,16 @@ afterAll(async () => {
 
 const readAll = async (after = 0) => ctx.store.readAll(after, 100_000);
 const count = async (table: "coupon_claims" | "event_handled" | "projection_failures") =>
-  Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
-const claimedOf = async (couponId: string) => (await ctx.db.selectFrom("coupon_view").select("claimed").where("coupon_id", "=", couponId).executeTakeFirstOrThrow()).claimed;
+  Number(
+    (
+      await ctx.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+const claimedOf = async (couponId: string) =>
+  (await ctx.db.selectFrom("coupon_view").select("claimed").where("coupon_id", "=", couponId).executeTakeFirstOrThrow()).claimed;
 const metric = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
 /** A drain has run with these records in hand and held them back for a watermark: anything it would wrongly apply is applied by then. */
 const heldAtLeast = (records: number) => async () => metric(await fetch(`${projector.url}/metrics`).then((r) => r.text()), "projector_held_records") >= records;
@@ -117,64 +125,70 @@ describe.skipIf(build.skip)("the Kafka projector", () => {
     expect(metric(await fetch(`${projector.url}/metrics`).then((r) => r.text()), "projector_refilled_from_store_total")).toBe(lost.size);
   });
 
-  it("dead-letters poison events (bad schema at once, a failing handler after 3 attempts, garbage), projects the rest, and retry-failed applies them once fixed", { timeout: 60_000 }, async () => {
-    const start = await ctx.store.headPosition();
-    const sale = await appendOpenSale(ctx.store, [100]);
-    const good = placed(sale, "u1", [[0, 2]]);
-    await appendOrder(ctx.store, good);
-    // Ends an order that was never placed: the sale-events handler refuses it, every time.
-    const phantom = placed(sale, "u2", [[0, 3]]);
-    await appendOrderEnd(ctx.store, phantom, "cancel");
-    // Data that does not fit the event's schema.
-    const def = await appendCoupon(ctx.store, 2);
-    const badClaimId = newId();
-    await ctx.store.append(couponStream(def.couponId), "any", [
-      rawEvent(uncheckedType(CouponClaimed.type), { couponId: def.couponId, claimId: badClaimId }, { eventId: badClaimId, correlationId: "c" }),
-    ]);
-    await appendOrder(ctx.store, placed(sale, "u3", [[0, 1]]));
-    const events = await readAll(start);
-    await produce(kafka.brokers, [{ events, extra: [{ topic: EVENT_TOPICS[0]!, message: { key: "junk", value: "{not json" } }] }]);
+  it(
+    "dead-letters poison events (bad schema at once, a failing handler after 3 attempts, garbage), projects the rest, and retry-failed applies them once fixed",
+    { timeout: 60_000 },
+    async () => {
+      const start = await ctx.store.headPosition();
+      const sale = await appendOpenSale(ctx.store, [100]);
+      const good = placed(sale, "u1", [[0, 2]]);
+      await appendOrder(ctx.store, good);
+      // Ends an order that was never placed: the sale-events handler refuses it, every time.
+      const phantom = placed(sale, "u2", [[0, 3]]);
+      await appendOrderEnd(ctx.store, phantom, "cancel");
+      // Data that does not fit the event's schema.
+      const def = await appendCoupon(ctx.store, 2);
+      const badClaimId = newId();
+      await ctx.store.append(couponStream(def.couponId), "any", [
+        rawEvent(uncheckedType(CouponClaimed.type), { couponId: def.couponId, claimId: badClaimId }, { eventId: badClaimId, correlationId: "c" }),
+      ]);
+      await appendOrder(ctx.store, placed(sale, "u3", [[0, 1]]));
+      const events = await readAll(start);
+      await produce(kafka.brokers, [{ events, extra: [{ topic: EVENT_TOPICS[0]!, message: { key: "junk", value: "{not json" } }] }]);
 
-    await waitFor("the rest projected", projected(ctx), 60_000);
-    const deal = sale.deals[0]!.dealId;
-    const sold = async () => (await ctx.db.selectFrom("sale_deals").select("sold").where("deal_id", "=", deal).executeTakeFirstOrThrow()).sold;
-    expect(await sold()).toBe(3);
-    expect(await claimedOf(def.couponId)).toBe(2);
+      await waitFor("the rest projected", projected(ctx), 60_000);
+      const deal = sale.deals[0]!.dealId;
+      const sold = async () => (await ctx.db.selectFrom("sale_deals").select("sold").where("deal_id", "=", deal).executeTakeFirstOrThrow()).sold;
+      expect(await sold()).toBe(3);
+      expect(await claimedOf(def.couponId)).toBe(2);
 
-    const failures = await ctx.db.selectFrom("projection_failures").selectAll().orderBy("position").execute();
-    expect(failures.map((f) => [f.type, f.attempts, f.resolved_at])).toEqual([
-      [null, 1, null],
-      ["OrderCancelled", 3, null],
-      ["CouponClaimed", 1, null],
-    ]);
-    expect(failures[1]!.error).toMatch(/does not have/);
-    expect(failures[2]!.error).toMatch(/userId|claimedAt/);
-    expect(failures[0]!.raw).toBe("{not json");
-    const dlt = await readTopicsToEnd(kafka.brokers, [DEAD_LETTER_TOPIC]);
-    expect(dlt).toHaveLength(3);
-    expect(metric(await fetch(`${projector.url}/metrics`).then((r) => r.text()), "projector_dead_lettered_total")).toBe(3);
-    const safe = await checkpointIsSafe(ctx.db);
-    expect(safe.handled).toBe(safe.checkpoint);
+      const failures = await ctx.db.selectFrom("projection_failures").selectAll().orderBy("position").execute();
+      expect(failures.map((f) => [f.type, f.attempts, f.resolved_at])).toEqual([
+        [null, 1, null],
+        ["OrderCancelled", 3, null],
+        ["CouponClaimed", 1, null],
+      ]);
+      expect(failures[1]!.error).toMatch(/does not have/);
+      expect(failures[2]!.error).toMatch(/userId|claimedAt/);
+      expect(failures[0]!.raw).toBe("{not json");
+      const dlt = await readTopicsToEnd(kafka.brokers, [DEAD_LETTER_TOPIC]);
+      expect(dlt).toHaveLength(3);
+      expect(metric(await fetch(`${projector.url}/metrics`).then((r) => r.text()), "projector_dead_lettered_total")).toBe(3);
+      const safe = await checkpointIsSafe(ctx.db);
+      expect(safe.handled).toBe(safe.checkpoint);
 
-    // The fix: the missing order turns up (late). retry-failed applies the cancel now; the bad
-    // schema still fails and stays open; the garbage has nothing to retry.
-    await ctx.store.append(orderStream(phantom.orderId), "any", [
-      rawEvent(OrderPlaced, phantom, { eventId: phantom.orderId, tag: saleEventTag(sale.eventId), correlationId: "c" }),
-    ]);
-    await produce(kafka.brokers, [{ events: await readAll(await ctx.store.headPosition() - 1) }]);
-    await waitFor("the late order projected", projected(ctx), 60_000);
-    expect(await sold()).toBe(6);
-    const outcome = await retryFailed(ctx.db, handlersFor(env.BUSINESS_TZ ?? "Asia/Seoul"), createLogger("retry", "silent", false));
-    expect(outcome).toEqual({ resolved: 1, failed: 1, undecodable: 1 });
-    expect(await sold()).toBe(3);
-    const order = await ctx.db.selectFrom("orders").select("status").where("order_id", "=", phantom.orderId).executeTakeFirstOrThrow();
-    expect(order.status).toBe("CANCELLED");
-    // Retrying again changes nothing: resolved stays resolved.
-    expect(await retryFailed(ctx.db, handlersFor("Asia/Seoul"), createLogger("retry", "silent", false))).toEqual({ resolved: 0, failed: 1, undecodable: 1 });
-    expect(await sold()).toBe(3);
-    const open = await ctx.db.selectFrom("projection_failures").select("type").where("resolved_at", "is", null).orderBy("position").execute();
-    expect(open.map((r) => r.type)).toEqual([null, "CouponClaimed"]);
-    const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM event_handled WHERE event_id = ${events.find((e: StoredEvent) => e.type === "OrderCancelled")!.eventId}`.execute(ctx.db);
-    expect(Number(rows[0]?.n)).toBe(1);
-  });
+      // The fix: the missing order turns up (late). retry-failed applies the cancel now; the bad
+      // schema still fails and stays open; the garbage has nothing to retry.
+      await ctx.store.append(orderStream(phantom.orderId), "any", [
+        rawEvent(OrderPlaced, phantom, { eventId: phantom.orderId, tag: saleEventTag(sale.eventId), correlationId: "c" }),
+      ]);
+      await produce(kafka.brokers, [{ events: await readAll((await ctx.store.headPosition()) - 1) }]);
+      await waitFor("the late order projected", projected(ctx), 60_000);
+      expect(await sold()).toBe(6);
+      const outcome = await retryFailed(ctx.db, handlersFor(env.BUSINESS_TZ ?? "Asia/Seoul"), createLogger("retry", "silent", false));
+      expect(outcome).toEqual({ resolved: 1, failed: 1, undecodable: 1 });
+      expect(await sold()).toBe(3);
+      const order = await ctx.db.selectFrom("orders").select("status").where("order_id", "=", phantom.orderId).executeTakeFirstOrThrow();
+      expect(order.status).toBe("CANCELLED");
+      // Retrying again changes nothing: resolved stays resolved.
+      expect(await retryFailed(ctx.db, handlersFor("Asia/Seoul"), createLogger("retry", "silent", false))).toEqual({ resolved: 0, failed: 1, undecodable: 1 });
+      expect(await sold()).toBe(3);
+      const open = await ctx.db.selectFrom("projection_failures").select("type").where("resolved_at", "is", null).orderBy("position").execute();
+      expect(open.map((r) => r.type)).toEqual([null, "CouponClaimed"]);
+      const { rows } = await sql<{
+        n: number;
+      }>`SELECT COUNT(*) AS n FROM event_handled WHERE event_id = ${events.find((e: StoredEvent) => e.type === "OrderCancelled")!.eventId}`.execute(ctx.db);
+      expect(Number(rows[0]?.n)).toBe(1);
+    },
+  );
 });

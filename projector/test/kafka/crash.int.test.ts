@@ -18,7 +18,8 @@ afterEach(() => {
 });
 
 /** Waits for `ok`, failing at once (with the child's log) if the child dies. */
-const until = (what: string, ok: () => Promise<boolean>, child: ChildApp) => waitFor(what, ok, { timeoutMs: 60_000, everyMs: 5, check: stillRunning(child, "the projector"), detail: child.output });
+const until = (what: string, ok: () => Promise<boolean>, child: ChildApp) =>
+  waitFor(what, ok, { timeoutMs: 60_000, everyMs: 5, check: stillRunning(child, "the projector"), detail: child.output });
 
 describe.skipIf(build.skip)("a Kafka projector killed mid-batch", () => {
   it("ends, after restarts, with every claim counted exactly once", { timeout: 120_000 }, async () => {
@@ -59,7 +60,15 @@ describe.skipIf(build.skip)("a Kafka projector killed mid-batch", () => {
     await until("catching up", async () => (await readCheckpoint(ctx.db)) === head, last);
     const view = await ctx.db.selectFrom("coupon_view").select("claimed").where("coupon_id", "=", def.couponId).executeTakeFirstOrThrow();
     expect(view.claimed).toBe(CLAIMS);
-    const count = async (table: "coupon_claims" | "event_handled") => Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+    const count = async (table: "coupon_claims" | "event_handled") =>
+      Number(
+        (
+          await ctx.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     expect(await count("coupon_claims")).toBe(CLAIMS);
     expect(await count("event_handled")).toBe(CLAIMS + 1);
 

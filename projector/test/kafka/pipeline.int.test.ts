@@ -48,7 +48,10 @@ describe.skipIf(build.skip)("store → relay → Kafka → projector", () => {
       const from = await readCheckpoint(ctx.db, RELAY_CHECKPOINT);
       const relay = spawnApp(RELAY, { ...env, RELAY_BATCH_SIZE: "25" });
       children.push(relay);
-      await waitFor("the relay to publish a batch", async () => (await readCheckpoint(ctx.db, RELAY_CHECKPOINT)) > from, { timeoutMs: 30_000, detail: relay.output });
+      await waitFor("the relay to publish a batch", async () => (await readCheckpoint(ctx.db, RELAY_CHECKPOINT)) > from, {
+        timeoutMs: 30_000,
+        detail: relay.output,
+      });
       await delay(50 + Math.random() * 300);
       relay.child.kill("SIGKILL");
       await relay.exited;
@@ -58,7 +61,10 @@ describe.skipIf(build.skip)("store → relay → Kafka → projector", () => {
     const last = spawnApp(RELAY, { ...env, RELAY_BATCH_SIZE: "25" });
     children.push(last);
     const head = await ctx.store.headPosition();
-    await waitFor("the relay to publish everything", async () => (await readCheckpoint(ctx.db, RELAY_CHECKPOINT)) >= head, { timeoutMs: 60_000, detail: last.output });
+    await waitFor("the relay to publish everything", async () => (await readCheckpoint(ctx.db, RELAY_CHECKPOINT)) >= head, {
+      timeoutMs: 60_000,
+      detail: last.output,
+    });
     await waitFor("the projector to apply everything", projected(ctx), 60_000);
     sampling = false;
     await sampler;
@@ -75,7 +81,14 @@ describe.skipIf(build.skip)("store → relay → Kafka → projector", () => {
 
     await projector.stop();
     const viaKafka = await snapshotReadModels(ctx.db);
-    const handled = Number((await ctx.db.selectFrom("event_handled").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+    const handled = Number(
+      (
+        await ctx.db
+          .selectFrom("event_handled")
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     expect(handled).toBe(stored.length);
     expect(viaKafka["orders"]).toHaveLength(stored.filter((e) => e.type === "OrderPlaced").length);
     expect(viaKafka["coupon_claims"]).toHaveLength(80);

@@ -29,7 +29,10 @@ export async function checkpointIsSafe(db: Db): Promise<{ checkpoint: number; ha
 }
 
 /** Publishes events as the relay does (category topics, stream keys, one watermark per partition after them), or with tweaks. */
-export async function produce(brokers: string, batches: Array<{ events: StoredEvent[]; watermark?: number | null; extra?: Array<{ topic: string; message: Message }> }>): Promise<void> {
+export async function produce(
+  brokers: string,
+  batches: Array<{ events: StoredEvent[]; watermark?: number | null; extra?: Array<{ topic: string; message: Message }> }>,
+): Promise<void> {
   const kafka = new Kafka({ clientId: "surge-test-producer", brokers: [brokers], logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const admin = kafka.admin();
@@ -66,7 +69,9 @@ const notReadModels = new Set([
 
 /** Every read model, row by row: each row as JSON, sorted, per table. */
 export async function snapshotReadModels(db: Db): Promise<Record<string, string[]>> {
-  const { rows } = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name`.execute(db);
+  const { rows } = await sql<{
+    name: string;
+  }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name`.execute(db);
   const out: Record<string, string[]> = {};
   for (const { name } of rows) {
     if (notReadModels.has(name)) continue;
@@ -82,7 +87,7 @@ export async function rebuildEmbedded(db: Db, ctx: TestContext, businessTz: stri
   for (const t of [...tables, "event_handled"]) await sql`DELETE FROM ${sql.table(t)}`.execute(db);
   await sql`DELETE FROM projection_checkpoints WHERE name = 'projector'`.execute(db);
   const handlers = handlersFor(businessTz);
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const events = await ctx.store.readAll(after, 500);
     if (events.length === 0) return;
     await applyBatch(db, handlers, events);

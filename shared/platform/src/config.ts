@@ -46,7 +46,12 @@ export const corsEnvSchema = z.object({
   CORS_ORIGINS: z
     .string()
     .default("")
-    .transform((text) => text.split(",").map((o) => o.trim()).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .refine((origins) => origins.every(isOrigin), "must be comma-separated origins such as https://shop.example.com"),
 });
 
@@ -57,7 +62,8 @@ export function jwtVerifierOptions(env: JwtEnv): TokenVerifierOptions {
   const rules = { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, clockSkewS: env.JWT_CLOCK_SKEW_S, maxTtlS: env.JWT_MAX_TTL_S };
   const { JWT_ALG: alg, JWT_PUBLIC_KEY: pem, JWT_JWKS_URL: jwksUrl } = env;
   if (alg === "HS256") {
-    if (pem !== undefined || jwksUrl !== undefined) throw new ConfigError("JWT_PUBLIC_KEY and JWT_JWKS_URL need JWT_ALG=ES256 or EdDSA (JWT_ALG is HS256, which uses JWT_SECRET)");
+    if (pem !== undefined || jwksUrl !== undefined)
+      throw new ConfigError("JWT_PUBLIC_KEY and JWT_JWKS_URL need JWT_ALG=ES256 or EdDSA (JWT_ALG is HS256, which uses JWT_SECRET)");
     return { key: { alg, secret: env.JWT_SECRET }, ...rules };
   }
   if ((pem === undefined) === (jwksUrl === undefined)) throw new ConfigError(`JWT_ALG=${alg} needs exactly one of JWT_PUBLIC_KEY and JWT_JWKS_URL`);
@@ -86,7 +92,9 @@ export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, 
   if (cleaned.NODE_ENV === "production") {
     for (const [name, devDefault] of Object.entries(opts.productionSecrets ?? {})) {
       if (cleaned[name] === undefined || cleaned[name] === devDefault) {
-        throw new ConfigError(`${name} must be set to a secret of your own when NODE_ENV=production (it is ${cleaned[name] === undefined ? "unset" : "the published development default"})`);
+        throw new ConfigError(
+          `${name} must be set to a secret of your own when NODE_ENV=production (it is ${cleaned[name] === undefined ? "unset" : "the published development default"})`,
+        );
       }
     }
   }

@@ -46,11 +46,7 @@ export class AppError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly retryAfterS: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    detail: string,
-    opts: { extra?: Record<string, unknown>; errors?: FieldError[]; retryAfterS?: number; cause?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, detail: string, opts: { extra?: Record<string, unknown>; errors?: FieldError[]; retryAfterS?: number; cause?: unknown } = {}) {
     super(detail, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "AppError";
     this.code = code;
@@ -61,10 +57,8 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
-export const validationFailed = (errors: FieldError[], detail = "The request is not valid.") =>
-  new AppError("VALIDATION_FAILED", detail, { errors });
-export const unavailable = (detail: string, cause?: unknown) =>
-  new AppError("UNAVAILABLE", detail, { cause, retryAfterS: 1 });
+export const validationFailed = (errors: FieldError[], detail = "The request is not valid.") => new AppError("VALIDATION_FAILED", detail, { errors });
+export const unavailable = (detail: string, cause?: unknown) => new AppError("UNAVAILABLE", detail, { cause, retryAfterS: 1 });
 
 /** Raised by the event store when an append's expected version does not match the stream. */
 export class ConcurrencyError extends Error {

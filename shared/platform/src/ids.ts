@@ -31,7 +31,9 @@ export function newId(): string {
     counter = 0;
   }
   return (
-    Math.floor(lastMs / 2 ** 16).toString(16).padStart(8, "0") +
+    Math.floor(lastMs / 2 ** 16)
+      .toString(16)
+      .padStart(8, "0") +
     "-" +
     (lastMs % 2 ** 16).toString(16).padStart(4, "0") +
     "-7" +

@@ -16,7 +16,8 @@ export async function viewsAppended(ctx: TestContext, productId: string, views: 
 }
 
 export const view = (command: string, token: string, productId: string) => http("POST", `${command}/products/${productId}/views`, { token });
-export const like = (command: string, token: string, productId: string, liked = true) => http(liked ? "PUT" : "DELETE", `${command}/products/${productId}/like`, { token });
+export const like = (command: string, token: string, productId: string, liked = true) =>
+  http(liked ? "PUT" : "DELETE", `${command}/products/${productId}/like`, { token });
 
 export async function getProduct(query: string, productId: string, headers: Record<string, string> = {}): Promise<Record<string, any>> {
   const res = await http("GET", `${query}/products/${productId}`, { headers });

@@ -24,7 +24,11 @@ export async function startRecoveryStack(): Promise<RecoveryStack> {
   const redis = await startPrivateRedis();
   const ctx = await createTestContext({ redisUrl: redis.url });
   const api = await startApi(ctx);
-  const sweepy = await startApi(ctx, { GUARD_RESERVATION_TTL_MS: String(RESERVATION_TTL_MS), GUARD_APPEND_DEADLINE_MS: "1000", GUARD_SWEEP_INTERVAL_MS: "250" });
+  const sweepy = await startApi(ctx, {
+    GUARD_RESERVATION_TTL_MS: String(RESERVATION_TTL_MS),
+    GUARD_APPEND_DEADLINE_MS: "1000",
+    GUARD_SWEEP_INTERVAL_MS: "250",
+  });
   const flusher = new Redis(redis.url);
   return {
     ctx,

@@ -8,7 +8,11 @@ import { GENESIS_HASH, sealRow } from "@surge/platform/eventstore/chain";
  * sequence row's hash along. Only an anchor kept outside the database tells the result apart.
  */
 export async function rewriteChainFrom(db: Db, position: number): Promise<void> {
-  const before = await db.selectFrom("events").select("hash").where("position", "=", position - 1).executeTakeFirst();
+  const before = await db
+    .selectFrom("events")
+    .select("hash")
+    .where("position", "=", position - 1)
+    .executeTakeFirst();
   let previous = before?.hash ?? GENESIS_HASH;
   const rows = await db.selectFrom("events").selectAll().where("position", ">=", position).orderBy("position").execute();
   for (const r of rows) {

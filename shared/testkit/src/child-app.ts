@@ -28,7 +28,8 @@ export function spawnApp(entry: string, env: Record<string, string>, args: strin
 
 /** For waitFor's `check`: gives up at once, with the child's output, once the child has exited. */
 export const stillRunning = (app: ChildApp, name: string) => () => {
-  if (app.child.exitCode !== null || app.child.signalCode !== null) throw new Error(`${name} exited (${app.child.exitCode ?? app.child.signalCode}):\n${app.output()}`);
+  if (app.child.exitCode !== null || app.child.signalCode !== null)
+    throw new Error(`${name} exited (${app.child.exitCode ?? app.child.signalCode}):\n${app.output()}`);
 };
 
 export interface CliRun {
@@ -40,7 +41,10 @@ export interface CliRun {
 /** A CLI (`entry` relative to the repo root) run from source to its end, as `npm run <script>` runs it: exit code and both outputs. */
 export async function runCli(entry: string, args: string[], env: Record<string, string>): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--conditions=source", "--import", "tsx", entry, ...args], { cwd: root, env: { ...testEnv.inherited(), ...env } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--conditions=source", "--import", "tsx", entry, ...args], {
+      cwd: root,
+      env: { ...testEnv.inherited(), ...env },
+    });
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

@@ -2,7 +2,6 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "@surge/platform/db/database";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
 
-
 /**
  * Writers for gap tests: `count` stores on one database, each batch of at most 5 appends waiting up
  * to 15 ms before its commit and rolling back about one time in seven. `rollbacks()` says how many

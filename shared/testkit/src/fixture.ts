@@ -8,7 +8,10 @@ import { afterAll, beforeAll } from "vitest";
  * failed halfway. Read the objects inside tests and hooks only. `start` may answer null to start
  * nothing (a file whose tests are skipped).
  */
-export function useStarted<K extends string, T extends Record<K, object>>(names: readonly K[], start: (atEnd: (stop: () => Promise<void>) => void) => Promise<T | null>): T {
+export function useStarted<K extends string, T extends Record<K, object>>(
+  names: readonly K[],
+  start: (atEnd: (stop: () => Promise<void>) => void) => Promise<T | null>,
+): T {
   const shells = Object.fromEntries(names.map((name) => [name, {}])) as T;
   const stops: Array<() => Promise<void>> = [];
   beforeAll(async () => {

@@ -30,7 +30,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const redis = await new GenericContainer("redis:7").withExposedPorts(6379).start();
     databaseUrl = `mysql://root@${mysql.getHost()}:${mysql.getMappedPort(3306)}/surge_test`;
     redisUrl = `redis://${redis.getHost()}:${redis.getMappedPort(6379)}`;
-    stops.push(() => mysql.stop(), () => redis.stop());
+    stops.push(
+      () => mysql.stop(),
+      () => redis.stop(),
+    );
   }
   project.provide("databaseUrl", databaseUrl);
   project.provide("redisUrl", redisUrl);

@@ -147,7 +147,10 @@ export async function readTopicsToEnd(brokers: string, topics: readonly string[]
       },
     });
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`reading topics timed out: ${JSON.stringify([...reached])}`)), timeoutMs)))]);
+    await Promise.race([
+      all,
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`reading topics timed out: ${JSON.stringify([...reached])}`)), timeoutMs))),
+    ]);
     clearTimeout(timer);
   } finally {
     await consumer.disconnect();

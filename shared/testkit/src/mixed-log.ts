@@ -47,18 +47,45 @@ export async function appendMixedLog(store: EventStore, target: number, seed = 7
 
   const couponCreated = (couponId: string): Step => ({
     streamId: `coupon-${couponId}`,
-    event: ev("CouponCreated", { couponId, name: "mix", discount: { type: "FIXED", amount: 1000 }, quantity: 1_000_000, perUserLimit: 1_000_000, minOrderAmount: 0, claimOpensAt: at(), claimClosesAt: null, validUntil: null }),
+    event: ev("CouponCreated", {
+      couponId,
+      name: "mix",
+      discount: { type: "FIXED", amount: 1000 },
+      quantity: 1_000_000,
+      perUserLimit: 1_000_000,
+      minOrderAmount: 0,
+      claimOpensAt: at(),
+      claimClosesAt: null,
+      validUntil: null,
+    }),
   });
   const couponIds = [randomUUID()];
   await emit(couponCreated(couponIds[0]!));
-  type Sale = { saleId: string; deals: Array<{ dealId: string; productId: string; productName: string; salePrice: number; stock: number; perUserLimit: number }> };
+  type Sale = {
+    saleId: string;
+    deals: Array<{ dealId: string; productId: string; productName: string; salePrice: number; stock: number; perUserLimit: number }>;
+  };
   const newSale = (name: string): Sale => {
     const saleId = randomUUID();
-    return { saleId, deals: [0, 1, 2, 3].map((i) => ({ dealId: `${saleId}-d${i}`, productId: randomUUID(), productName: `${name} ${i}`, salePrice: 5_000 + i * 2_500, stock: 1_000_000, perUserLimit: 1_000_000 })) };
+    return {
+      saleId,
+      deals: [0, 1, 2, 3].map((i) => ({
+        dealId: `${saleId}-d${i}`,
+        productId: randomUUID(),
+        productName: `${name} ${i}`,
+        salePrice: 5_000 + i * 2_500,
+        stock: 1_000_000,
+        perUserLimit: 1_000_000,
+      })),
+    };
   };
-  const productCreated = (d: Sale["deals"][number]): Step => ({ streamId: `product-${d.productId}`, event: ev("ProductCreated", { productId: d.productId, name: d.productName, price: 20_000 }) });
+  const productCreated = (d: Sale["deals"][number]): Step => ({
+    streamId: `product-${d.productId}`,
+    event: ev("ProductCreated", { productId: d.productId, name: d.productName, price: 20_000 }),
+  });
   const saleStep = (sale: Sale, type: string, data: object): Step => ({ streamId: `event-${sale.saleId}`, event: ev(type, { eventId: sale.saleId, ...data }) });
-  const scheduled = (sale: Sale, name: string) => saleStep(sale, "EventScheduled", { name, opensAt: at(), closesAt: null, deals: sale.deals, goods: { name: "gift", quantity: 1_000_000 } });
+  const scheduled = (sale: Sale, name: string) =>
+    saleStep(sale, "EventScheduled", { name, opensAt: at(), closesAt: null, deals: sale.deals, goods: { name: "gift", quantity: 1_000_000 } });
   const opened = (sale: Sale) => saleStep(sale, "EventOpened", { openedAt: at(), forced: false });
   const sales = [newSale("Mix")];
   for (const d of sales[0]!.deals) await emit(productCreated(d));
@@ -72,7 +99,10 @@ export async function appendMixedLog(store: EventStore, target: number, seed = 7
   const lives: Step[][] = [];
   const claimed = (couponId: string, claimId = randomUUID()): Step => {
     claims.push({ claimId, couponId });
-    return { streamId: `coupon-${couponId}`, event: ev("CouponClaimed", { couponId, claimId, userId: pick(users), claimedAt: at(), expiresAt: null }, { eventId: claimId }) };
+    return {
+      streamId: `coupon-${couponId}`,
+      event: ev("CouponClaimed", { couponId, claimId, userId: pick(users), claimedAt: at(), expiresAt: null }, { eventId: claimId }),
+    };
   };
 
   const orderLife = (sale = pick(sales)): Step[] => {
@@ -80,7 +110,10 @@ export async function appendMixedLog(store: EventStore, target: number, seed = 7
     const orderId = randomUUID();
     const userId = pick(users);
     const ref = { orderId, eventId: saleId };
-    const order = (type: string, data: object, extra: RawEventOptions = {}): Step => ({ streamId: `order-${orderId}`, event: ev(type, { ...ref, ...data }, { tag: `event:${saleId}`, ...extra }) });
+    const order = (type: string, data: object, extra: RawEventOptions = {}): Step => ({
+      streamId: `order-${orderId}`,
+      event: ev(type, { ...ref, ...data }, { tag: `event:${saleId}`, ...extra }),
+    });
     const lines = [pick(deals), ...(rnd() < 0.3 ? [pick(deals)] : [])].filter((d, i, all) => all.indexOf(d) === i);
     const items = lines.map((d) => {
       const quantity = 1 + Math.floor(rnd() * 3);
@@ -90,33 +123,91 @@ export async function appendMixedLog(store: EventStore, target: number, seed = 7
     const claim = rnd() < 0.25 ? claims.shift() : undefined;
     const discount = claim ? 1000 : 0;
     const payable = total - discount;
-    const steps: Step[] = [order("OrderPlaced", { userId, items, totalAmount: total, discountAmount: discount, payableAmount: payable, couponClaimId: claim?.claimId ?? null, couponId: claim?.couponId ?? null, placedAt: at(), expiresAt: at() }, { eventId: orderId })];
+    const steps: Step[] = [
+      order(
+        "OrderPlaced",
+        {
+          userId,
+          items,
+          totalAmount: total,
+          discountAmount: discount,
+          payableAmount: payable,
+          couponClaimId: claim?.claimId ?? null,
+          couponId: claim?.couponId ?? null,
+          placedAt: at(),
+          expiresAt: at(),
+        },
+        { eventId: orderId },
+      ),
+    ];
     const claimStep = (type: string, stamp: string): Step => ({ streamId: `claim-${claim!.claimId}`, event: ev(type, { ...claim!, orderId, [stamp]: at() }) });
     if (claim) steps.push(claimStep("CouponClaimReserved", "reservedAt"));
     const release = () => (claim ? [claimStep("CouponClaimReleased", "releasedAt")] : []);
     const r = rnd();
-    if (r < 0.12) return [...steps, order("OrderCancelled", { reason: "USER", cancelledAt: at() }), ...release(), ...(rnd() < 0.3 ? [order("OrderExpired", { expiredAt: at() })] : [])];
-    if (r < 0.2) return [...steps, order("OrderExpired", { expiredAt: at() }), ...release(), ...(rnd() < 0.3 ? [order("OrderCancelled", { reason: "ADMIN", cancelledAt: at() })] : [])];
+    if (r < 0.12)
+      return [
+        ...steps,
+        order("OrderCancelled", { reason: "USER", cancelledAt: at() }),
+        ...release(),
+        ...(rnd() < 0.3 ? [order("OrderExpired", { expiredAt: at() })] : []),
+      ];
+    if (r < 0.2)
+      return [
+        ...steps,
+        order("OrderExpired", { expiredAt: at() }),
+        ...release(),
+        ...(rnd() < 0.3 ? [order("OrderCancelled", { reason: "ADMIN", cancelledAt: at() })] : []),
+      ];
     if (r < 0.27) return steps; // still pending at the end of the log
     const paymentId = randomUUID();
     const points = rnd() < 0.4;
-    steps.push(order("PaymentRequested", { paymentId, method: points ? "POINTS" : "CARD", amount: payable, card: points ? null : { type: "KB", last4: "3456" }, requestedAt: at() }));
+    steps.push(
+      order("PaymentRequested", {
+        paymentId,
+        method: points ? "POINTS" : "CARD",
+        amount: payable,
+        card: points ? null : { type: "KB", last4: "3456" },
+        requestedAt: at(),
+      }),
+    );
     const wallet = (type: string, amount: number, stamp: string): Step => {
       const balance = Math.max(0, (balances.get(userId) ?? 0) + (type === "PointsDebited" ? -amount : amount));
       balances.set(userId, balance);
       return { streamId: `wallet-${userId}`, event: ev(type, { userId, orderId, paymentId, amount, balance, [stamp]: at() }) };
     };
-    if (rnd() < 0.1) return [...steps, order("PaymentFailed", { paymentId, reason: "DECLINED", failedAt: at() }), order("OrderCancelled", { reason: "PAYMENT_FAILED", cancelledAt: at() }), ...release()];
+    if (rnd() < 0.1)
+      return [
+        ...steps,
+        order("PaymentFailed", { paymentId, reason: "DECLINED", failedAt: at() }),
+        order("OrderCancelled", { reason: "PAYMENT_FAILED", cancelledAt: at() }),
+        ...release(),
+      ];
     if (points) steps.push(wallet("PointsDebited", payable, "debitedAt"));
     steps.push(order("PaymentSucceeded", { paymentId, amount: payable, transactionKey: points ? null : randomUUID(), succeededAt: at() }));
     steps.push(order("OrderPaid", { userId, paymentId, items, payableAmount: payable, paidAt: at() }));
     if (claim) steps.push(claimStep("CouponClaimUsed", "usedAt"));
     const end = rnd();
-    const refund = [order("PaymentRefunded", { paymentId, amount: payable, refundedAt: at() }), ...(points ? [wallet("PointsRefunded", payable, "refundedAt")] : [])];
+    const refund = [
+      order("PaymentRefunded", { paymentId, amount: payable, refundedAt: at() }),
+      ...(points ? [wallet("PointsRefunded", payable, "refundedAt")] : []),
+    ];
     if (end < 0.12) return [...steps, order("OrderCancelled", { reason: "ADMIN", cancelledAt: at() }), ...refund];
     if (end < 0.17) return [...steps, ...refund, order("OrderCancelled", { reason: "ADMIN", cancelledAt: at() })];
-    if (end < 0.3) return [...steps, order("GoodsAllocated", { name: "gift", allocatedAt: at() }), order("GoodsShipped", { trackingNo: "T1", shippedAt: at() }), order("GoodsDelivered", { deliveredAt: at() })];
-    if (end < 0.35) return [...steps, order("GoodsAllocated", { name: "gift", allocatedAt: at() }), order("GoodsReleased", { releasedAt: at() }), order("OrderCancelled", { reason: "ADMIN", cancelledAt: at() }), ...refund];
+    if (end < 0.3)
+      return [
+        ...steps,
+        order("GoodsAllocated", { name: "gift", allocatedAt: at() }),
+        order("GoodsShipped", { trackingNo: "T1", shippedAt: at() }),
+        order("GoodsDelivered", { deliveredAt: at() }),
+      ];
+    if (end < 0.35)
+      return [
+        ...steps,
+        order("GoodsAllocated", { name: "gift", allocatedAt: at() }),
+        order("GoodsReleased", { releasedAt: at() }),
+        order("OrderCancelled", { reason: "ADMIN", cancelledAt: at() }),
+        ...refund,
+      ];
     return steps;
   };
 

@@ -105,7 +105,10 @@ export function recountSeoul(orders: readonly PaidOrder[]): Recount {
     if (paid.reversedAt) continue;
     const day = seoulDate(paid.paidAt);
     const keys = { DAILY: day, WEEKLY: mondayOf(day), MONTHLY: `${day.slice(0, 7)}-01` };
-    const shares = lineShares(paid.order.items.map((i) => i.lineAmount), paid.order.payableAmount);
+    const shares = lineShares(
+      paid.order.items.map((i) => i.lineAmount),
+      paid.order.payableAmount,
+    );
     for (const period of ["DAILY", "WEEKLY", "MONTHLY"] as const) {
       const products = out[period].get(keys[period]) ?? new Map<string, Tally>();
       out[period].set(keys[period], products);

@@ -14,12 +14,21 @@ import { rawMetadata } from "./raw-event.js";
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** The command side's decision on an order, appended as command-api appends it (tagged with its sale). */
-export async function decideOnOrder(store: EventStore, orderId: string, command: Without<Exclude<OrderCommand, { type: "PlaceOrder" }>, "now">, now = new Date()): Promise<void> {
+export async function decideOnOrder(
+  store: EventStore,
+  orderId: string,
+  command: Without<Exclude<OrderCommand, { type: "PlaceOrder" }>, "now">,
+  now = new Date(),
+): Promise<void> {
   const { state, version } = await loadOrder(store, orderId);
   if (state.status === "absent") throw new Error(`order ${orderId} not found`);
   const events = decideOrder(state, { ...command, now });
   if (events.length === 0) throw new Error(`${command.type} decided nothing for order ${orderId}`);
-  await store.append(orderStream(orderId), version, bindEvents(orderDecider.types, events, { tag: saleEventTag(state.order.eventId), metadata: rawMetadata() }));
+  await store.append(
+    orderStream(orderId),
+    version,
+    bindEvents(orderDecider.types, events, { tag: saleEventTag(state.order.eventId), metadata: rawMetadata() }),
+  );
 }
 
 /** The command side's decision on a wallet, appended to the user's wallet stream. */

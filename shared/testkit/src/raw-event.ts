@@ -13,7 +13,17 @@ import { saleEventTypes } from "@surge/areas/sales/events";
 import { walletEventTypes } from "@surge/areas/wallet/events";
 
 const areaTypes = new Map<string, EventType>(
-  [...productEventTypes, ...saleEventTypes, ...orderEventTypes, ...walletEventTypes, ...couponEventTypes, ...couponClaimEventTypes, ...cartEventTypes, ...likeEventTypes, ProductViewsCounted].map((t) => [t.type, t]),
+  [
+    ...productEventTypes,
+    ...saleEventTypes,
+    ...orderEventTypes,
+    ...walletEventTypes,
+    ...couponEventTypes,
+    ...couponClaimEventTypes,
+    ...cartEventTypes,
+    ...likeEventTypes,
+    ProductViewsCounted,
+  ].map((t) => [t.type, t]),
 );
 
 /** The areas' event type of that name: test data that names its events is checked on append as command-api's is. */
@@ -41,7 +51,12 @@ export interface RawEventOptions {
 /** Metadata as a command without a cause appends it: a fresh correlation id, no user unless given. */
 export function rawMetadata(opts: Omit<RawEventOptions, "eventId" | "tag"> = {}): EventMetadata {
   const at = opts.at ?? new Date();
-  return { correlationId: opts.correlationId ?? newId(), causationId: null, userId: opts.userId ?? null, occurredAt: typeof at === "string" ? at : at.toISOString() };
+  return {
+    correlationId: opts.correlationId ?? newId(),
+    causationId: null,
+    userId: opts.userId ?? null,
+    occurredAt: typeof at === "string" ? at : at.toISOString(),
+  };
 }
 
 /**

@@ -24,10 +24,22 @@ export async function appendOpenSale(store: EventStore, stocks: number[], goods:
 }
 
 /** An OrderPlaced as command-api appends it: event id = order id, tagged with its sale. */
-export function placed(sale: SaleEventDefinition, userId: string, lines: Array<[dealIndex: number, quantity: number]>, couponClaimId: string | null = null): PlacedOrder {
+export function placed(
+  sale: SaleEventDefinition,
+  userId: string,
+  lines: Array<[dealIndex: number, quantity: number]>,
+  couponClaimId: string | null = null,
+): PlacedOrder {
   const items = lines.map(([i, quantity]) => {
     const deal = sale.deals[i]!;
-    return { dealId: deal.dealId, productId: deal.productId, productName: deal.productName, quantity, unitPrice: deal.salePrice, lineAmount: deal.salePrice * quantity };
+    return {
+      dealId: deal.dealId,
+      productId: deal.productId,
+      productName: deal.productName,
+      quantity,
+      unitPrice: deal.salePrice,
+      lineAmount: deal.salePrice * quantity,
+    };
   });
   const total = items.reduce((n, i) => n + i.lineAmount, 0);
   const now = new Date();
@@ -52,11 +64,21 @@ export async function appendOrder(store: EventStore, order: PlacedOrder): Promis
 
 export async function appendOrderEnd(store: EventStore, order: PlacedOrder, how: "cancel" | "expire"): Promise<void> {
   const at = new Date().toISOString();
-  const data = how === "cancel" ? { orderId: order.orderId, eventId: order.eventId, reason: "USER", cancelledAt: at } : { orderId: order.orderId, eventId: order.eventId, expiredAt: at };
-  await store.append(orderStream(order.orderId), "any", [rawEvent(how === "cancel" ? "OrderCancelled" : "OrderExpired", data, { tag: saleEventTag(order.eventId) })]);
+  const data =
+    how === "cancel"
+      ? { orderId: order.orderId, eventId: order.eventId, reason: "USER", cancelledAt: at }
+      : { orderId: order.orderId, eventId: order.eventId, expiredAt: at };
+  await store.append(orderStream(order.orderId), "any", [
+    rawEvent(how === "cancel" ? "OrderCancelled" : "OrderExpired", data, { tag: saleEventTag(order.eventId) }),
+  ]);
 }
 
-export async function appendClaimEvent(store: EventStore, type: "CouponClaimReserved" | "CouponClaimReleased" | "CouponClaimUsed", claim: { claimId: string; couponId: string }, orderId: string): Promise<void> {
+export async function appendClaimEvent(
+  store: EventStore,
+  type: "CouponClaimReserved" | "CouponClaimReleased" | "CouponClaimUsed",
+  claim: { claimId: string; couponId: string },
+  orderId: string,
+): Promise<void> {
   const at = new Date().toISOString();
   const stamp = { CouponClaimReserved: "reservedAt", CouponClaimReleased: "releasedAt", CouponClaimUsed: "usedAt" }[type];
   await store.append(couponClaimStream(claim.claimId), "any", [rawEvent(type, { ...claim, orderId, [stamp]: at })]);

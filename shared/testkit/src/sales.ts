@@ -29,21 +29,42 @@ export interface Sale {
 export async function createSale(command: string, admin: string, spec: SaleSpec): Promise<Sale> {
   const deals = [];
   for (const [i, d] of spec.deals.entries()) {
-    deals.push({ productId: await createProduct(command, admin, `Product ${i + 1}`, d.price * 2), salePrice: d.price, stock: d.stock, perUserLimit: d.perUserLimit ?? d.stock });
+    deals.push({
+      productId: await createProduct(command, admin, `Product ${i + 1}`, d.price * 2),
+      salePrice: d.price,
+      stock: d.stock,
+      perUserLimit: d.perUserLimit ?? d.stock,
+    });
   }
   const reply = await http("POST", `${command}/admin/events`, {
     token: admin,
-    body: { name: "Flash", opensAt: spec.opensAt ?? new Date(Date.now() - 1000).toISOString(), ...(spec.closesAt ? { closesAt: spec.closesAt } : {}), deals, ...(spec.goods ? { goods: spec.goods } : {}) },
+    body: {
+      name: "Flash",
+      opensAt: spec.opensAt ?? new Date(Date.now() - 1000).toISOString(),
+      ...(spec.closesAt ? { closesAt: spec.closesAt } : {}),
+      deals,
+      ...(spec.goods ? { goods: spec.goods } : {}),
+    },
   });
   if (reply.status !== 201) throw new Error(`event: ${reply.status} ${reply.text}`);
   return { eventId: reply.body.eventId, status: reply.body.status, deals: reply.body.deals, reply };
 }
 
-export const order = (command: string, token: string, items: Array<{ dealId: string; quantity: number }>, extra: Record<string, unknown> = {}, key = freshKey()) =>
-  http("POST", `${command}/orders`, { token, headers: { "idempotency-key": key }, body: { items, ...extra } });
+export const order = (
+  command: string,
+  token: string,
+  items: Array<{ dealId: string; quantity: number }>,
+  extra: Record<string, unknown> = {},
+  key = freshKey(),
+) => http("POST", `${command}/orders`, { token, headers: { "idempotency-key": key }, body: { items, ...extra } });
 
 /** An order that must be placed: anything but 201 fails the test here. */
-export async function placeOrder(command: string, token: string, items: Array<{ dealId: string; quantity: number }>, extra: Record<string, unknown> = {}): Promise<HttpResponse> {
+export async function placeOrder(
+  command: string,
+  token: string,
+  items: Array<{ dealId: string; quantity: number }>,
+  extra: Record<string, unknown> = {},
+): Promise<HttpResponse> {
   const res = await order(command, token, items, extra);
   if (res.status !== 201) throw new Error(`order: ${res.status} ${res.text}`);
   return res;

@@ -43,7 +43,16 @@ export async function openSse(url: string, opts: { localAddress?: string } = {})
     const chunks: Buffer[] = [];
     for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
     const text = Buffer.concat(chunks).toString("utf8");
-    return { status: res.statusCode ?? 0, headers, problem: text ? JSON.parse(text) : {}, next: () => Promise.reject(new Error("no stream")), received: () => [], comments: () => 0, ended: Promise.resolve(), close: () => undefined };
+    return {
+      status: res.statusCode ?? 0,
+      headers,
+      problem: text ? JSON.parse(text) : {},
+      next: () => Promise.reject(new Error("no stream")),
+      received: () => [],
+      comments: () => 0,
+      ended: Promise.resolve(),
+      close: () => undefined,
+    };
   }
 
   const ended = (async () => {

@@ -16,7 +16,11 @@ export interface WaitOptions {
  * timeout. Tests wait for what they need to have happened this way, never with a fixed sleep.
  * A number for `options` is the timeout.
  */
-export async function waitFor<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, options: WaitOptions | number = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  options: WaitOptions | number = {},
+): Promise<T> {
   const { timeoutMs = 10_000, everyMs = 25, check, detail } = typeof options === "number" ? { timeoutMs: options } : options;
   const giveUpAt = Date.now() + timeoutMs;
   for (;;) {

@@ -58,7 +58,9 @@ export function decideCart(state: CartState, command: CartCommand): CartEvent[] 
       const line = state.lines.find((l) => l.dealId === command.dealId);
       if (line?.quantity === command.quantity) return [];
       if (!line && state.lines.length >= MAX_CART_LINES) throw invalid("dealId", `the cart holds at most ${MAX_CART_LINES} lines`, "The cart is full.");
-      return [{ type: "CartItemSet", data: { userId: command.userId, dealId: command.dealId, eventId: command.deal.eventId, quantity: command.quantity, setAt: at } }];
+      return [
+        { type: "CartItemSet", data: { userId: command.userId, dealId: command.dealId, eventId: command.deal.eventId, quantity: command.quantity, setAt: at } },
+      ];
     }
     case "RemoveItem": {
       if (!state.lines.some((l) => l.dealId === command.dealId)) return [];
@@ -69,7 +71,11 @@ export function decideCart(state: CartState, command: CartCommand): CartEvent[] 
       if (new Set(state.lines.map((l) => l.eventId)).size > 1)
         throw invalid("fromCart", "the cart holds deals of several sale events", "All deals of an order must belong to one event.");
       if (state.lines.length > MAX_ORDER_LINES)
-        throw invalid("fromCart", `an order holds at most ${MAX_ORDER_LINES} lines`, `An order holds at most ${MAX_ORDER_LINES} lines; remove some from the cart.`);
+        throw invalid(
+          "fromCart",
+          `an order holds at most ${MAX_ORDER_LINES} lines`,
+          `An order holds at most ${MAX_ORDER_LINES} lines; remove some from the cart.`,
+        );
       return [{ type: "CartCheckedOut", data: { userId: command.userId, orderId: command.orderId, checkedOutAt: at } }];
     }
   }

@@ -6,13 +6,25 @@ import type { CartEvent } from "./events.js";
 const spec = specFor(cartDecider);
 const now = new Date("2026-11-21T09:00:00.000Z");
 const at = now.toISOString();
-const set = (dealId: string, quantity: number, eventId = "e1"): CartEvent => ({ type: "CartItemSet", data: { userId: "u1", dealId, eventId, quantity, setAt: "2026-11-21T08:00:00.000Z" } });
-const setItem = (dealId: string, quantity: number, eventId: string | null = "e1") => ({ type: "SetItem" as const, userId: "u1", dealId, deal: eventId === null ? null : { eventId }, quantity, now });
+const set = (dealId: string, quantity: number, eventId = "e1"): CartEvent => ({
+  type: "CartItemSet",
+  data: { userId: "u1", dealId, eventId, quantity, setAt: "2026-11-21T08:00:00.000Z" },
+});
+const setItem = (dealId: string, quantity: number, eventId: string | null = "e1") => ({
+  type: "SetItem" as const,
+  userId: "u1",
+  dealId,
+  deal: eventId === null ? null : { eventId },
+  quantity,
+  now,
+});
 const checkOut = { type: "CheckOut" as const, userId: "u1", orderId: "o1", now };
 
 describe("cart decider", () => {
   it("adds a line, and sets the quantity of one already there", () => {
-    expect(spec.given([]).when(setItem("e1-d1", 2))).toEqual({ events: [{ type: "CartItemSet", data: { userId: "u1", dealId: "e1-d1", eventId: "e1", quantity: 2, setAt: at } }] });
+    expect(spec.given([]).when(setItem("e1-d1", 2))).toEqual({
+      events: [{ type: "CartItemSet", data: { userId: "u1", dealId: "e1-d1", eventId: "e1", quantity: 2, setAt: at } }],
+    });
     expect(spec.given([set("e1-d1", 2)]).when(setItem("e1-d1", 5))).toMatchObject({ events: [{ type: "CartItemSet", data: { quantity: 5 } }] });
   });
 
@@ -45,10 +57,14 @@ describe("cart decider", () => {
 
   it("refuses to check out an empty cart, lines of two sale events, or more lines than an order takes", () => {
     expect(spec.given([]).when(checkOut)).toMatchObject({ error: { code: "VALIDATION_FAILED" } });
-    expect(spec.given([set("e1-d1", 1), set("e2-d1", 1, "e2")]).when(checkOut)).toMatchObject({ error: { code: "VALIDATION_FAILED", message: "All deals of an order must belong to one event." } });
+    expect(spec.given([set("e1-d1", 1), set("e2-d1", 1, "e2")]).when(checkOut)).toMatchObject({
+      error: { code: "VALIDATION_FAILED", message: "All deals of an order must belong to one event." },
+    });
     const eleven = Array.from({ length: 11 }, (_, i) => set(`e1-d${i + 1}`, 1));
     expect(spec.given(eleven).when(checkOut)).toMatchObject({ error: { code: "VALIDATION_FAILED" } });
-    expect(spec.given([set("e1-d1", 1), set("e2-d1", 1, "e2"), { type: "CartItemRemoved", data: { userId: "u1", dealId: "e2-d1", removedAt: at } }]).when(checkOut)).toMatchObject({
+    expect(
+      spec.given([set("e1-d1", 1), set("e2-d1", 1, "e2"), { type: "CartItemRemoved", data: { userId: "u1", dealId: "e2-d1", removedAt: at } }]).when(checkOut),
+    ).toMatchObject({
       events: [{ type: "CartCheckedOut" }],
     });
   });

@@ -31,7 +31,12 @@ async function saleOfDeal(sales: SaleDefinitions, dealId: string): Promise<{ eve
  * PUT (quantity) or DELETE (null) of a cart line: load the cart, decide, append with its version.
  * `position` is the cart's last event (null: the user never had a cart).
  */
-export async function changeCart(deps: CartDeps, dealId: string, quantity: number | null, ctx: CommandContext): Promise<{ state: CartState; position: number | null }> {
+export async function changeCart(
+  deps: CartDeps,
+  dealId: string,
+  quantity: number | null,
+  ctx: CommandContext,
+): Promise<{ state: CartState; position: number | null }> {
   return handleStreams(deps.store, async (unit) => {
     const cart = await unit.load(cartStream(ctx.userId), cartModel);
     const { state, events } = cart;

@@ -27,7 +27,10 @@ function statementsOf(trx: Trx, event: StoredEvent): Array<() => Promise<unknown
   }
   if (event.type === CartItemRemoved.type) {
     const d = dataOf(CartItemRemoved, event);
-    return [() => trx.deleteFrom("cart_lines").where("user_id", "=", d.userId).where("deal_id", "=", d.dealId).execute(), () => touch(trx, event, d.userId, d.removedAt)];
+    return [
+      () => trx.deleteFrom("cart_lines").where("user_id", "=", d.userId).where("deal_id", "=", d.dealId).execute(),
+      () => touch(trx, event, d.userId, d.removedAt),
+    ];
   }
   const d = dataOf(CartCheckedOut, event);
   return [() => trx.deleteFrom("cart_lines").where("user_id", "=", d.userId).execute(), () => touch(trx, event, d.userId, d.checkedOutAt)];

@@ -13,7 +13,11 @@ const myCartRoute = createRoute({
   security,
   request: { headers: queryHeaders },
   responses: {
-    200: { content: { "application/json": { schema: cartBody } }, headers: projectionHeaders, description: "The caller's cart with current prices, stock and sale status" },
+    200: {
+      content: { "application/json": { schema: cartBody } },
+      headers: projectionHeaders,
+      description: "The caller's cart with current prices, stock and sale status",
+    },
     400: problem,
     401: problem,
     503: problem,

@@ -14,9 +14,7 @@ export const cartItemBody = z.object({
 });
 
 /** The contract's CartView, answered alike by the cart commands and GET /me/cart. */
-export const cartBody = z
-  .object({ items: z.array(cartItemBody), totalAmount: z.number().int(), updatedAt: z.string().nullable() })
-  .openapi("CartView");
+export const cartBody = z.object({ items: z.array(cartItemBody), totalAmount: z.number().int(), updatedAt: z.string().nullable() }).openapi("CartView");
 
 export type CartItemView = z.infer<typeof cartItemBody>;
 export type CartView = z.infer<typeof cartBody>;

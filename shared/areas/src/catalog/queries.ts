@@ -40,7 +40,19 @@ async function dealsOf(db: Db, productIds: string[]): Promise<Map<string, Produc
   const rows = await db
     .selectFrom("sale_deals as d")
     .innerJoin("sale_events as e", "e.event_id", "d.event_id")
-    .select(["d.product_id", "d.deal_id", "d.event_id", "e.name", "e.status", "e.opens_at", "e.closes_at", "d.sale_price", "d.stock", "d.sold", "d.per_user_limit"])
+    .select([
+      "d.product_id",
+      "d.deal_id",
+      "d.event_id",
+      "e.name",
+      "e.status",
+      "e.opens_at",
+      "e.closes_at",
+      "d.sale_price",
+      "d.stock",
+      "d.sold",
+      "d.per_user_limit",
+    ])
     .where("d.product_id", "in", productIds)
     .where("e.status", "in", LIVE)
     .orderBy("e.opens_at")
@@ -80,7 +92,10 @@ export async function findProduct(db: Db, productId: string): Promise<ProductVie
 }
 
 /** Products newest first, `limit + 1` of them after `after`; `onSale`: only those with (true) or without (false) a live deal. */
-export async function listProducts(db: Db, opts: { onSale?: boolean | undefined; after: Keyset | null; limit: number }): Promise<Array<ProductView & { createdAt: Date }>> {
+export async function listProducts(
+  db: Db,
+  opts: { onSale?: boolean | undefined; after: Keyset | null; limit: number },
+): Promise<Array<ProductView & { createdAt: Date }>> {
   let q = db.selectFrom("products as p").select(productColumns.map((c) => `p.${c}` as const));
   const onSale = opts.onSale;
   if (onSale !== undefined) {
@@ -98,7 +113,14 @@ export async function listProducts(db: Db, opts: { onSale?: boolean | undefined;
   }
   const after = opts.after;
   if (after) q = q.where((eb) => eb.or([eb("p.created_at", "<", after.at), eb.and([eb("p.created_at", "=", after.at), eb("p.product_id", "<", after.id)])]));
-  const rows = await q.orderBy("p.created_at", "desc").orderBy("p.product_id", "desc").limit(opts.limit + 1).execute();
-  const deals = await dealsOf(db, rows.map((r) => r.product_id));
+  const rows = await q
+    .orderBy("p.created_at", "desc")
+    .orderBy("p.product_id", "desc")
+    .limit(opts.limit + 1)
+    .execute();
+  const deals = await dealsOf(
+    db,
+    rows.map((r) => r.product_id),
+  );
   return rows.map((r) => ({ ...viewOf(r, deals.get(r.product_id) ?? []), createdAt: r.created_at }));
 }

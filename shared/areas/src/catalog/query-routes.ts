@@ -46,7 +46,10 @@ const listProductsRoute = createRoute({
   tags: ["catalog"],
   request: {
     query: z.object({
-      onSale: z.enum(["true", "false"]).optional().openapi({ description: "true: only products with a deal in a SCHEDULED or OPEN sale; false: only those without" }),
+      onSale: z
+        .enum(["true", "false"])
+        .optional()
+        .openapi({ description: "true: only products with a deal in a SCHEDULED or OPEN sale; false: only those without" }),
       limit: limitParam,
       cursor: cursorParam,
     }),

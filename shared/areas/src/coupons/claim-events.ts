@@ -11,10 +11,7 @@ export const CouponClaimReleased = eventType(
   "CouponClaimReleased",
   z.object({ claimId: z.string(), couponId: z.string(), orderId: z.string(), releasedAt: instant }),
 );
-export const CouponClaimUsed = eventType(
-  "CouponClaimUsed",
-  z.object({ claimId: z.string(), couponId: z.string(), orderId: z.string(), usedAt: instant }),
-);
+export const CouponClaimUsed = eventType("CouponClaimUsed", z.object({ claimId: z.string(), couponId: z.string(), orderId: z.string(), usedAt: instant }));
 
 export const couponClaimEventTypes = [CouponClaimReserved, CouponClaimReleased, CouponClaimUsed] as const;
 export type CouponClaimEvent = EventOf<(typeof couponClaimEventTypes)[number]>;

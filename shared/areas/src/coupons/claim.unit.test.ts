@@ -9,12 +9,35 @@ const issued: IssuedClaim = {
   claimId: "k1",
   userId: "u1",
   expiresAt: "2026-12-01T00:00:00.000Z",
-  coupon: { couponId: "c1", name: "C", discount: { type: "FIXED", amount: 1 }, quantity: 1, perUserLimit: 1, minOrderAmount: 0, claimOpensAt: now.toISOString(), claimClosesAt: null, validUntil: null },
+  coupon: {
+    couponId: "c1",
+    name: "C",
+    discount: { type: "FIXED", amount: 1 },
+    quantity: 1,
+    perUserLimit: 1,
+    minOrderAmount: 0,
+    claimOpensAt: now.toISOString(),
+    claimClosesAt: null,
+    validUntil: null,
+  },
 };
-const reserved = (orderId: string): CouponClaimEvent => ({ type: "CouponClaimReserved", data: { claimId: "k1", couponId: "c1", orderId, reservedAt: now.toISOString() } });
-const released = (orderId: string): CouponClaimEvent => ({ type: "CouponClaimReleased", data: { claimId: "k1", couponId: "c1", orderId, releasedAt: now.toISOString() } });
+const reserved = (orderId: string): CouponClaimEvent => ({
+  type: "CouponClaimReserved",
+  data: { claimId: "k1", couponId: "c1", orderId, reservedAt: now.toISOString() },
+});
+const released = (orderId: string): CouponClaimEvent => ({
+  type: "CouponClaimReleased",
+  data: { claimId: "k1", couponId: "c1", orderId, releasedAt: now.toISOString() },
+});
 const used = (orderId: string): CouponClaimEvent => ({ type: "CouponClaimUsed", data: { claimId: "k1", couponId: "c1", orderId, usedAt: now.toISOString() } });
-const reserve = (over: Partial<{ userId: string; orderId: string; now: Date }> = {}) => ({ type: "ReserveClaim" as const, issued, userId: "u1", orderId: "o1", now, ...over });
+const reserve = (over: Partial<{ userId: string; orderId: string; now: Date }> = {}) => ({
+  type: "ReserveClaim" as const,
+  issued,
+  userId: "u1",
+  orderId: "o1",
+  now,
+  ...over,
+});
 
 describe("coupon claim decider", () => {
   it("reserves an available claim for its owner", () => {

@@ -31,7 +31,10 @@ const claimBody = z
   })
   .openapi("CouponClaim");
 
-const problem = { content: { "application/problem+json": { schema: z.object({ code: z.string(), detail: z.string() }).passthrough() } }, description: "Problem" };
+const problem = {
+  content: { "application/problem+json": { schema: z.object({ code: z.string(), detail: z.string() }).passthrough() } },
+  description: "Problem",
+};
 const security = [{ bearer: [] }];
 
 const createCouponRoute = createRoute({
@@ -51,7 +54,6 @@ const claimRoute = createRoute({
   request: { params: z.object({ couponId: z.string().min(1).max(64) }) },
   responses: { 201: { content: { "application/json": { schema: claimBody } }, description: "Claimed" }, 404: problem, 409: problem, 503: problem },
 });
-
 
 export function couponRoutes(app: OpenAPIHono<AppEnv>, deps: ClaimDeps): void {
   app.openapi(createCouponRoute, async (c) => {

@@ -12,7 +12,6 @@ export const discountSchema = z.discriminatedUnion("type", [
 ]);
 export type Discount = z.infer<typeof discountSchema>;
 
-
 export const CouponCreated = eventType(
   "CouponCreated",
   z.object({

@@ -43,10 +43,8 @@ export function decideCoupon(state: CouponState, command: CouponCommand): Coupon
       const d = command.definition;
       const opens = Date.parse(d.claimOpensAt);
       const errors = [];
-      if (d.claimClosesAt !== null && Date.parse(d.claimClosesAt) <= opens)
-        errors.push({ path: "claimClosesAt", message: "must be after claimOpensAt" });
-      if (d.validUntil !== null && Date.parse(d.validUntil) <= opens)
-        errors.push({ path: "validUntil", message: "must be after claimOpensAt" });
+      if (d.claimClosesAt !== null && Date.parse(d.claimClosesAt) <= opens) errors.push({ path: "claimClosesAt", message: "must be after claimOpensAt" });
+      if (d.validUntil !== null && Date.parse(d.validUntil) <= opens) errors.push({ path: "validUntil", message: "must be after claimOpensAt" });
       if (d.perUserLimit > d.quantity) errors.push({ path: "perUserLimit", message: "must not exceed quantity" });
       if (errors.length > 0) throw new AppError("VALIDATION_FAILED", "The coupon definition is not consistent.", { errors });
       return [{ type: "CouponCreated", data: d }];
@@ -55,8 +53,7 @@ export function decideCoupon(state: CouponState, command: CouponCommand): Coupon
       if (state.status === "absent") throw new AppError("NOT_FOUND", "coupon not found");
       const d = state.definition;
       if (!claimWindowOpen(d, command.now)) throw new AppError("CLAIM_WINDOW_CLOSED", "The claim window of this coupon is closed.");
-      if (command.claimsHeldByUser >= d.perUserLimit)
-        throw new AppError("ALREADY_CLAIMED", `You already hold ${d.perUserLimit} claim(s) of this coupon.`);
+      if (command.claimsHeldByUser >= d.perUserLimit) throw new AppError("ALREADY_CLAIMED", `You already hold ${d.perUserLimit} claim(s) of this coupon.`);
       if (state.claimed >= d.quantity) throw new AppError("SOLD_OUT", "No coupons are left.");
       return [
         {

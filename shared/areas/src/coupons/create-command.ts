@@ -37,7 +37,11 @@ export async function createCoupon(
     validUntil: utc(input.validUntil),
   };
   const events = decideCoupon(initialCouponState(), { type: "CreateCoupon", definition });
-  const appended = await deps.store.append(couponStream(definition.couponId), "no_stream", bindEvents(couponEventTypes, events, { metadata: metadataFor(ctx) }));
+  const appended = await deps.store.append(
+    couponStream(definition.couponId),
+    "no_stream",
+    bindEvents(couponEventTypes, events, { metadata: metadataFor(ctx) }),
+  );
   deps.definitions.remember(definition);
   return { coupon: definition, position: appended.lastPosition };
 }

@@ -75,7 +75,9 @@ const stepArb = (c: Coupon): fc.Arbitrary<Step> =>
     { weight: 1, arbitrary: fc.constant({ kind: "lose" as const }) },
   );
 
-const scenarioArb = couponArb.chain((coupon) => fc.record({ coupon: fc.constant(coupon), steps: fc.array(stepArb(coupon), { minLength: 1, maxLength: 30, size: "max" }) }));
+const scenarioArb = couponArb.chain((coupon) =>
+  fc.record({ coupon: fc.constant(coupon), steps: fc.array(stepArb(coupon), { minLength: 1, maxLength: 30, size: "max" }) }),
+);
 
 /**
  * held: decided, append not yet done. doomed: held when the guard was rebuilt (its fence is stale,

@@ -6,7 +6,16 @@ import { couponEventTypes, couponStream, type CouponDefinition } from "./coupon-
 import { evolveCoupon, initialCouponState } from "./coupon.js";
 import { Coalescer } from "@surge/platform/redis/coalesce";
 import { claimScript, releaseScript } from "./guard-scripts.js";
-import { invalidateStale, publishState, runScript, settleOverdue, whenLoaded, withRebuildLock, type RebuildOutcome, type Settled } from "@surge/platform/redis/guard-kit";
+import {
+  invalidateStale,
+  publishState,
+  runScript,
+  settleOverdue,
+  whenLoaded,
+  withRebuildLock,
+  type RebuildOutcome,
+  type Settled,
+} from "@surge/platform/redis/guard-kit";
 
 /**
  * Every key of one coupon shares the hash tag `{couponId}`, so each Lua script touches a single
@@ -45,7 +54,13 @@ export class CouponGuard {
     const k = couponKeys(couponId);
     const t = now.getTime();
     const [code, claimed, held, fence] = await whenLoaded(
-      () => runScript<[string, number, number, string]>(this.redis, claimScript, [k.meta, k.users, k.resv], [userId, claimId, t, t + this.options.reservationTtlMs]),
+      () =>
+        runScript<[string, number, number, string]>(
+          this.redis,
+          claimScript,
+          [k.meta, k.users, k.resv],
+          [userId, claimId, t, t + this.options.reservationTtlMs],
+        ),
       () => this.rebuild(couponId),
       "coupon",
     );
@@ -116,7 +131,12 @@ export class CouponGuard {
         .filter(([, v]) => Number(v.slice(v.lastIndexOf("|") + 1)) < now)
         .map(([claimId]) => claimId);
       if (expired.length === 0) continue;
-      const settled = await settleOverdue(this.store, expired, (ids) => this.confirmAll(couponId, ids), (id) => this.release(couponId, id));
+      const settled = await settleOverdue(
+        this.store,
+        expired,
+        (ids) => this.confirmAll(couponId, ids),
+        (id) => this.release(couponId, id),
+      );
       total.confirmed += settled.confirmed;
       total.released += settled.released;
     }

@@ -8,7 +8,16 @@ import { insertRows } from "@surge/platform/projection/multi-row";
 
 const instant = (iso: string | null) => (iso === null ? null : new Date(iso));
 
-type ClaimRow = [claim_id: string, coupon_id: string, user_id: string, status: CouponClaimsTable["status"], claimed_at: Date, expires_at: Date | null, order_id: string | null, updated_position: number];
+type ClaimRow = [
+  claim_id: string,
+  coupon_id: string,
+  user_id: string,
+  status: CouponClaimsTable["status"],
+  claimed_at: Date,
+  expires_at: Date | null,
+  order_id: string | null,
+  updated_position: number,
+];
 const claimColumns = ["claim_id", "coupon_id", "user_id", "status", "claimed_at", "expires_at", "order_id", "updated_position"];
 
 /**
@@ -80,7 +89,10 @@ export const couponProjection: Projection = {
           continue;
         }
         writes.push(() => {
-          let update = trx.updateTable("coupon_claims").set({ status: step.status, order_id: step.orderId, updated_position: event.position }).where("claim_id", "=", step.claimId);
+          let update = trx
+            .updateTable("coupon_claims")
+            .set({ status: step.status, order_id: step.orderId, updated_position: event.position })
+            .where("claim_id", "=", step.claimId);
           if (step.holder !== null) update = update.where("order_id", "=", step.holder);
           return update.execute();
         });

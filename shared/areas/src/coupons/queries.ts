@@ -51,7 +51,10 @@ export async function findCoupon(db: Db, couponId: string): Promise<CouponView |
  * Coupon drops by the opening of their claim window (soonest first), `limit + 1` of them after
  * `after`. OPEN: claimable now (window open, units left); UPCOMING: the window opens later.
  */
-export async function listCoupons(db: Db, opts: { status?: CouponListStatus | undefined; now: Date; after: Keyset | null; limit: number }): Promise<CouponView[]> {
+export async function listCoupons(
+  db: Db,
+  opts: { status?: CouponListStatus | undefined; now: Date; after: Keyset | null; limit: number },
+): Promise<CouponView[]> {
   const { now, after } = opts;
   let q = db.selectFrom("coupon_view").selectAll();
   if (opts.status === "UPCOMING") q = q.where("claim_opens_at", ">", now);
@@ -62,7 +65,11 @@ export async function listCoupons(db: Db, opts: { status?: CouponListStatus | un
       .whereRef("claimed", "<", "quantity");
   }
   if (after) q = q.where((eb) => eb.or([eb("claim_opens_at", ">", after.at), eb.and([eb("claim_opens_at", "=", after.at), eb("coupon_id", ">", after.id)])]));
-  const rows = await q.orderBy("claim_opens_at").orderBy("coupon_id").limit(opts.limit + 1).execute();
+  const rows = await q
+    .orderBy("claim_opens_at")
+    .orderBy("coupon_id")
+    .limit(opts.limit + 1)
+    .execute();
   return rows.map(couponViewOf);
 }
 

@@ -39,7 +39,8 @@ const listCouponsRoute = createRoute({
   method: "get",
   path: "/coupons",
   tags: ["coupons"],
-  description: "Coupon drops by the opening of their claim window, soonest first. OPEN: claimable now (window open, units left); UPCOMING: the window opens later; absent: every drop.",
+  description:
+    "Coupon drops by the opening of their claim window, soonest first. OPEN: claimable now (window open, units left); UPCOMING: the window opens later; absent: every drop.",
   request: {
     query: z.object({ status: z.enum(couponListStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
     headers: publicHeaders,

@@ -1,4 +1,3 @@
-
 export interface CouponViewTable {
   coupon_id: string;
   name: string;

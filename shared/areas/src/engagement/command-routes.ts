@@ -9,7 +9,10 @@ import type { ViewRecorder } from "./views.js";
 const productIdParam = z.object({ productId: z.string().min(1).max(64) });
 const likeView = z.object({ productId: z.string(), liked: z.boolean(), likes: z.number().int() }).openapi("ProductLike");
 const viewAccepted = z
-  .object({ productId: z.string(), counted: z.boolean().openapi({ description: "false: the user's view of this product was already counted in the last VIEW_DEDUP_S seconds" }) })
+  .object({
+    productId: z.string(),
+    counted: z.boolean().openapi({ description: "false: the user's view of this product was already counted in the last VIEW_DEDUP_S seconds" }),
+  })
   .openapi("ProductViewAccepted");
 
 const likeRoute = (method: "put" | "delete") =>
@@ -34,7 +37,10 @@ const viewRoute = createRoute({
 });
 
 export function engagementRoutes(app: OpenAPIHono<AppEnv>, deps: LikeDeps & { views: ViewRecorder }): void {
-  for (const [method, liked] of [["put", true], ["delete", false]] as const) {
+  for (const [method, liked] of [
+    ["put", true],
+    ["delete", false],
+  ] as const) {
     app.openapi(likeRoute(method), async (c) => {
       const { productId } = c.req.valid("param");
       const { likes, position } = await setLike(deps, productId, liked, commandContext(c));

@@ -11,7 +11,9 @@ const unliked: LikeEvent = { type: "ProductUnliked", data: { productId: "p1", us
 
 describe("like decider", () => {
   it("likes a product not liked yet", () => {
-    expect(spec.given([]).when(cmd("Like"))).toEqual({ events: [{ type: "ProductLiked", data: { productId: "p1", userId: "u1", likedAt: now.toISOString() } }] });
+    expect(spec.given([]).when(cmd("Like"))).toEqual({
+      events: [{ type: "ProductLiked", data: { productId: "p1", userId: "u1", likedAt: now.toISOString() } }],
+    });
     expect(spec.given([liked, unliked]).when(cmd("Like"))).toMatchObject({ events: [{ type: "ProductLiked" }] });
   });
 
@@ -20,7 +22,9 @@ describe("like decider", () => {
   });
 
   it("withdraws a like that is there, and only then", () => {
-    expect(spec.given([liked]).when(cmd("Unlike"))).toEqual({ events: [{ type: "ProductUnliked", data: { productId: "p1", userId: "u1", unlikedAt: now.toISOString() } }] });
+    expect(spec.given([liked]).when(cmd("Unlike"))).toEqual({
+      events: [{ type: "ProductUnliked", data: { productId: "p1", userId: "u1", unlikedAt: now.toISOString() } }],
+    });
     expect(spec.given([]).when(cmd("Unlike"))).toEqual({ events: [] });
     expect(spec.given([liked, unliked]).when(cmd("Unlike"))).toEqual({ events: [] });
   });

@@ -7,7 +7,10 @@ import { commandContext, positionHeader } from "@surge/platform/http/command-con
 import { jsonResponse } from "@surge/platform/http/response-text";
 import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
-const view = z.object({ orderId: z.string(), goods: z.object({ name: z.string(), status: z.string() }).nullable() }).passthrough().openapi("OrderGoods");
+const view = z
+  .object({ orderId: z.string(), goods: z.object({ name: z.string(), status: z.string() }).nullable() })
+  .passthrough()
+  .openapi("OrderGoods");
 
 const shipRoute = createRoute({
   method: "post",
@@ -29,7 +32,12 @@ const deliverRoute = createRoute({
 export function goodsRoutes(app: OpenAPIHono<AppEnv>, deps: { store: EventStore }): void {
   app.openapi(shipRoute, async (c) => {
     const ctx = commandContext(c);
-    const { state, position } = await applyOrderCommand(deps, c.req.valid("param").orderId, { type: "ShipGoods", trackingNo: c.req.valid("json").trackingNo, now: ctx.now }, ctx);
+    const { state, position } = await applyOrderCommand(
+      deps,
+      c.req.valid("param").orderId,
+      { type: "ShipGoods", trackingNo: c.req.valid("json").trackingNo, now: ctx.now },
+      ctx,
+    );
     if (position !== null) positionHeader(c, position);
     return jsonResponse(c, viewOf(state), 200);
   });

@@ -35,7 +35,9 @@ it("a log written before the chain_format migration verifies after it, followed 
     const row = { position, stream_id: "old-1", version: position, type: "ThingHappened", data: `{"n":${position}}`, metadata: "{}" };
     previous = legacyChainHash(previous, { ...row, event_id: "", tag: null, occurred_at: new Date(0), recorded_at: new Date(0) });
     await sql`INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, tag, occurred_at, hash)
-              VALUES (${position}, ${newId()}, ${row.stream_id}, ${position}, ${row.type}, ${row.data}, ${row.metadata}, NULL, NOW(3), ${previous})`.execute(db);
+              VALUES (${position}, ${newId()}, ${row.stream_id}, ${position}, ${row.type}, ${row.data}, ${row.metadata}, NULL, NOW(3), ${previous})`.execute(
+      db,
+    );
   }
   await sql`UPDATE event_sequence SET last_position = 5, last_hash = ${previous} WHERE id = 1`.execute(db);
 

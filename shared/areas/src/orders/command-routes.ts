@@ -21,11 +21,19 @@ const orderBody = z
     couponClaimId: id.nullable().optional(),
   })
   .superRefine((body, ctx) => {
-    if ((body.items === undefined) === (body.fromCart === undefined)) ctx.addIssue({ code: "custom", path: ["items"], message: "give either items or fromCart: true" });
+    if ((body.items === undefined) === (body.fromCart === undefined))
+      ctx.addIssue({ code: "custom", path: ["items"], message: "give either items or fromCart: true" });
   })
   .openapi({ description: "Either `items`, or `fromCart: true` to order the lines of the caller's cart" });
 
-const item = z.object({ dealId: z.string(), productId: z.string(), productName: z.string(), quantity: z.number(), unitPrice: z.number(), lineAmount: z.number() });
+const item = z.object({
+  dealId: z.string(),
+  productId: z.string(),
+  productName: z.string(),
+  quantity: z.number(),
+  unitPrice: z.number(),
+  lineAmount: z.number(),
+});
 const orderViewSchema = z
   .object({
     orderId: z.string(),

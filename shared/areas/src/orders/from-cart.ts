@@ -25,7 +25,9 @@ export async function placeOrderFromCart(deps: OrderDeps, input: { orderId: stri
   }
   const checkedOut = decideCart(cart.state, { type: "CheckOut", userId: ctx.userId, orderId: input.orderId, now: ctx.now });
   const items = cart.state.lines.map(({ dealId, quantity }) => ({ dealId, quantity }));
-  const alongside = [{ streamId: cartStream(ctx.userId), expected: cart.version, events: bindEvents(cartEventTypes, checkedOut, { metadata: metadataFor(ctx) }) }];
+  const alongside = [
+    { streamId: cartStream(ctx.userId), expected: cart.version, events: bindEvents(cartEventTypes, checkedOut, { metadata: metadataFor(ctx) }) },
+  ];
   const placed = await placeOrder(deps, { orderId: input.orderId, items, couponClaimId: input.couponClaimId, alongside }, ctx);
   return placed.replayed ? { ...placed, position: Math.max(placed.position, checkoutOf(cart.events, input.orderId)) } : placed;
 }

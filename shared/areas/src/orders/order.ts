@@ -63,8 +63,11 @@ export const initialOrderState = (): OrderState => ({ status: "absent" });
 
 const withPayment = (s: LiveOrder, status: PaymentStatus, at: string, extra: Partial<OrderPayment> = {}): LiveOrder =>
   s.payment ? { ...s, payment: { ...s.payment, status, ...extra }, updatedAt: at } : s;
-const withGoods = (s: LiveOrder, status: GoodsStatus | null, at: string): LiveOrder =>
-  ({ ...s, goods: status === null || !s.goods ? null : { ...s.goods, status }, updatedAt: at });
+const withGoods = (s: LiveOrder, status: GoodsStatus | null, at: string): LiveOrder => ({
+  ...s,
+  goods: status === null || !s.goods ? null : { ...s.goods, status },
+  updatedAt: at,
+});
 
 export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
   if (event.type === "OrderPlaced") {
@@ -180,7 +183,8 @@ export function decideOrder(state: OrderState, command: OrderCommand): OrderEven
       const events: OrderEvent[] = [cancelled];
       if (state.goods) events.push({ type: "GoodsReleased", data: { ...ref, releasedAt: at } });
       // Points come back in the same decision; a card refund goes through the gateway first.
-      if (payment?.method === "POINTS") events.push({ type: "PaymentRefunded", data: { ...ref, paymentId: payment.paymentId, amount: payment.amount, refundedAt: at } });
+      if (payment?.method === "POINTS")
+        events.push({ type: "PaymentRefunded", data: { ...ref, paymentId: payment.paymentId, amount: payment.amount, refundedAt: at } });
       return events;
     }
     case "ExpireOrder": {
@@ -198,13 +202,22 @@ export function decideOrder(state: OrderState, command: OrderCommand): OrderEven
     }
     case "RequestCardPayment": {
       assertPayable(state, command.now);
-      return [{ type: "PaymentRequested", data: { ...ref, paymentId: command.paymentId, method: "CARD", amount: state.order.payableAmount, card: command.card, requestedAt: at } }];
+      return [
+        {
+          type: "PaymentRequested",
+          data: { ...ref, paymentId: command.paymentId, method: "CARD", amount: state.order.payableAmount, card: command.card, requestedAt: at },
+        },
+      ];
     }
     case "SettlePayment": {
       // Final states never move: repeated or late gateway news decides nothing.
       if (!payment || payment.paymentId !== command.paymentId || payment.status !== "PENDING") return [];
-      if (command.outcome.status === "DECLINED") return [{ type: "PaymentFailed", data: { ...ref, paymentId: payment.paymentId, reason: command.outcome.reason, failedAt: at } }];
-      const succeeded: OrderEvent = { type: "PaymentSucceeded", data: { ...ref, paymentId: payment.paymentId, amount: payment.amount, transactionKey: command.outcome.transactionKey, succeededAt: at } };
+      if (command.outcome.status === "DECLINED")
+        return [{ type: "PaymentFailed", data: { ...ref, paymentId: payment.paymentId, reason: command.outcome.reason, failedAt: at } }];
+      const succeeded: OrderEvent = {
+        type: "PaymentSucceeded",
+        data: { ...ref, paymentId: payment.paymentId, amount: payment.amount, transactionKey: command.outcome.transactionKey, succeededAt: at },
+      };
       // Paid only while still payable; a success after expiry or cancel is refunded by the refund process.
       return state.status === "PENDING_PAYMENT" ? [succeeded, paid(state, payment.paymentId, at)] : [succeeded];
     }
@@ -217,7 +230,8 @@ export function decideOrder(state: OrderState, command: OrderCommand): OrderEven
       return [{ type: "GoodsAllocated", data: { ...ref, name: command.name, allocatedAt: at } }];
     }
     case "ShipGoods": {
-      if (state.status !== "PAID" || state.goods?.status !== "ALLOCATED") throw new AppError("INVALID_STATE", "Only allocated goods of a paid order can be shipped.");
+      if (state.status !== "PAID" || state.goods?.status !== "ALLOCATED")
+        throw new AppError("INVALID_STATE", "Only allocated goods of a paid order can be shipped.");
       return [{ type: "GoodsShipped", data: { ...ref, trackingNo: command.trackingNo, shippedAt: at } }];
     }
     case "DeliverGoods": {

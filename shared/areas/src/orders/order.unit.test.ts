@@ -20,7 +20,17 @@ const sale = (status: "SCHEDULED" | "OPEN" | "CLOSED", prices = [30_000, 5_555])
 });
 const coupon = (discount: CouponDefinition["discount"], minOrderAmount = 0) => ({
   claimId: "k1",
-  definition: { couponId: "c1", name: "C", discount, quantity: 1, perUserLimit: 1, minOrderAmount, claimOpensAt: "2026-11-01T00:00:00.000Z", claimClosesAt: null, validUntil: null },
+  definition: {
+    couponId: "c1",
+    name: "C",
+    discount,
+    quantity: 1,
+    perUserLimit: 1,
+    minOrderAmount,
+    claimOpensAt: "2026-11-01T00:00:00.000Z",
+    claimClosesAt: null,
+    validUntil: null,
+  },
 });
 const place = (over: Partial<PlaceOrder> = {}): PlaceOrder => ({
   type: "PlaceOrder",
@@ -40,7 +50,14 @@ const amounts = (outcome: Outcome<OrderEvent>) =>
 
 describe("order decider", () => {
   it("prices lines from the deals and sets the payment deadline", () => {
-    const outcome = spec.given([]).when(place({ lines: [{ dealId: "d1", quantity: 2 }, { dealId: "d2", quantity: 1 }] }));
+    const outcome = spec.given([]).when(
+      place({
+        lines: [
+          { dealId: "d1", quantity: 2 },
+          { dealId: "d2", quantity: 1 },
+        ],
+      }),
+    );
     expect(outcome).toMatchObject({
       events: [
         {
@@ -103,7 +120,9 @@ describe("order decider", () => {
   const placed = (spec.given([]).when(place()) as { events: OrderEvent[] }).events;
 
   it("cancels a pending order once", () => {
-    expect(spec.given(placed).when({ type: "CancelOrder", reason: "USER", now })).toMatchObject({ events: [{ type: "OrderCancelled", data: { reason: "USER" } }] });
+    expect(spec.given(placed).when({ type: "CancelOrder", reason: "USER", now })).toMatchObject({
+      events: [{ type: "OrderCancelled", data: { reason: "USER" } }],
+    });
     const cancelled = [...placed, ...(spec.given(placed).when({ type: "CancelOrder", reason: "USER", now }) as { events: OrderEvent[] }).events];
     expect(spec.given(cancelled).when({ type: "CancelOrder", reason: "USER", now })).toMatchObject({ error: { code: "INVALID_STATE" } });
   });

@@ -39,7 +39,9 @@ function eventOf(items: PlaceOrderInput["items"]): string {
   const [eventId] = ids;
   if (ids.size !== 1 || !eventId) {
     if (ids.has(null)) throw notFound("deal");
-    throw new AppError("VALIDATION_FAILED", "All deals of an order must belong to one event.", { errors: [{ path: "items", message: "deals of several events" }] });
+    throw new AppError("VALIDATION_FAILED", "All deals of an order must belong to one event.", {
+      errors: [{ path: "items", message: "deals of several events" }],
+    });
   }
   return eventId;
 }
@@ -49,7 +51,11 @@ function eventOf(items: PlaceOrderInput["items"]): string {
  * append OrderPlaced and, with a coupon, CouponClaimReserved in one atomic append that expects
  * the claim's version: of five orders racing for one coupon exactly one commits.
  */
-export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: CommandContext): Promise<{ order: PlacedOrder; position: number; replayed: boolean }> {
+export async function placeOrder(
+  deps: OrderDeps,
+  input: PlaceOrderInput,
+  ctx: CommandContext,
+): Promise<{ order: PlacedOrder; position: number; replayed: boolean }> {
   const eventId = eventOf(input.items);
   const definition = await deps.sales.get(eventId);
   if (!definition) throw notFound("deal");
@@ -81,7 +87,9 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
     case "SOLD_OUT":
       throw new AppError("SOLD_OUT", "Not enough stock for this deal.", { extra: { dealId: verdict.dealId, available: verdict.available } });
     case "PURCHASE_LIMIT_EXCEEDED":
-      throw new AppError("PURCHASE_LIMIT_EXCEEDED", "This order would pass your limit for the deal.", { extra: { dealId: verdict.dealId, available: verdict.available } });
+      throw new AppError("PURCHASE_LIMIT_EXCEEDED", "This order would pass your limit for the deal.", {
+        extra: { dealId: verdict.dealId, available: verdict.available },
+      });
     case "UNKNOWN_DEAL":
       throw notFound(`deal ${verdict.dealId}`);
     case "DUPLICATE": {
@@ -93,21 +101,35 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, ctx: C
 
   const metadata = metadataFor(ctx);
   const parts: StreamAppend[] = [
-    { streamId: orderStream(input.orderId), expected: "no_stream", events: [newEvent(OrderPlaced, placed.data, { eventId: input.orderId, tag: saleEventTag(eventId), metadata })] },
+    {
+      streamId: orderStream(input.orderId),
+      expected: "no_stream",
+      events: [newEvent(OrderPlaced, placed.data, { eventId: input.orderId, tag: saleEventTag(eventId), metadata })],
+    },
   ];
   // The claim's version as loaded before the stock was taken: a claim reserved since then conflicts.
-  if (claim) parts.push({ streamId: couponClaimStream(claim.issued.claimId), expected: claim.stream.version, events: bindEvents(couponClaimEventTypes, claimEvents, { metadata }) });
+  if (claim)
+    parts.push({
+      streamId: couponClaimStream(claim.issued.claimId),
+      expected: claim.stream.version,
+      events: bindEvents(couponClaimEventTypes, claimEvents, { metadata }),
+    });
   parts.push(...(input.alongside ?? []));
   try {
-    const results = await deps.store.appendMulti(parts, { fence: { key: saleFenceKey(eventId), token: verdict.fence }, notAfter: ctx.now.getTime() + deps.appendDeadlineMs });
+    const results = await deps.store.appendMulti(parts, {
+      fence: { key: saleFenceKey(eventId), token: verdict.fence },
+      notAfter: ctx.now.getTime() + deps.appendDeadlineMs,
+    });
     // Not awaited, as for claims: the order is durable already, and the sweeper confirms a lost one.
     void deps.stock.confirm(eventId, input.orderId).catch(() => undefined);
     return { order: placed.data, position: Math.max(...results.map((r) => r.lastPosition)), replayed: false };
   } catch (err) {
     // Only this request's reservation: an order already in the store answered DUPLICATE above.
     await deps.stock.release(eventId, input.orderId).catch(() => undefined);
-    if (err instanceof ConcurrencyError && err.streamId.startsWith("claim-")) throw new AppError("COUPON_NOT_USABLE", "The coupon claim was just used by another order.");
-    if (err instanceof ConcurrencyError && input.alongside?.some((p) => p.streamId === err.streamId)) throw new AppError("CONFLICT", "The cart changed while the order was being placed; try again.");
+    if (err instanceof ConcurrencyError && err.streamId.startsWith("claim-"))
+      throw new AppError("COUPON_NOT_USABLE", "The coupon claim was just used by another order.");
+    if (err instanceof ConcurrencyError && input.alongside?.some((p) => p.streamId === err.streamId))
+      throw new AppError("CONFLICT", "The cart changed while the order was being placed; try again.");
     if (err instanceof ConcurrencyError) {
       const before = await placedBefore(deps.store, input.orderId, ctx);
       if (before) return before;

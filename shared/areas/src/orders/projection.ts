@@ -1,5 +1,21 @@
 import { z } from "zod";
-import { GoodsAllocated, GoodsDelivered, GoodsReleased, GoodsShipped, orderEventTypes, OrderCancelled, OrderExpired, OrderPaid, OrderPlaced, orderItemSchema, PaymentFailed, PaymentRefunded, PaymentRequested, PaymentSucceeded, type OrderItem } from "./events.js";
+import {
+  GoodsAllocated,
+  GoodsDelivered,
+  GoodsReleased,
+  GoodsShipped,
+  orderEventTypes,
+  OrderCancelled,
+  OrderExpired,
+  OrderPaid,
+  OrderPlaced,
+  orderItemSchema,
+  PaymentFailed,
+  PaymentRefunded,
+  PaymentRequested,
+  PaymentSucceeded,
+  type OrderItem,
+} from "./events.js";
 import { ORDER_VIEW_COLUMNS } from "./tables.js";
 import { type OrderView } from "./view.js";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
@@ -176,7 +192,8 @@ export const orderProjection: Projection = {
     const changed = [...orders.values()].filter((o) => o.dirty);
     if (changed.length === 0) return;
     changed.sort((a, b) => (a.row.order_id < b.row.order_id ? -1 : 1));
-    const rowOf = (o: Folded) => columns.map((c) => (c === "payment" ? withStatuses(o.row.payment, o.settled) : c === "goods" ? withStatuses(o.row.goods, o.moved) : o.row[c]));
+    const rowOf = (o: Folded) =>
+      columns.map((c) => (c === "payment" ? withStatuses(o.row.payment, o.settled) : c === "goods" ? withStatuses(o.row.goods, o.moved) : o.row[c]));
     const added = changed.filter((o) => !before.has(o.row.order_id)).map(rowOf);
     const updated = changed.filter((o) => before.has(o.row.order_id)).map(rowOf);
     await ctx.send(() => insertRows(trx, "orders", columns, added));

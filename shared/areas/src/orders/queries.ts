@@ -52,11 +52,19 @@ export async function findOrder(db: Db, orderId: string): Promise<OwnedOrder | n
  * order_id) descending: orders placed while a client pages sort before its cursor, so later
  * pages neither repeat nor skip anything.
  */
-export async function listUserOrders(db: Db, userId: string, opts: { status?: OrderStatus | undefined; after: Keyset | null; limit: number }): Promise<Array<OrderView>> {
+export async function listUserOrders(
+  db: Db,
+  userId: string,
+  opts: { status?: OrderStatus | undefined; after: Keyset | null; limit: number },
+): Promise<Array<OrderView>> {
   let q = db.selectFrom("orders").select(ORDER_VIEW_COLUMNS).where("user_id", "=", userId);
   if (opts.status) q = q.where("status", "=", opts.status);
   const after = opts.after;
   if (after) q = q.where((eb) => eb.or([eb("created_at", "<", after.at), eb.and([eb("created_at", "=", after.at), eb("order_id", "<", after.id)])]));
-  const rows = await q.orderBy("created_at", "desc").orderBy("order_id", "desc").limit(opts.limit + 1).execute();
+  const rows = await q
+    .orderBy("created_at", "desc")
+    .orderBy("order_id", "desc")
+    .limit(opts.limit + 1)
+    .execute();
   return rows.map(viewOf);
 }

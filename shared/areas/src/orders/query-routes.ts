@@ -14,7 +14,14 @@ const orderBody = z
     status: z.enum(orderStatuses),
     eventId: z.string(),
     items: z.array(
-      z.object({ dealId: z.string(), productId: z.string(), productName: z.string(), quantity: z.number().int(), unitPrice: z.number().int(), lineAmount: z.number().int() }),
+      z.object({
+        dealId: z.string(),
+        productId: z.string(),
+        productName: z.string(),
+        quantity: z.number().int(),
+        unitPrice: z.number().int(),
+        lineAmount: z.number().int(),
+      }),
     ),
     totalAmount: z.number().int(),
     discountAmount: z.number().int(),

@@ -1,4 +1,3 @@
-
 export interface OrdersTable {
   order_id: string;
   user_id: string;

@@ -14,9 +14,14 @@ import type { CardSubmitter } from "./submitter.js";
 const cardType = z.enum(["SAMSUNG", "KB", "HYUNDAI"]);
 const payBody = z.discriminatedUnion("method", [
   z.strictObject({ method: z.literal("POINTS") }),
-  z.strictObject({ method: z.literal("CARD"), card: z.strictObject({ type: cardType, number: z.string().regex(/^\d{4}-\d{4}-\d{4}-\d{4}$/, "must look like 1234-5678-9012-3456") }) }),
+  z.strictObject({
+    method: z.literal("CARD"),
+    card: z.strictObject({ type: cardType, number: z.string().regex(/^\d{4}-\d{4}-\d{4}-\d{4}$/, "must look like 1234-5678-9012-3456") }),
+  }),
 ]);
-const paymentView = z.object({ paymentId: z.string(), orderId: z.string(), method: z.enum(["POINTS", "CARD"]), status: z.string(), amount: z.number() }).openapi("Payment");
+const paymentView = z
+  .object({ paymentId: z.string(), orderId: z.string(), method: z.enum(["POINTS", "CARD"]), status: z.string(), amount: z.number() })
+  .openapi("Payment");
 
 const payRoute = createRoute({
   method: "post",
@@ -58,7 +63,8 @@ export function paymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRouteDeps):
     }
     const { payment, order, position, replayed } = await requestCardPayment(deps, orderId, paymentId, body.card, ctx, owner);
     // A replayed request was submitted by its first run; submitting again could charge twice.
-    if (!replayed) deps.submitter.enqueue({ orderId, paymentId, card: body.card, amount: payment.amount, callbackUrl: deps.callbackUrl() }, Date.parse(order.expiresAt));
+    if (!replayed)
+      deps.submitter.enqueue({ orderId, paymentId, card: body.card, amount: payment.amount, callbackUrl: deps.callbackUrl() }, Date.parse(order.expiresAt));
     positionHeader(c, position, replayed);
     return jsonResponse(c, payment, 202);
   });
@@ -75,7 +81,12 @@ export function paymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRouteDeps):
     }
     if (!parsed.success) throw new AppError("VALIDATION_FAILED", "Not a payment callback.");
     const outcome = outcomeOf(parsed.data)!;
-    const { state, position } = await applyOrderCommand(deps, parsed.data.orderId, { type: "SettlePayment", paymentId: parsed.data.paymentId, outcome, now: new Date() }, systemContext("pg-callback"));
+    const { state, position } = await applyOrderCommand(
+      deps,
+      parsed.data.orderId,
+      { type: "SettlePayment", paymentId: parsed.data.paymentId, outcome, now: new Date() },
+      systemContext("pg-callback"),
+    );
     if (position !== null) positionHeader(c, position);
     return jsonResponse(c, { received: true, orderStatus: state.status, paymentStatus: state.payment?.status ?? null }, 200);
   });

@@ -80,7 +80,11 @@ export class GatewayClient {
   }
 
   findByOrder(orderId: string): Promise<PgPayment[]> {
-    return this.call(`/payments?orderId=${encodeURIComponent(orderId)}`, { method: "GET" }, (b) => z.object({ items: z.array(pgPaymentSchema.passthrough()) }).parse(b).items);
+    return this.call(
+      `/payments?orderId=${encodeURIComponent(orderId)}`,
+      { method: "GET" },
+      (b) => z.object({ items: z.array(pgPaymentSchema.passthrough()) }).parse(b).items,
+    );
   }
 
   refund(transactionKey: string): Promise<void> {

@@ -9,14 +9,36 @@ const ref = { orderId: "o1", eventId: "e1" };
 const items = [{ dealId: "e1-d1", productId: "p1", productName: "P", quantity: 1, unitPrice: 30_000, lineAmount: 30_000 }];
 const placed: OrderEvent = {
   type: "OrderPlaced",
-  data: { ...ref, userId: "u1", items, totalAmount: 30_000, discountAmount: 0, payableAmount: 30_000, couponClaimId: null, couponId: null, placedAt: "2026-11-21T10:00:00.000Z", expiresAt: "2026-11-21T10:10:00.000Z" },
+  data: {
+    ...ref,
+    userId: "u1",
+    items,
+    totalAmount: 30_000,
+    discountAmount: 0,
+    payableAmount: 30_000,
+    couponClaimId: null,
+    couponId: null,
+    placedAt: "2026-11-21T10:00:00.000Z",
+    expiresAt: "2026-11-21T10:10:00.000Z",
+  },
 };
 const card = { type: "KB" as const, last4: "3456" };
-const requested = (method: "POINTS" | "CARD"): OrderEvent => ({ type: "PaymentRequested", data: { ...ref, paymentId: "p1", method, amount: 30_000, card: method === "CARD" ? card : null, requestedAt: now.toISOString() } });
-const succeeded: OrderEvent = { type: "PaymentSucceeded", data: { ...ref, paymentId: "p1", amount: 30_000, transactionKey: "tx1", succeededAt: now.toISOString() } };
+const requested = (method: "POINTS" | "CARD"): OrderEvent => ({
+  type: "PaymentRequested",
+  data: { ...ref, paymentId: "p1", method, amount: 30_000, card: method === "CARD" ? card : null, requestedAt: now.toISOString() },
+});
+const succeeded: OrderEvent = {
+  type: "PaymentSucceeded",
+  data: { ...ref, paymentId: "p1", amount: 30_000, transactionKey: "tx1", succeededAt: now.toISOString() },
+};
 const orderPaid: OrderEvent = { type: "OrderPaid", data: { ...ref, userId: "u1", paymentId: "p1", items, payableAmount: 30_000, paidAt: now.toISOString() } };
 const goods: OrderEvent = { type: "GoodsAllocated", data: { ...ref, name: "Tote", allocatedAt: now.toISOString() } };
-const settle = (outcome: Extract<OrderCommand, { type: "SettlePayment" }>["outcome"], paymentId = "p1"): OrderCommand => ({ type: "SettlePayment", paymentId, outcome, now });
+const settle = (outcome: Extract<OrderCommand, { type: "SettlePayment" }>["outcome"], paymentId = "p1"): OrderCommand => ({
+  type: "SettlePayment",
+  paymentId,
+  outcome,
+  now,
+});
 const cancel: OrderCommand = { type: "CancelOrder", reason: "USER", now };
 const types = (o: ReturnType<ReturnType<typeof spec.given>["when"]>) => ("events" in o ? o.events.map((e) => e.type) : o.error.code);
 
@@ -27,12 +49,17 @@ describe("order payments", () => {
 
   it("refuses a second payment while one is pending, a paid order, and an expired one", () => {
     expect(types(spec.given([placed, requested("CARD")]).when({ type: "PayWithPoints", paymentId: "p2", now }))).toBe("ORDER_NOT_PAYABLE");
-    expect(types(spec.given([placed, requested("POINTS"), succeeded, orderPaid]).when({ type: "RequestCardPayment", paymentId: "p2", card, now }))).toBe("ORDER_NOT_PAYABLE");
+    expect(types(spec.given([placed, requested("POINTS"), succeeded, orderPaid]).when({ type: "RequestCardPayment", paymentId: "p2", card, now }))).toBe(
+      "ORDER_NOT_PAYABLE",
+    );
     expect(types(spec.given([placed]).when({ type: "PayWithPoints", paymentId: "p1", now: new Date("2026-11-21T10:10:00.000Z") }))).toBe("ORDER_EXPIRED");
   });
 
   it("a card success pays the order; a decline fails the payment", () => {
-    expect(types(spec.given([placed, requested("CARD")]).when(settle({ status: "SUCCESS", transactionKey: "tx1" })))).toEqual(["PaymentSucceeded", "OrderPaid"]);
+    expect(types(spec.given([placed, requested("CARD")]).when(settle({ status: "SUCCESS", transactionKey: "tx1" })))).toEqual([
+      "PaymentSucceeded",
+      "OrderPaid",
+    ]);
     expect(types(spec.given([placed, requested("CARD")]).when(settle({ status: "DECLINED", reason: "LIMIT_EXCEEDED" })))).toEqual(["PaymentFailed"]);
   });
 
@@ -47,9 +74,14 @@ describe("order payments", () => {
     const expired: OrderEvent = { type: "OrderExpired", data: { ...ref, expiredAt: now.toISOString() } };
     const outcome = spec.given([placed, requested("CARD"), expired]).when(settle({ status: "SUCCESS", transactionKey: "tx1" }));
     expect(types(outcome)).toEqual(["PaymentSucceeded"]);
-    const after = [placed, requested("CARD"), expired, ...(outcome as { events: OrderEvent[] }).events].reduce(orderDecider.evolve, orderDecider.initialState());
+    const after = [placed, requested("CARD"), expired, ...(outcome as { events: OrderEvent[] }).events].reduce(
+      orderDecider.evolve,
+      orderDecider.initialState(),
+    );
     expect(needsCardRefund(after)).toBe(true);
-    expect(types(spec.given([placed, requested("CARD"), expired, succeeded]).when({ type: "RecordRefund", paymentId: "p1", now }))).toEqual(["PaymentRefunded"]);
+    expect(types(spec.given([placed, requested("CARD"), expired, succeeded]).when({ type: "RecordRefund", paymentId: "p1", now }))).toEqual([
+      "PaymentRefunded",
+    ]);
   });
 
   it("cancel of a paid order: points refunded at once, goods returned; shipped goods block it", () => {
@@ -64,7 +96,10 @@ describe("order payments", () => {
     const failed: OrderEvent = { type: "PaymentFailed", data: { ...ref, paymentId: "p1", reason: "LIMIT_EXCEEDED", failedAt: now.toISOString() } };
     const compensate: OrderCommand = { type: "CancelOrder", reason: "PAYMENT_FAILED", now, failedPaymentId: "p1" };
     expect(types(spec.given([placed, requested("CARD"), failed]).when(compensate))).toEqual(["OrderCancelled"]);
-    const repaid: OrderEvent = { type: "PaymentRequested", data: { ...ref, paymentId: "p2", method: "POINTS", amount: 30_000, card: null, requestedAt: now.toISOString() } };
+    const repaid: OrderEvent = {
+      type: "PaymentRequested",
+      data: { ...ref, paymentId: "p2", method: "POINTS", amount: 30_000, card: null, requestedAt: now.toISOString() },
+    };
     expect(types(spec.given([placed, requested("CARD"), failed, repaid]).when(compensate))).toEqual([]);
   });
 

@@ -63,7 +63,13 @@ const orderPart = (unit: CommandUnit, order: OwnedOrder, events: OrderEvent[], c
   unit.change(order.stream, events, { tag: saleEventTag(order.state.order.eventId), metadata: metadataFor(ctx) });
 
 /** The claim moves with the order: used when it is paid, back to AVAILABLE when a paid order is cancelled. */
-async function claimPart(unit: CommandUnit, store: EventStore, s: LiveOrder, command: "UseClaim" | "ReleaseClaim", ctx: CommandContext): Promise<StreamAppend | null> {
+async function claimPart(
+  unit: CommandUnit,
+  store: EventStore,
+  s: LiveOrder,
+  command: "UseClaim" | "ReleaseClaim",
+  ctx: CommandContext,
+): Promise<StreamAppend | null> {
   const claimId = s.order.couponClaimId;
   if (!claimId) return null;
   const claim = await loadClaim(store, claimId, unit.load);
@@ -93,7 +99,11 @@ export async function payWithPoints(deps: PaymentDeps, orderId: string, paymentI
       const events = decideOrder(state, { type: "PayWithPoints", paymentId, now: ctx.now });
       const wallet = await unit.load(walletStream(payer), walletDecider);
       const debit = decideWallet(wallet.state, { type: "DebitPoints", userId: payer, orderId, paymentId, amount: state.order.payableAmount, now: ctx.now });
-      const parts = [orderPart(unit, order, events, ctx), await claimPart(unit, deps.store, state, "UseClaim", ctx), unit.change(wallet, debit, { metadata: metadataFor(ctx) })];
+      const parts = [
+        orderPart(unit, order, events, ctx),
+        await claimPart(unit, deps.store, state, "UseClaim", ctx),
+        unit.change(wallet, debit, { metadata: metadataFor(ctx) }),
+      ];
       const { lastPosition } = await unit.append(parts);
       return { payment: viewOf(events.reduce(evolveOrder, state as OrderState)), position: lastPosition, replayed: false };
     }),
@@ -101,7 +111,14 @@ export async function payWithPoints(deps: PaymentDeps, orderId: string, paymentI
 }
 
 /** CARD: record the request (one pending payment per order, by expected version); the gateway decides later. */
-export async function requestCardPayment(deps: PaymentDeps, orderId: string, paymentId: string, card: { type: "SAMSUNG" | "KB" | "HYUNDAI"; number: string }, ctx: CommandContext, owner: Owner) {
+export async function requestCardPayment(
+  deps: PaymentDeps,
+  orderId: string,
+  paymentId: string,
+  card: { type: "SAMSUNG" | "KB" | "HYUNDAI"; number: string },
+  ctx: CommandContext,
+  owner: Owner,
+) {
   return handleStreams(deps.store, async (unit) => {
     const order = await loadOwned(unit.load, orderId, owner);
     const state = order.state;
@@ -163,7 +180,14 @@ export async function cancelOrder(
       const refunded = events.find((e) => e.type === "PaymentRefunded");
       if (refunded) {
         const wallet = await unit.load(walletStream(state.order.userId), walletDecider);
-        const refund = decideWallet(wallet.state, { type: "RefundPoints", userId: state.order.userId, orderId, paymentId: refunded.data.paymentId, amount: refunded.data.amount, now: ctx.now });
+        const refund = decideWallet(wallet.state, {
+          type: "RefundPoints",
+          userId: state.order.userId,
+          orderId,
+          paymentId: refunded.data.paymentId,
+          amount: refunded.data.amount,
+          now: ctx.now,
+        });
         parts.push(unit.change(wallet, refund, { metadata: metadataFor(ctx) }));
       }
       const { lastPosition } = await unit.append(parts);
@@ -177,4 +201,3 @@ export async function cancelOrder(
   }
   return result;
 }
-

@@ -96,7 +96,10 @@ export class PaymentSettler implements TailHandler {
       }
       if (errors.length > 0) {
         this.hooks.onLookupFailed?.(errors.length);
-        this.logger.warn({ err: errors.at(-1), failed: errors.length, due: due.length }, "some pending card payments could not be checked; asking again next round");
+        this.logger.warn(
+          { err: errors.at(-1), failed: errors.length, due: due.length },
+          "some pending card payments could not be checked; asking again next round",
+        );
       }
     });
   }

@@ -10,7 +10,12 @@ describe("CardSubmitter.stop", () => {
     // Fake timers never fire by themselves: stop() can only resolve if it cuts the back-off short.
     vi.useFakeTimers();
     let attempts = 0;
-    const failing = { submit: async () => { attempts++; throw new GatewayError("gateway down", true); } } as unknown as GatewayClient;
+    const failing = {
+      submit: async () => {
+        attempts++;
+        throw new GatewayError("gateway down", true);
+      },
+    } as unknown as GatewayClient;
     const submitter = new CardSubmitter(failing, pino({ level: "silent" }));
     submitter.enqueue({ paymentId: "p1" } as never, Date.now() + 600_000);
     await vi.waitFor(() => expect(attempts).toBe(1));

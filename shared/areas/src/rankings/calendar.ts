@@ -25,7 +25,11 @@ function formatterFor(tz: string): Intl.DateTimeFormat {
 
 /** The calendar date of an instant in `tz`. */
 export function businessDate(instant: Date, tz: string): string {
-  const parts = Object.fromEntries(formatterFor(tz).formatToParts(instant).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatterFor(tz)
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
   return `${parts.year}-${parts.month}-${parts.day}`;
 }
 

@@ -58,7 +58,17 @@ class Bumps {
   private row(rows: Map<string, Bump>, start: string, productId: string, productName: string, position: number): Bump {
     const key = `${start}\u0000${productId}`;
     // A new row keeps the first event's product name: the upsert never changes it.
-    const row = rows.get(key) ?? { period_start: start, product_id: productId, product_name: productName, orders: 0, quantity: 0, revenue: 0, views: 0, likes: 0, updated_position: position };
+    const row = rows.get(key) ?? {
+      period_start: start,
+      product_id: productId,
+      product_name: productName,
+      orders: 0,
+      quantity: 0,
+      revenue: 0,
+      views: 0,
+      likes: 0,
+      updated_position: position,
+    };
     row.updated_position = Math.max(row.updated_position, position);
     rows.set(key, row);
     return row;
@@ -127,8 +137,20 @@ export function productMetricsProjection(businessTz: string): Projection {
     async run(trx: Trx, events: readonly StoredEvent[], ctx: RunContext) {
       const engaged = new Set(events.flatMap((e) => engagementOf(e)?.productId ?? []));
       const names = engaged.size === 0 ? new Map<string, string>() : await productNames(trx, ctx, engaged);
-      const ids = [...new Set(events.filter((e) => engagementOf(e) === null).map(orderIdOf).filter((id): id is string => id !== null))];
-      const rows = ids.length === 0 ? [] : await ctx.send(() => trx.selectFrom("paid_sales").select(["order_id", "business_date", "sales", "reversed_at"]).where("order_id", "in", ids).execute());
+      const ids = [
+        ...new Set(
+          events
+            .filter((e) => engagementOf(e) === null)
+            .map(orderIdOf)
+            .filter((id): id is string => id !== null),
+        ),
+      ];
+      const rows =
+        ids.length === 0
+          ? []
+          : await ctx.send(() =>
+              trx.selectFrom("paid_sales").select(["order_id", "business_date", "sales", "reversed_at"]).where("order_id", "in", ids).execute(),
+            );
       const paid = new Map<string, PaidSale>(
         rows.map((r) => [r.order_id, { date: dateKey(r.business_date), sales: salesSchema.parse(JSON.parse(r.sales)), reversed: r.reversed_at !== null }]),
       );
@@ -136,14 +158,25 @@ export function productMetricsProjection(businessTz: string): Projection {
       for (const event of events) {
         const engagement = engagementOf(event);
         if (engagement) {
-          bumps.engage(businessDate(new Date(engagement.at), businessTz), engagement.productId, names.get(engagement.productId)!, engagement.change, event.position);
+          bumps.engage(
+            businessDate(new Date(engagement.at), businessTz),
+            engagement.productId,
+            names.get(engagement.productId)!,
+            engagement.change,
+            event.position,
+          );
           continue;
         }
         if (event.type === OrderPaid.type) {
           const d = dataOf(OrderPaid, event);
           // One row per order: a second OrderPaid (never emitted, but cheap to refuse) adds nothing.
           if (paid.has(d.orderId)) continue;
-          const sale: PaidSale = { date: businessDate(new Date(d.paidAt), businessTz), sales: salesByProduct(d.items, d.payableAmount), reversed: false, insert: { paid_at: new Date(d.paidAt), paid_position: event.position } };
+          const sale: PaidSale = {
+            date: businessDate(new Date(d.paidAt), businessTz),
+            sales: salesByProduct(d.items, d.payableAmount),
+            reversed: false,
+            insert: { paid_at: new Date(d.paidAt), paid_position: event.position },
+          };
           paid.set(d.orderId, sale);
           bumps.add(sale.date, sale.sales, 1, event.position);
           continue;
@@ -171,7 +204,15 @@ const refundOf = (e: StoredEvent) => {
 
 async function write(trx: Trx, ctx: RunContext, paid: Map<string, PaidSale>, bumps: Bumps): Promise<void> {
   const inserts = [...paid].filter(([, s]) => s.insert);
-  const paidRows = inserts.map(([orderId, s]) => [orderId, s.insert!.paid_at, s.date, JSON.stringify(s.sales), s.insert!.paid_position, s.reversedAt ?? null, s.reversedPosition ?? null]);
+  const paidRows = inserts.map(([orderId, s]) => [
+    orderId,
+    s.insert!.paid_at,
+    s.date,
+    JSON.stringify(s.sales),
+    s.insert!.paid_position,
+    s.reversedAt ?? null,
+    s.reversedPosition ?? null,
+  ]);
   const paidColumns = ["order_id", "paid_at", "business_date", "sales", "paid_position", "reversed_at", "reversed_position"];
   await ctx.send(() => insertRows(trx, "paid_sales", paidColumns, paidRows));
   // Reversals of rows paid in an earlier run: rare (a paid order cancelled or refunded), one each.

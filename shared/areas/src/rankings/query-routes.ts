@@ -17,7 +17,10 @@ const rankingQuery = z.object({
     .refine(isCalendarDate, "must be a calendar date YYYY-MM-DD")
     .optional()
     .openapi({ description: "Any day of the period, in BUSINESS_TZ; today when absent", example: "2026-11-30" }),
-  by: z.enum(rankOrders).default("QUANTITY").openapi({ description: "SCORE: RANKING_WEIGHT_VIEW × views + RANKING_WEIGHT_LIKE × likes + RANKING_WEIGHT_ORDER × quantity" }),
+  by: z
+    .enum(rankOrders)
+    .default("QUANTITY")
+    .openapi({ description: "SCORE: RANKING_WEIGHT_VIEW × views + RANKING_WEIGHT_LIKE × likes + RANKING_WEIGHT_ORDER × quantity" }),
   limit: z.coerce.number().int().min(1).max(MAX_RANKING).default(10).openapi({ type: "integer", minimum: 1, maximum: MAX_RANKING, default: 10 }),
 });
 

@@ -57,7 +57,14 @@ describe("revenue shares (largest remainder)", () => {
   });
 
   it("folds lines of one product into one sale", () => {
-    const line = (productId: string, quantity: number, unitPrice: number) => ({ dealId: `d-${productId}-${quantity}`, productId, productName: productId, quantity, unitPrice, lineAmount: quantity * unitPrice });
+    const line = (productId: string, quantity: number, unitPrice: number) => ({
+      dealId: `d-${productId}-${quantity}`,
+      productId,
+      productName: productId,
+      quantity,
+      unitPrice,
+      lineAmount: quantity * unitPrice,
+    });
     expect(salesByProduct([line("b", 1, 10_000), line("a", 2, 5_000), line("b", 1, 10_000)], 27_000)).toEqual([
       { productId: "a", productName: "a", quantity: 2, revenue: 9_000 },
       { productId: "b", productName: "b", quantity: 2, revenue: 18_000 },

@@ -34,7 +34,10 @@ export function lineShares(amounts: readonly number[], payable: number): number[
 
 /** An order's lines folded per product (a product may sit on several deals), sorted by product id. */
 export function salesByProduct(items: readonly OrderItem[], payableAmount: number): ProductSale[] {
-  const shares = lineShares(items.map((i) => i.lineAmount), payableAmount);
+  const shares = lineShares(
+    items.map((i) => i.lineAmount),
+    payableAmount,
+  );
   const byProduct = new Map<string, ProductSale>();
   items.forEach((item, i) => {
     const sale = byProduct.get(item.productId) ?? { productId: item.productId, productName: item.productName, quantity: 0, revenue: 0 };

@@ -32,7 +32,8 @@ export function topProductsQuery(db: Kysely<Database>, period: Period, start: st
     .select(["product_id", "product_name", "orders", "quantity", "revenue", "views", "likes", score.as("score")])
     .where("period_start", "=", calendarDate(start));
   // A product with views or likes but no sales has a row; it ranks by SCORE only.
-  const ranked = by === "SCORE" ? q.where(score, ">", "0").orderBy(score, "desc") : q.where("quantity", ">", 0).orderBy(by === "QUANTITY" ? "quantity" : "revenue", "desc");
+  const ranked =
+    by === "SCORE" ? q.where(score, ">", "0").orderBy(score, "desc") : q.where("quantity", ">", 0).orderBy(by === "QUANTITY" ? "quantity" : "revenue", "desc");
   return ranked.orderBy("product_id", "asc").limit(limit);
 }
 
@@ -44,7 +45,14 @@ export function topProductsQuery(db: Kysely<Database>, period: Period, start: st
  * index has its order: it sorts the period's rows (one per product active in it), which the
  * ranking cache then keeps per checkpoint.
  */
-export async function topProducts(db: Kysely<Database>, period: Period, start: string, by: RankOrder, limit: number, weights: ScoreWeights = DEFAULT_WEIGHTS): Promise<RankedProduct[]> {
+export async function topProducts(
+  db: Kysely<Database>,
+  period: Period,
+  start: string,
+  by: RankOrder,
+  limit: number,
+  weights: ScoreWeights = DEFAULT_WEIGHTS,
+): Promise<RankedProduct[]> {
   const rows = await topProductsQuery(db, period, start, by, limit, weights).execute();
   return rows.map((r, i) => ({
     rank: i + 1,

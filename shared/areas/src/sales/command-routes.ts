@@ -74,7 +74,10 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: SaleDeps & { sales: 
     return jsonResponse(c, viewOf(definition, status), 201);
   });
 
-  for (const [to, target] of [["open", "OPEN"], ["close", "CLOSED"]] as const) {
+  for (const [to, target] of [
+    ["open", "OPEN"],
+    ["close", "CLOSED"],
+  ] as const) {
     app.openapi(transitionRoute(to), async (c) => {
       const { state, position } = await transitionEvent(deps, c.req.valid("param").eventId, target, true, commandContext(c));
       if (state.status === "absent") throw new Error("transition of an absent event");

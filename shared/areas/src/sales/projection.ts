@@ -76,13 +76,20 @@ export const saleEventProjection: Projection = {
           const d = dataOf(EventOpened, event);
           // Only a scheduled event opens: a closed one never comes back (the decider refuses it too).
           writes.push(...allocated.take([d.eventId]), () =>
-            trx.updateTable("sale_events").set({ status: "OPEN", updated_position: event.position }).where("event_id", "=", d.eventId).where("status", "=", "SCHEDULED").execute(),
+            trx
+              .updateTable("sale_events")
+              .set({ status: "OPEN", updated_position: event.position })
+              .where("event_id", "=", d.eventId)
+              .where("status", "=", "SCHEDULED")
+              .execute(),
           );
           break;
         }
         case EventClosed.type: {
           const d = dataOf(EventClosed, event);
-          writes.push(...allocated.take([d.eventId]), () => trx.updateTable("sale_events").set({ status: "CLOSED", updated_position: event.position }).where("event_id", "=", d.eventId).execute());
+          writes.push(...allocated.take([d.eventId]), () =>
+            trx.updateTable("sale_events").set({ status: "CLOSED", updated_position: event.position }).where("event_id", "=", d.eventId).execute(),
+          );
           break;
         }
         case OrderPlaced.type: {

@@ -82,7 +82,14 @@ export async function listEvents(db: Db, opts: { status?: EventStatus | undefine
   if (opts.status) q = q.where("status", "=", opts.status);
   const after = opts.after;
   if (after) q = q.where((eb) => eb.or([eb("opens_at", ">", after.at), eb.and([eb("opens_at", "=", after.at), eb("event_id", ">", after.id)])]));
-  const rows = await q.orderBy("opens_at").orderBy("event_id").limit(opts.limit + 1).execute();
-  const deals = await dealsOf(db, rows.map((r) => r.event_id));
+  const rows = await q
+    .orderBy("opens_at")
+    .orderBy("event_id")
+    .limit(opts.limit + 1)
+    .execute();
+  const deals = await dealsOf(
+    db,
+    rows.map((r) => r.event_id),
+  );
   return rows.map((r) => viewOf(r, deals.get(r.event_id) ?? []));
 }

@@ -42,7 +42,14 @@ export async function scheduleEvent(deps: SaleDeps, input: ScheduleEventInput, c
     input.deals.map(async (d, i) => {
       const product = await loadProduct(deps.store, d.productId);
       if (!product) throw new AppError("VALIDATION_FAILED", "Unknown product.", { errors: [{ path: `deals.${i}.productId`, message: "no such product" }] });
-      return { dealId: dealIdFor(eventId, i), productId: d.productId, productName: product.name, salePrice: d.salePrice, stock: d.stock, perUserLimit: d.perUserLimit };
+      return {
+        dealId: dealIdFor(eventId, i),
+        productId: d.productId,
+        productName: product.name,
+        salePrice: d.salePrice,
+        stock: d.stock,
+        perUserLimit: d.perUserLimit,
+      };
     }),
   );
   const definition: SaleEventDefinition = {

@@ -65,7 +65,11 @@ export class EventScheduler implements TailHandler {
       if (!e) continue;
       const id = e.data.eventId;
       if (e.type === "EventScheduled") {
-        this.events.set(id, { status: "SCHEDULED", opensAt: Date.parse(e.data.opensAt), closesAt: e.data.closesAt === null ? null : Date.parse(e.data.closesAt) });
+        this.events.set(id, {
+          status: "SCHEDULED",
+          opensAt: Date.parse(e.data.opensAt),
+          closesAt: e.data.closesAt === null ? null : Date.parse(e.data.closesAt),
+        });
       } else if (e.type === "EventOpened") {
         const t = this.events.get(id);
         if (t) t.status = "OPEN";

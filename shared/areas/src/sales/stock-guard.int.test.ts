@@ -112,7 +112,11 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: "lose" as const }) },
 );
 /** Time moves on by 0, a little, or past a payment window. */
-const dtArb = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: 2_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 15_000 }) });
+const dtArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(0) },
+  { weight: 5, arbitrary: fc.integer({ min: 1, max: 2_000 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 15_000 }) },
+);
 const timedArb: fc.Arbitrary<Timed> = fc.tuple(stepArb, dtArb).map(([s, dt]) => ({ ...s, dt }));
 const scenarioArb = fc.record({ sale: saleArb, steps: fc.array(timedArb, { minLength: 1, maxLength: 30, size: "max" }) });
 
@@ -185,14 +189,20 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
       .flatMap((o) => o.items)
       .filter((i) => i.dealId === dealId)
       .reduce((n, i) => n + i.quantity, 0);
-  const left = (dealId: string) => deals.find((d) => d.dealId === dealId)!.stock - live().flatMap((o) => o.items).filter((i) => i.dealId === dealId).reduce((n, i) => n + i.quantity, 0);
+  const left = (dealId: string) =>
+    deals.find((d) => d.dealId === dealId)!.stock -
+    live()
+      .flatMap((o) => o.items)
+      .filter((i) => i.dealId === dealId)
+      .reduce((n, i) => n + i.quantity, 0);
 
   /** The contract's stock rules over the live orders (see the file's comment). */
   const stockVerdict = (userId: string, lines: Array<{ dealId: string; quantity: number }>): Verdict => {
     for (const l of lines) {
       const deal = deals.find((d) => d.dealId === l.dealId)!;
       const bought = boughtBy(userId, l.dealId);
-      if (bought + l.quantity > deal.perUserLimit) return { code: "PURCHASE_LIMIT_EXCEEDED", dealId: l.dealId, available: Math.max(0, deal.perUserLimit - bought) };
+      if (bought + l.quantity > deal.perUserLimit)
+        return { code: "PURCHASE_LIMIT_EXCEEDED", dealId: l.dealId, available: Math.max(0, deal.perUserLimit - bought) };
       if (left(l.dealId) < l.quantity) return { code: "SOLD_OUT", dealId: l.dealId, available: left(l.dealId) };
     }
     return { code: "OK" };
@@ -260,7 +270,12 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
           const order: ModelOrder = { orderId, userId, status: "held", fence, events: [placed] };
           if (outcome === "commit") {
             const appended = await ctx.store
-              .append(orderStream(orderId), "no_stream", [{ ...bindEvents(orderEventTypes, [placed], { tag: saleEventTag(eventId), metadata: metadata(c) })[0]!, eventId: orderId }], { fence: { key: saleFenceKey(eventId), token: fence } })
+              .append(
+                orderStream(orderId),
+                "no_stream",
+                [{ ...bindEvents(orderEventTypes, [placed], { tag: saleEventTag(eventId), metadata: metadata(c) })[0]!, eventId: orderId }],
+                { fence: { key: saleFenceKey(eventId), token: fence } },
+              )
               .then(
                 () => true,
                 (err: unknown) => {
@@ -290,9 +305,14 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
         if (!o) break;
         const c = command(o.userId);
         const appended = await ctx.store
-          .append(orderStream(o.orderId), "no_stream", [{ ...bindEvents(orderEventTypes, [o.events[0]!], { tag: saleEventTag(eventId), metadata: metadata(c) })[0]!, eventId: o.orderId }], {
-            fence: { key: saleFenceKey(eventId), token: o.fence },
-          })
+          .append(
+            orderStream(o.orderId),
+            "no_stream",
+            [{ ...bindEvents(orderEventTypes, [o.events[0]!], { tag: saleEventTag(eventId), metadata: metadata(c) })[0]!, eventId: o.orderId }],
+            {
+              fence: { key: saleFenceKey(eventId), token: o.fence },
+            },
+          )
           .then(
             () => "appended",
             (err: unknown) => {
@@ -365,7 +385,10 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
       case "open":
       case "close": {
         const c = command();
-        const saleCommand = step.kind === "open" ? ({ type: "OpenEvent", now: c.now, forced: step.forced } as const) : ({ type: "CloseEvent", now: c.now, forced: step.forced } as const);
+        const saleCommand =
+          step.kind === "open"
+            ? ({ type: "OpenEvent", now: c.now, forced: step.forced } as const)
+            : ({ type: "CloseEvent", now: c.now, forced: step.forced } as const);
         let expected: string;
         let decided: ReturnType<typeof decideSaleEvent> = [];
         try {

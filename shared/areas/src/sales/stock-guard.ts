@@ -5,9 +5,27 @@ import { parseEvent } from "@surge/platform/events/event-type";
 import { evolveSaleEvent, initialSaleEventState, type SaleEventStatus } from "./sale.js";
 import { saleEventStream, saleEventTag, saleEventTypes } from "./events.js";
 import { orderEventTypes } from "../orders/events.js";
-import { invalidateStale, publishState, runScript, settleOverdue, whenLoaded, withRebuildLock, type RebuildOutcome, type Settled } from "@surge/platform/redis/guard-kit";
+import {
+  invalidateStale,
+  publishState,
+  runScript,
+  settleOverdue,
+  whenLoaded,
+  withRebuildLock,
+  type RebuildOutcome,
+  type Settled,
+} from "@surge/platform/redis/guard-kit";
 import { Coalescer } from "@surge/platform/redis/coalesce";
-import { allocateGoodsScript, confirmScript, loadedScript, releaseGoodsScript, releaseScript, reserveScript, setStatusScript, snapshotScript } from "./stock-scripts.js";
+import {
+  allocateGoodsScript,
+  confirmScript,
+  loadedScript,
+  releaseGoodsScript,
+  releaseScript,
+  reserveScript,
+  setStatusScript,
+  snapshotScript,
+} from "./stock-scripts.js";
 
 export const saleKeys = (eventId: string) => {
   const tag = `evt:{${eventId}}`;
@@ -181,7 +199,12 @@ export class StockGuard {
       for (;;) {
         const overdue = await this.redis.zrangebyscore(saleKeys(eventId)[6], "-inf", now, "LIMIT", 0, SWEEP_CHUNK);
         if (overdue.length === 0) break;
-        const settled = await settleOverdue(this.store, overdue, (ids) => this.confirmAll(eventId, ids), (id) => this.release(eventId, id));
+        const settled = await settleOverdue(
+          this.store,
+          overdue,
+          (ids) => this.confirmAll(eventId, ids),
+          (id) => this.release(eventId, id),
+        );
         total.confirmed += settled.confirmed;
         total.released += settled.released;
         if (overdue.length < SWEEP_CHUNK) break;

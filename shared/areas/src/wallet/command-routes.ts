@@ -11,7 +11,10 @@ const chargeRoute = createRoute({
   path: "/wallet/charges",
   tags: ["wallet"],
   security,
-  request: { headers: z.object({ "idempotency-key": z.string().min(1).max(128) }), body: jsonBody(z.strictObject({ amount: z.number().int().min(1).max(1_000_000) })) },
+  request: {
+    headers: z.object({ "idempotency-key": z.string().min(1).max(128) }),
+    body: jsonBody(z.strictObject({ amount: z.number().int().min(1).max(1_000_000) })),
+  },
   responses: { 200: json(z.object({ balance: z.number(), charged: z.number() }).openapi("Charge"), "Charged"), 400: problem, 409: problem },
 });
 

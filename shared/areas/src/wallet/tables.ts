@@ -1,4 +1,3 @@
-
 export interface WalletsTable {
   user_id: string;
   /** The balance after the user's latest wallet event (each event carries it). */

@@ -5,13 +5,18 @@ import type { WalletEvent } from "./events.js";
 
 const spec = specFor(walletDecider);
 const now = new Date("2026-11-21T10:00:00.000Z");
-const charged = (amount: number, balance: number): WalletEvent => ({ type: "WalletCharged", data: { userId: "u1", chargeId: `c${balance}`, amount, balance, chargedAt: now.toISOString() } });
+const charged = (amount: number, balance: number): WalletEvent => ({
+  type: "WalletCharged",
+  data: { userId: "u1", chargeId: `c${balance}`, amount, balance, chargedAt: now.toISOString() },
+});
 const charge = (amount: number) => ({ type: "ChargeWallet" as const, userId: "u1", chargeId: "c", amount, now });
 const debit = (amount: number) => ({ type: "DebitPoints" as const, userId: "u1", orderId: "o1", paymentId: "p1", amount, now });
 
 describe("wallet decider", () => {
   it("charges and records the balance after the charge", () => {
-    expect(spec.given([charged(5000, 5000)]).when(charge(10_000))).toMatchObject({ events: [{ type: "WalletCharged", data: { amount: 10_000, balance: 15_000 } }] });
+    expect(spec.given([charged(5000, 5000)]).when(charge(10_000))).toMatchObject({
+      events: [{ type: "WalletCharged", data: { amount: 10_000, balance: 15_000 } }],
+    });
   });
 
   it("never passes 10,000,000", () => {

@@ -23,7 +23,6 @@ const GOAL_RATIO = 0.7;
 const GOAL_P99_MS = 25;
 const log = (line: string) => console.log(line);
 
-
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const args: BenchArgs = parseBenchArgs(argv);
   const fx = await createFixture(readBenchEnv(), cleanup);

@@ -75,7 +75,13 @@ async function caughtUp(db: Db, store: MysqlEventStore, timeoutMs: number): Prom
 }
 
 /** One claims load with a projector (and, from Kafka, the relay) running, its lag sampled throughout. */
-async function lagWindow(source: Source, args: BenchArgs, cleanup: Cleanup, kafka: () => Promise<KafkaMock>, profileRoot: string | undefined): Promise<WindowResult> {
+async function lagWindow(
+  source: Source,
+  args: BenchArgs,
+  cleanup: Cleanup,
+  kafka: () => Promise<KafkaMock>,
+  profileRoot: string | undefined,
+): Promise<WindowResult> {
   const fx = await createFixture(readBenchEnv(), cleanup);
   const store = new MysqlEventStore(fx.db);
   const signing = benchSigning(fx.jwtSecret, args);
@@ -87,7 +93,10 @@ async function lagWindow(source: Source, args: BenchArgs, cleanup: Cleanup, kafk
   const watched: Watched[] = [{ label: "command-api", pids: [api.pid] }];
   if (source === "kafka") {
     const env = kafkaEnv(await kafka());
-    const [relay, projector] = await Promise.all([startRelayChild(fx, cleanup, env, profileRoot), startProjectorChild(fx, cleanup, { kafka: env, profileRoot })]);
+    const [relay, projector] = await Promise.all([
+      startRelayChild(fx, cleanup, env, profileRoot),
+      startProjectorChild(fx, cleanup, { kafka: env, profileRoot }),
+    ]);
     pipeline.push(relay, projector);
     watched.push({ label: "projector", pids: [projector.pid] }, { label: "relay", pids: [relay.pid] }, { label: "Kafka mock", pids: await mockPids() });
   } else {
@@ -112,7 +121,14 @@ async function lagWindow(source: Source, args: BenchArgs, cleanup: Cleanup, kafk
   const catchUpS = await caughtUp(fx.db, store, 120_000);
 
   const events = await countEvents(fx.db, couponStream(couponId), "CouponClaimed");
-  const projected = Number((await fx.db.selectFrom("coupon_claims").select((eb) => eb.fn.countAll<string | number>().as("n")).executeTakeFirstOrThrow()).n);
+  const projected = Number(
+    (
+      await fx.db
+        .selectFrom("coupon_claims")
+        .select((eb) => eb.fn.countAll<string | number>().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   await Promise.all([api.stop(), ...pipeline.map((c) => c.stop())]);
   if (profileRoot) log(await profileReport(profileRoot, source === "kafka" ? "projector-kafka" : "projector", m.window, 30));
   await store.close();
@@ -162,7 +178,11 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
     ...results.flatMap((r) => [
       `- ${r.source}: lag p99 **${s(r.lag.p99S)} s** (goal < ${GOAL_P99_S} s: ${r.lag.p99S < GOAL_P99_S ? "met" : "not met"}), ${r.lag.samples} samples; ` +
         `every claim projected: ${r.detail} **${r.pass ? "PASS" : "FAIL"}**`,
-      ...(r.relayLag ? [`- ${r.source}: of that, the relay's own lag (store → Kafka acknowledged): p50 ${s(r.relayLag.p50S)} s, p99 ${s(r.relayLag.p99S)} s, max ${s(r.relayLag.maxS)} s`] : []),
+      ...(r.relayLag
+        ? [
+            `- ${r.source}: of that, the relay's own lag (store → Kafka acknowledged): p50 ${s(r.relayLag.p50S)} s, p99 ${s(r.relayLag.p99S)} s, max ${s(r.relayLag.maxS)} s`,
+          ]
+        : []),
       `- CPU during the ${r.source} window: ${cpuLine(r.cpu)}`,
     ]),
     ...(sources.includes("kafka") ? [KAFKA_NOTE] : []),

@@ -24,7 +24,11 @@ const STOCK = 10_000_000;
 const log = (line: string) => console.log(line);
 
 async function post<T>(url: string, token: string, body: unknown): Promise<T> {
-  const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as Record<string, unknown>;
   if (res.status !== 201) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
   return json as T;
@@ -36,7 +40,11 @@ async function createOpenSale(apiUrl: string, admin: string) {
     const product = await post<{ productId: string }>(`${apiUrl}/admin/products`, admin, { name: `bench product ${i + 1}`, price: 20_000 });
     deals.push({ productId: product.productId, salePrice: 9_900 + i * 1_000, stock: STOCK, perUserLimit: STOCK });
   }
-  const sale = await post<{ eventId: string; deals: Array<{ dealId: string }> }>(`${apiUrl}/admin/events`, admin, { name: "bench sale", opensAt: new Date(Date.now() - 1000).toISOString(), deals });
+  const sale = await post<{ eventId: string; deals: Array<{ dealId: string }> }>(`${apiUrl}/admin/events`, admin, {
+    name: "bench sale",
+    opensAt: new Date(Date.now() - 1000).toISOString(),
+    deals,
+  });
   return { eventId: sale.eventId, dealIds: sale.deals.map((d) => d.dealId) };
 }
 
@@ -44,7 +52,9 @@ async function createOpenSale(apiUrl: string, admin: string) {
 async function orderedUnits(fx: Fixture, eventId: string): Promise<Map<string, number>> {
   const rows = await fx.db.selectFrom("events").select("data").where("tag", "=", `event:${eventId}`).where("type", "=", "OrderPlaced").execute();
   const units = new Map<string, number>();
-  for (const r of rows) for (const i of (JSON.parse(r.data) as { items: Array<{ dealId: string; quantity: number }> }).items) units.set(i.dealId, (units.get(i.dealId) ?? 0) + i.quantity);
+  for (const r of rows)
+    for (const i of (JSON.parse(r.data) as { items: Array<{ dealId: string; quantity: number }> }).items)
+      units.set(i.dealId, (units.get(i.dealId) ?? 0) + i.quantity);
   return units;
 }
 
@@ -79,7 +89,12 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const units = await orderedUnits(fx, sale.eventId);
   const stockFromRedis = await readRemaining(fx, sale.eventId);
   const balanced = sale.dealIds.every((d) => (units.get(d) ?? 0) + (stockFromRedis[d] ?? NaN) === STOCK);
-  const placedInStore = await fx.db.selectFrom("events").select((eb) => eb.fn.countAll().as("n")).where("tag", "=", `event:${sale.eventId}`).where("type", "=", "OrderPlaced").executeTakeFirstOrThrow();
+  const placedInStore = await fx.db
+    .selectFrom("events")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("tag", "=", `event:${sale.eventId}`)
+    .where("type", "=", "OrderPlaced")
+    .executeTakeFirstOrThrow();
   const pass = balanced && created === Number(placedInStore.n) && created > 0;
   const ratio = orders.main.requestsPerSec / bareM.main.requestsPerSec;
   const lines = [

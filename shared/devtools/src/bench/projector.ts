@@ -38,7 +38,12 @@ interface Args {
 function parse(argv: string[]): Args {
   const { values } = parseArgs({
     args: argv,
-    options: { events: { type: "string" }, mode: { type: "string", default: "both" }, profile: { type: "boolean", default: false }, "no-docs": { type: "boolean", default: false } },
+    options: {
+      events: { type: "string" },
+      mode: { type: "string", default: "both" },
+      profile: { type: "boolean", default: false },
+      "no-docs": { type: "boolean", default: false },
+    },
     strict: true,
     allowPositionals: false,
   });
@@ -78,7 +83,14 @@ const row = (mode: string, events: number, r: CatchUp) =>
   `| ${mode} | ${events} | ${r.seconds.toFixed(1)} | ${r.firstMoveS.toFixed(1)} | ${Math.round(events / r.seconds)} | ${r.peakMb.toFixed(0)} |`;
 const verdict = (rate: number, goal: number) => `**${Math.round(rate)} events/s** (goal ≥ ${goal}: ${rate >= goal ? "met" : "not met"})`;
 const handledCount = async (db: Db) =>
-  Number((await db.selectFrom("event_handled").select((eb) => eb.fn.countAll<string | number>().as("n")).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await db
+        .selectFrom("event_handled")
+        .select((eb) => eb.fn.countAll<string | number>().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 async function embedded({ fx, cleanup, events, head, servers, profileRoot }: Run): Promise<Phase> {
   log("projector: projecting from zero (embedded mode: the store's log, no Kafka)");
@@ -143,7 +155,10 @@ async function viaKafka({ fx, cleanup, events, head, servers, profileRoot }: Run
   const joinS = (performance.now() - joinStarted) / 1000;
 
   const t0 = now();
-  const cpu = await startCpuSampler([{ label: "projector", pids: [projector.pid] }, { label: "Kafka mock", pids: await mockPids() }, ...servers], "bench (feeding Kafka)");
+  const cpu = await startCpuSampler(
+    [{ label: "projector", pids: [projector.pid] }, { label: "Kafka mock", pids: await mockPids() }, ...servers],
+    "bench (feeding Kafka)",
+  );
   const store = new MysqlEventStore(fx.db);
   const fed = feedKafka(kafka, store, target.db, FEED_AHEAD);
   const [r] = await timeCatchUp(t0, [{ child: projector, db: target.db, checkpoint: PROJECTOR_CHECKPOINT }], head);

@@ -47,7 +47,12 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const correct = first.status === 200 && JSON.stringify(body.items) === JSON.stringify(expected);
   const noHeaders = () => ({});
   const servers = await backingServers(fx.redisUrl);
-  const ranked = await measure({ url: `${api.url}${PATH}`, method: "GET", headers: noHeaders }, args, [{ label: "query-api", pids: [api.pid] }, ...servers], log);
+  const ranked = await measure(
+    { url: `${api.url}${PATH}`, method: "GET", headers: noHeaders },
+    args,
+    [{ label: "query-api", pids: [api.pid] }, ...servers],
+    log,
+  );
   await api.stop();
 
   log("bare: starting the bare hono route");
@@ -77,7 +82,10 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
     log(await profileReport(profileRoot, bare.name, bareM.window, 12));
   }
   if (args.writeDocs) {
-    await writeDocSection("rankings", docSection(args, argv, machineLine(machine), seeded.rows, explain, lines, rankingSql(fx.db, "DAILY", DATE, "QUANTITY", MAX_RANKING)));
+    await writeDocSection(
+      "rankings",
+      docSection(args, argv, machineLine(machine), seeded.rows, explain, lines, rankingSql(fx.db, "DAILY", DATE, "QUANTITY", MAX_RANKING)),
+    );
   }
   return pass ? 0 : 1;
 }

@@ -14,13 +14,32 @@ import { writeDocSection } from "./lib/report.js";
  * metadata) for the hot path's events, a claim and an order, beside the JSON.stringify every append
  * already does, so the figure has a yardstick. Pure CPU in this process: no database, no app.
  */
-const metadata = { correlationId: "0193a0f2-6c1e-7a51-9c1d-3b1f2c4d5e6f", causationId: null, userId: "user-123456", occurredAt: "2026-11-21T10:00:00.123Z", requestHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" };
+const metadata = {
+  correlationId: "0193a0f2-6c1e-7a51-9c1d-3b1f2c4d5e6f",
+  causationId: null,
+  userId: "user-123456",
+  occurredAt: "2026-11-21T10:00:00.123Z",
+  requestHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+};
 const claimed = newEvent(
   CouponClaimed,
-  { couponId: "0193a0f2-6c1e-7a51-9c1d-000000000001", claimId: "0193a0f2-6c1e-7a51-9c1d-000000000002", userId: "user-123456", claimedAt: "2026-11-21T10:00:00.123Z", expiresAt: "2027-01-01T00:00:00.000Z" },
+  {
+    couponId: "0193a0f2-6c1e-7a51-9c1d-000000000001",
+    claimId: "0193a0f2-6c1e-7a51-9c1d-000000000002",
+    userId: "user-123456",
+    claimedAt: "2026-11-21T10:00:00.123Z",
+    expiresAt: "2027-01-01T00:00:00.000Z",
+  },
   { metadata },
 );
-const line = (i: number) => ({ dealId: `0193a0f2-6c1e-7a51-9c1d-00000000000${i}-d${i}`, productId: `0193a0f2-6c1e-7a51-9c1d-10000000000${i}`, productName: `Product ${i}`, quantity: 2, unitPrice: 10_000, lineAmount: 20_000 });
+const line = (i: number) => ({
+  dealId: `0193a0f2-6c1e-7a51-9c1d-00000000000${i}-d${i}`,
+  productId: `0193a0f2-6c1e-7a51-9c1d-10000000000${i}`,
+  productName: `Product ${i}`,
+  quantity: 2,
+  unitPrice: 10_000,
+  lineAmount: 20_000,
+});
 const placed = newEvent(
   OrderPlaced,
   {

@@ -43,7 +43,12 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const productId = ((await created.json()) as { productId?: string }).productId;
   if (created.status !== 201 || !productId) throw new Error(`creating the bench product failed: ${created.status}`);
 
-  const views = await measure({ url: `${api.url}/products/${productId}/views`, method: "POST", headers }, args, [{ label: "command-api", pids: [api.pid] }, ...servers], log);
+  const views = await measure(
+    { url: `${api.url}/products/${productId}/views`, method: "POST", headers },
+    args,
+    [{ label: "command-api", pids: [api.pid] }, ...servers],
+    log,
+  );
   const metrics = await scrapeMetrics(api.url);
   const counted = outcomeSum(metrics, "counted");
   const repeated = outcomeSum(metrics, "repeated");
@@ -90,7 +95,12 @@ function outcomeSum(metrics: string, outcome: string): number {
 }
 
 async function viewsInStore(fx: { db: Db }, productId: string): Promise<number> {
-  const rows = await fx.db.selectFrom("events").select("data").where("stream_id", "=", `views-${productId}`).where("type", "=", "ProductViewsCounted").execute();
+  const rows = await fx.db
+    .selectFrom("events")
+    .select("data")
+    .where("stream_id", "=", `views-${productId}`)
+    .where("type", "=", "ProductViewsCounted")
+    .execute();
   return rows.reduce((n, r) => n + (JSON.parse(r.data) as { views: number }).views, 0);
 }
 

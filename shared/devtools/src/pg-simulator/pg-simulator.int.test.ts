@@ -263,7 +263,14 @@ describe("pg-simulator", () => {
   it("rejects a malformed payment request with 400", async () => {
     const { sim } = await setup(ALL_SUCCESS);
     const ok = { orderId: "o", paymentId: "p", card: { type: "KB", number: "1234-5678-9012-3456" }, amount: 1, callbackUrl: "http://127.0.0.1:1/cb" };
-    for (const body of [{ ...ok, amount: -1 }, { ...ok, amount: 1.5 }, { ...ok, card: { type: "VISA", number: ok.card.number } }, { ...ok, card: { type: "KB", number: "1234" } }, { ...ok, callbackUrl: "nope" }, { ...ok, orderId: undefined }]) {
+    for (const body of [
+      { ...ok, amount: -1 },
+      { ...ok, amount: 1.5 },
+      { ...ok, card: { type: "VISA", number: ok.card.number } },
+      { ...ok, card: { type: "KB", number: "1234" } },
+      { ...ok, callbackUrl: "nope" },
+      { ...ok, orderId: undefined },
+    ]) {
       const res = await pay(sim, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }

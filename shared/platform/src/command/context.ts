@@ -18,4 +18,8 @@ export const metadataFor = (ctx: CommandContext, causationId: string | null = nu
 });
 
 /** A system actor for jobs (scheduler, expiry, settlement). */
-export const systemContext = (job: string, now = new Date()): CommandContext => ({ userId: `system:${job}`, correlationId: `${job}:${now.toISOString()}`, now });
+export const systemContext = (job: string, now = new Date()): CommandContext => ({
+  userId: `system:${job}`,
+  correlationId: `${job}:${now.toISOString()}`,
+  now,
+});

@@ -54,7 +54,9 @@ describe("handle (one stream)", () => {
     const s = `count-${newId()}`;
     let decisions = 0;
     const counting = { ...counter, decide: (n: number, c: Command) => (decisions++, counter.decide(n, c)) };
-    const results = await Promise.all(Array.from({ length: 12 }, () => handle(ctx.store, s, counting, { type: "Count" }, { metadata: metadata() }, { attempts: 20 })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => handle(ctx.store, s, counting, { type: "Count" }, { metadata: metadata() }, { attempts: 20 })),
+    );
     expect(await counts(s)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(results.map((r) => r.state).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     // They raced: some decided on a count another had already moved, and ran again.
@@ -137,7 +139,10 @@ describe("handleStreams (several streams)", () => {
     const [a, b] = [`count-${newId()}`, `count-${newId()}`];
     const done = await handleStreams(ctx.store, async (unit) => {
       const [la, lb] = await Promise.all([unit.load(a, counter), unit.load(b, counter)]);
-      const appended = await unit.append([unit.change(la, counter.decide(la.state, { type: "Count" }), { metadata: metadata() }), unit.change(lb, [], { metadata: metadata() })]);
+      const appended = await unit.append([
+        unit.change(la, counter.decide(la.state, { type: "Count" }), { metadata: metadata() }),
+        unit.change(lb, [], { metadata: metadata() }),
+      ]);
       await expect(unit.append([unit.change(la, counter.decide(la.state, { type: "Count" }), { metadata: metadata() })])).rejects.toThrow(/once per attempt/);
       return appended;
     });

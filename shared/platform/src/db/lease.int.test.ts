@@ -14,8 +14,10 @@ afterAll(async () => {
 
 const holds = (lease: Lease) => ctx.db.transaction().execute((trx) => lease.holdsIn(trx));
 /** Expiry is the database clock's call: the end of a lease's current term, and whether that clock has passed a given end. */
-const termEnd = async (name: string) => (await sql<{ term_end: string }>`SELECT UNIX_TIMESTAMP(expires_at) AS term_end FROM leases WHERE name = ${name}`.execute(ctx.db)).rows[0]!.term_end;
-const databasePast = async (end: string) => Number((await sql<{ past: number }>`SELECT UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) > ${end} AS past`.execute(ctx.db)).rows[0]!.past) === 1;
+const termEnd = async (name: string) =>
+  (await sql<{ term_end: string }>`SELECT UNIX_TIMESTAMP(expires_at) AS term_end FROM leases WHERE name = ${name}`.execute(ctx.db)).rows[0]!.term_end;
+const databasePast = async (end: string) =>
+  Number((await sql<{ past: number }>`SELECT UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) > ${end} AS past`.execute(ctx.db)).rows[0]!.past) === 1;
 
 describe("a lease", () => {
   it("has one owner at a time; a dead owner's lease is taken over once it expires", async () => {

@@ -42,13 +42,6 @@ export interface ProjectionCheckpointsTable {
   updated_at: Generated<Date>;
 }
 
-
-
-
-
-
-
-
 export interface LeasesTable {
   name: string;
   owner: string;
@@ -83,4 +76,3 @@ export interface Database {
   leases: LeasesTable;
   projection_failures: ProjectionFailuresTable;
 }
-

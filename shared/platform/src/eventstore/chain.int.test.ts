@@ -36,16 +36,23 @@ describe("the hash chain seals every stored column", () => {
   async function restore(...positions: number[]) {
     await ctx.db.deleteFrom("events").where("position", "in", positions).execute();
     await ctx.db.deleteFrom("events").where("position", "<", 0).execute();
-    await ctx.db.insertInto("events").values(saved.filter((r) => positions.includes(Number(r.position)))).execute();
+    await ctx.db
+      .insertInto("events")
+      .values(saved.filter((r) => positions.includes(Number(r.position))))
+      .execute();
   }
 
   // One UPDATE per stored column (position: two rows trade places), each on its own row.
   const cases: Array<[string, number, (p: number) => Promise<unknown>]> = [
-    ["position", 2, async (p) => {
-      await sql`UPDATE events SET position = -1 WHERE position = ${p}`.execute(ctx.db);
-      await sql`UPDATE events SET position = ${p} WHERE position = ${p + 1}`.execute(ctx.db);
-      await sql`UPDATE events SET position = ${p + 1} WHERE position = -1`.execute(ctx.db);
-    }],
+    [
+      "position",
+      2,
+      async (p) => {
+        await sql`UPDATE events SET position = -1 WHERE position = ${p}`.execute(ctx.db);
+        await sql`UPDATE events SET position = ${p} WHERE position = ${p + 1}`.execute(ctx.db);
+        await sql`UPDATE events SET position = ${p + 1} WHERE position = -1`.execute(ctx.db);
+      },
+    ],
     ["event_id", 3, (p) => sql`UPDATE events SET event_id = ${newId()} WHERE position = ${p}`.execute(ctx.db)],
     ["stream_id", 4, (p) => sql`UPDATE events SET stream_id = 'thing-elsewhere' WHERE position = ${p}`.execute(ctx.db)],
     ["version", 5, (p) => sql`UPDATE events SET version = version + 1000 WHERE position = ${p}`.execute(ctx.db)],
@@ -84,7 +91,8 @@ describe("verify on a live log", () => {
   });
 
   it("verifies up to the head it started from while appends commit, and reports no tampering", async () => {
-    for (let i = 0; i < 20; i++) await ctx.store.appendMulti(Array.from({ length: 5 }, (_, s) => ({ streamId: `live-${s}`, expected: "any" as const, events: [event(i), event(i + 1)] })));
+    for (let i = 0; i < 20; i++)
+      await ctx.store.appendMulti(Array.from({ length: 5 }, (_, s) => ({ streamId: `live-${s}`, expected: "any" as const, events: [event(i), event(i + 1)] })));
     let writing = true;
     let appended = 0;
     const writers = Array.from({ length: 4 }, async (_, w) => {
@@ -123,9 +131,15 @@ describe("verify on a live log", () => {
   it("still names a row past the sequence that no append wrote", async () => {
     const head = await ctx.store.headPosition();
     const last = await ctx.db.selectFrom("events").selectAll().where("position", "=", head).executeTakeFirstOrThrow();
-    await ctx.db.insertInto("events").values({ ...last, position: head + 1, event_id: newId(), version: 9999 }).execute();
+    await ctx.db
+      .insertInto("events")
+      .values({ ...last, position: head + 1, event_id: newId(), version: 9999 })
+      .execute();
     expect((await verifyChain(ctx.db)).broken).toEqual({ position: head + 1, reason: "inserted" });
-    await ctx.db.deleteFrom("events").where("position", "=", head + 1).execute();
+    await ctx.db
+      .deleteFrom("events")
+      .where("position", "=", head + 1)
+      .execute();
   });
 });
 
@@ -150,7 +164,10 @@ describe("a log sealed in format 1 before the upgrade", () => {
         chain_format: 1,
       };
       previous = legacyChainHash(previous, row);
-      await ctx.db.insertInto("events").values({ ...row, hash: previous }).execute();
+      await ctx.db
+        .insertInto("events")
+        .values({ ...row, hash: previous })
+        .execute();
     }
     await sql`UPDATE event_sequence SET last_position = 8, last_hash = ${previous} WHERE id = 1`.execute(ctx.db);
     for (let i = 0; i < 8; i++) await ctx.store.append(`new-${i % 2}`, "any", [event(i, "group:new")]);

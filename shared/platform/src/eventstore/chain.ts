@@ -221,7 +221,11 @@ export async function verifyChain(db: Db, options: VerifyOptions = {}): Promise<
  * is covered by the sequence read after it, however many appends commit in between.
  */
 async function insertedPastHead(db: Db, head: number): Promise<ChainBreak | null> {
-  const first = await db.selectFrom("events").select((eb) => eb.fn.min("position").as("p")).where("position", ">", head).executeTakeFirst();
+  const first = await db
+    .selectFrom("events")
+    .select((eb) => eb.fn.min("position").as("p"))
+    .where("position", ">", head)
+    .executeTakeFirst();
   if (first?.p === null || first?.p === undefined) return null;
   const seq = await db.selectFrom("event_sequence").select("last_position").where("id", "=", 1).executeTakeFirstOrThrow();
   const position = Number(first.p);

@@ -57,7 +57,10 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
     const fenceKeys = [...new Set(batch.flatMap((b) => (b.options.fence ? [b.options.fence.key] : [])))];
     const reads = sql<never>`START TRANSACTION;
       SELECT last_position, last_hash, CURRENT_TIMESTAMP(3) AS now FROM event_sequence WHERE id = 1 FOR UPDATE;
-      ${sql.join(streamIds.map((id) => sql`SELECT ${id} AS stream_id, (SELECT MAX(version) FROM events WHERE stream_id = ${id}) AS v`), sql` UNION ALL `)};
+      ${sql.join(
+        streamIds.map((id) => sql`SELECT ${id} AS stream_id, (SELECT MAX(version) FROM events WHERE stream_id = ${id}) AS v`),
+        sql` UNION ALL `,
+      )};
       SELECT fence_key, token FROM guard_fences WHERE fence_key IN (${fenceKeys.length > 0 ? sql.join(fenceKeys) : sql`NULL`})`;
     try {
       const [, seqRows, versionRows, fenceRows] = (await reads.execute(conn)).rows as unknown as [

@@ -32,7 +32,11 @@ describe("MySQL event store", () => {
     expect(second.version).toBe(3);
     expect(second.lastPosition).toBe(first.lastPosition + 1);
     const read = await ctx.store.readStream(s);
-    expect(read.map((e) => [e.version, (e.data as { n: number }).n])).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(read.map((e) => [e.version, (e.data as { n: number }).n])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
     expect(read.map((e) => e.position)).toEqual([...first.positions, ...second.positions]);
   });
 
@@ -65,12 +69,8 @@ describe("MySQL event store", () => {
     const oldToken = await ctx.store.rotateFence(key);
     await ctx.store.append(`thing-${newId()}`, "any", [event(1)], { fence: { key, token: oldToken } });
     await ctx.store.rotateFence(key);
-    await expect(ctx.store.append(`thing-${newId()}`, "any", [event(2)], { fence: { key, token: oldToken } })).rejects.toBeInstanceOf(
-      FenceError,
-    );
-    await expect(ctx.store.append(`thing-${newId()}`, "any", [event(3)], { notAfter: Date.now() - 1 })).rejects.toBeInstanceOf(
-      StaleAppendError,
-    );
+    await expect(ctx.store.append(`thing-${newId()}`, "any", [event(2)], { fence: { key, token: oldToken } })).rejects.toBeInstanceOf(FenceError);
+    await expect(ctx.store.append(`thing-${newId()}`, "any", [event(3)], { notAfter: Date.now() - 1 })).rejects.toBeInstanceOf(StaleAppendError);
   });
 
   it("appends to several streams atomically: one conflicting part fails them all", async () => {
@@ -199,7 +199,10 @@ describe("tamper evidence", () => {
       await sql`DELETE FROM events WHERE position = 60`.execute(local.db);
       expect((await verifyChain(local.db)).broken).toEqual({ position: 60, reason: "missing" });
       await local.db.insertInto("events").values(last).execute();
-      await local.db.insertInto("events").values({ ...last, position: 61, event_id: newId(), version: 999 }).execute();
+      await local.db
+        .insertInto("events")
+        .values({ ...last, position: 61, event_id: newId(), version: 999 })
+        .execute();
       expect((await verifyChain(local.db)).broken).toEqual({ position: 61, reason: "inserted" });
     } finally {
       await local.close();

@@ -5,16 +5,7 @@ import type { Db } from "../db/database.js";
 import { GroupCommit, type BatchLimits } from "./group-commit.js";
 import { flushBatch, prepare, type AppendRequest, type Row } from "./flush.js";
 import { checkEvent } from "./check.js";
-import type {
-  AppendOptions,
-  AppendResult,
-  EventStore,
-  ExpectedVersion,
-  NewEvent,
-  ReadStreamOptions,
-  StoredEvent,
-  StreamAppend,
-} from "./types.js";
+import type { AppendOptions, AppendResult, EventStore, ExpectedVersion, NewEvent, ReadStreamOptions, StoredEvent, StreamAppend } from "./types.js";
 
 export interface MysqlEventStoreOptions {
   limits?: Partial<BatchLimits>;

@@ -51,7 +51,18 @@ describe("requireAuth", () => {
     const expired = await signToken({ id: "u-1", role: "user" }, SECRET, -60);
     const forged = await signToken({ id: "u-1", role: "user" }, "another-secret-0123456789", 60);
     const good = await signToken({ id: "u-1", role: "user" }, SECRET, 60);
-    for (const authorization of [undefined, "", "Basic dTpw", "Bearer", "Bearer ", `Bearer ${good} extra`, "Bearer a.b.c", `Bearer ${forged}`, `Bearer ${expired}`, good]) {
+    for (const authorization of [
+      undefined,
+      "",
+      "Basic dTpw",
+      "Bearer",
+      "Bearer ",
+      `Bearer ${good} extra`,
+      "Bearer a.b.c",
+      `Bearer ${forged}`,
+      `Bearer ${expired}`,
+      good,
+    ]) {
       await expectProblem(await get(app, "/me/who", authorization), 401, "UNAUTHENTICATED");
       await expectProblem(await get(app, "/admin/who", authorization), 401, "UNAUTHENTICATED");
     }

@@ -20,7 +20,14 @@ const HS256_HEADER = segment({ alg: "HS256", typ: "JWT" });
 export async function signToken(user: AuthUser, signer: string | TokenSigner, ttlSeconds: number): Promise<string> {
   const { secret, issuer, audience } = typeof signer === "string" ? { secret: signer } : signer;
   const iat = Math.floor(Date.now() / 1000);
-  const body = segment({ sub: user.id, role: user.role, iat, exp: iat + ttlSeconds, ...(issuer === undefined ? {} : { iss: issuer }), ...(audience === undefined ? {} : { aud: audience }) });
+  const body = segment({
+    sub: user.id,
+    role: user.role,
+    iat,
+    exp: iat + ttlSeconds,
+    ...(issuer === undefined ? {} : { iss: issuer }),
+    ...(audience === undefined ? {} : { aud: audience }),
+  });
   const sig = createHmac("sha256", secret).update(`${HS256_HEADER}.${body}`).digest("base64url");
   return `${HS256_HEADER}.${body}.${sig}`;
 }

@@ -65,14 +65,28 @@ describe("jwtVerifierOptions", () => {
   const env = (over: Record<string, string> = {}) => jwtEnvSchema.parse(over);
 
   it("defaults to HS256 with JWT_SECRET, 5 s of leeway and a day's lifetime", () => {
-    expect(jwtVerifierOptions(env())).toEqual({ key: { alg: "HS256", secret: DEV_JWT_SECRET }, issuer: undefined, audience: undefined, clockSkewS: 5, maxTtlS: 86_400 });
-    expect(jwtVerifierOptions(env({ JWT_ISSUER: "i", JWT_AUDIENCE: "a", JWT_CLOCK_SKEW_S: "2", JWT_MAX_TTL_S: "600" }))).toMatchObject({ issuer: "i", audience: "a", clockSkewS: 2, maxTtlS: 600 });
+    expect(jwtVerifierOptions(env())).toEqual({
+      key: { alg: "HS256", secret: DEV_JWT_SECRET },
+      issuer: undefined,
+      audience: undefined,
+      clockSkewS: 5,
+      maxTtlS: 86_400,
+    });
+    expect(jwtVerifierOptions(env({ JWT_ISSUER: "i", JWT_AUDIENCE: "a", JWT_CLOCK_SKEW_S: "2", JWT_MAX_TTL_S: "600" }))).toMatchObject({
+      issuer: "i",
+      audience: "a",
+      clockSkewS: 2,
+      maxTtlS: 600,
+    });
   });
 
   it("takes ES256 or EdDSA with exactly one of a PEM and a JWKS URL, and nothing contradictory", () => {
     const pem = "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----";
     expect(jwtVerifierOptions(env({ JWT_ALG: "ES256", JWT_PUBLIC_KEY: pem })).key).toEqual({ alg: "ES256", publicKeyPem: pem.replaceAll("\\n", "\n") });
-    expect(jwtVerifierOptions(env({ JWT_ALG: "EdDSA", JWT_JWKS_URL: "https://id.example/jwks.json" })).key).toEqual({ alg: "EdDSA", jwksUrl: "https://id.example/jwks.json" });
+    expect(jwtVerifierOptions(env({ JWT_ALG: "EdDSA", JWT_JWKS_URL: "https://id.example/jwks.json" })).key).toEqual({
+      alg: "EdDSA",
+      jwksUrl: "https://id.example/jwks.json",
+    });
     expect(() => jwtVerifierOptions(env({ JWT_PUBLIC_KEY: pem }))).toThrow(ConfigError);
     expect(() => jwtVerifierOptions(env({ JWT_ALG: "ES256" }))).toThrow(ConfigError);
     expect(() => jwtVerifierOptions(env({ JWT_ALG: "ES256", JWT_PUBLIC_KEY: pem, JWT_JWKS_URL: "https://id.example/jwks.json" }))).toThrow(ConfigError);

@@ -67,7 +67,9 @@ describe("corsFor", () => {
     const preflight = await a.request("/thing", { method: "OPTIONS", headers: { Origin: "https://shop.example.com", "Access-Control-Request-Method": "GET" } });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("https://shop.example.com");
-    expect((await a.request("/thing", { headers: { Origin: "https://shop.example.com" } })).headers.get("access-control-allow-origin")).toBe("https://shop.example.com");
+    expect((await a.request("/thing", { headers: { Origin: "https://shop.example.com" } })).headers.get("access-control-allow-origin")).toBe(
+      "https://shop.example.com",
+    );
 
     const other = await a.request("/thing", { method: "OPTIONS", headers: { Origin: "https://other.example.com", "Access-Control-Request-Method": "GET" } });
     expect(other.status).toBe(404);

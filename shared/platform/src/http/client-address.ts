@@ -38,7 +38,10 @@ export function clientAddressOf(trustedProxies: number): (c: Context) => string 
   return (c) => {
     const peer = nodeRequest(c)?.socket.remoteAddress ?? "unknown";
     if (trustedProxies === 0) return addressBucket(peer);
-    const forwarded = (requestHeader(c, "x-forwarded-for") ?? "").split(",").map((a) => a.trim()).filter(Boolean);
+    const forwarded = (requestHeader(c, "x-forwarded-for") ?? "")
+      .split(",")
+      .map((a) => a.trim())
+      .filter(Boolean);
     const hops = [...forwarded, peer];
     return addressBucket(hops[Math.max(0, hops.length - 1 - trustedProxies)]!);
   };

@@ -4,7 +4,9 @@ import { addressBucket, clientAddressOf } from "./client-address.js";
 
 /** A request as @hono/node-server hands it over: Node's IncomingMessage in `c.env.incoming`. */
 const request = (peer: string, forwardedFor?: string) =>
-  ({ env: { incoming: { socket: { remoteAddress: peer }, headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor } } } }) as unknown as Context;
+  ({
+    env: { incoming: { socket: { remoteAddress: peer }, headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor } } },
+  }) as unknown as Context;
 
 describe("addressBucket", () => {
   it("keeps an IPv4 address, and unwraps one mapped into IPv6", () => {

@@ -44,7 +44,10 @@ export function readModel(
     const min = Number(parsed.data);
     if (c.get("projectionPosition") >= min) return;
     if (!(await head.covers(min))) {
-      throw validationFailed([{ path: "X-Min-Position", message: "is beyond the last position the event store has appended" }], `Position ${min} does not exist yet.`);
+      throw validationFailed(
+        [{ path: "X-Min-Position", message: "is beyond the last position the event store has appended" }],
+        `Position ${min} does not exist yet.`,
+      );
     }
     stamp(c, await position.waitFor(min, waitMs));
     const at = c.get("projectionPosition");

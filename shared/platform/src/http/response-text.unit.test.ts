@@ -5,7 +5,7 @@ import { problemResponse } from "./problem.js";
 import { jsonResponse, jsonTextResponse, renderedText, toJsonText } from "./response-text.js";
 
 describe("responses that keep their text", () => {
-  const value = { id: "x1", n: 2, nested: { ok: true, none: null }, text: "é \" \n" };
+  const value = { id: "x1", n: 2, nested: { ok: true, none: null }, text: 'é " \n' };
 
   it("jsonResponse answers what c.json answers, and keeps that text", async () => {
     const app = new Hono();

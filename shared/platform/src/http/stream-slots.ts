@@ -30,7 +30,8 @@ export class StreamSlots {
   take(c: Context): () => void {
     const client = this.clientOf(c);
     const held = this.perClient.get(client) ?? 0;
-    if (held >= this.limits.perClient) throw rateLimited(RETRY_AFTER_MS, `At most ${this.limits.perClient} live streams per client are open at once; close one first.`);
+    if (held >= this.limits.perClient)
+      throw rateLimited(RETRY_AFTER_MS, `At most ${this.limits.perClient} live streams per client are open at once; close one first.`);
     if (this.total >= this.limits.total) throw rateLimited(RETRY_AFTER_MS, "Too many live streams are open; try again shortly.");
     this.perClient.set(client, held + 1);
     this.total++;

@@ -15,10 +15,7 @@ export type TokenAlgorithm = "HS256" | "ES256" | "EdDSA";
 export type AsymmetricAlgorithm = Exclude<TokenAlgorithm, "HS256">;
 
 /** Where a token's signature is checked: a shared secret, or the issuer's public key (a PEM, or its JWKS). */
-export type TokenKey =
-  | { alg: "HS256"; secret: string }
-  | { alg: AsymmetricAlgorithm; publicKeyPem: string }
-  | { alg: AsymmetricAlgorithm; jwksUrl: string };
+export type TokenKey = { alg: "HS256"; secret: string } | { alg: AsymmetricAlgorithm; publicKeyPem: string } | { alg: AsymmetricAlgorithm; jwksUrl: string };
 
 export interface TokenVerifierOptions {
   key: TokenKey;

@@ -19,7 +19,12 @@ const signRaw = (head: string, body: string, secret = SECRET) => `${head}.${body
 const HEAD = b64({ alg: "HS256", typ: "JWT" });
 const hs = (claims: object, secret = SECRET) => signRaw(HEAD, b64(claims), secret);
 
-const options = (over: Partial<TokenVerifierOptions> = {}): TokenVerifierOptions => ({ key: { alg: "HS256", secret: SECRET }, clockSkewS: 5, maxTtlS: DAY, ...over });
+const options = (over: Partial<TokenVerifierOptions> = {}): TokenVerifierOptions => ({
+  key: { alg: "HS256", secret: SECRET },
+  clockSkewS: 5,
+  maxTtlS: DAY,
+  ...over,
+});
 const verifier = (over: Partial<TokenVerifierOptions> = {}) => new TokenVerifier(options(over));
 
 /** "ok", or the code of the AppError the verification threw or rejected with. */
@@ -250,7 +255,8 @@ describe("no algorithm confusion", () => {
   });
 
   it("refuses ES256 and EdDSA tokens when configured for HS256", async () => {
-    for (const alg of ["ES256", "EdDSA"] as const) expect([alg, await outcome(async () => verifier().verify(await signWith(alg), now))]).toEqual([alg, "UNAUTHENTICATED"]);
+    for (const alg of ["ES256", "EdDSA"] as const)
+      expect([alg, await outcome(async () => verifier().verify(await signWith(alg), now))]).toEqual([alg, "UNAUTHENTICATED"]);
   });
 
   it("refuses to start with a PEM that does not fit the algorithm, or is no key", () => {

@@ -59,7 +59,9 @@ export function decodeMessage(m: KafkaMessage): DecodedRecord {
   const value = m.value?.toString("utf8") ?? "";
   if (header(m.headers, "type") === WATERMARK_TYPE) {
     const p = Number(value);
-    return Number.isSafeInteger(p) && p >= 0 ? { kind: "watermark", position: p } : { kind: "invalid", reason: `watermark value ${JSON.stringify(value)} is not a position` };
+    return Number.isSafeInteger(p) && p >= 0
+      ? { kind: "watermark", position: p }
+      : { kind: "invalid", reason: `watermark value ${JSON.stringify(value)} is not a position` };
   }
   let json: unknown;
   try {

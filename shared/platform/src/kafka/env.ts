@@ -3,7 +3,12 @@ import { z } from "zod";
 /** A comma-separated host:port list. */
 export const kafkaBrokersSchema = z
   .string()
-  .transform((s) => s.split(",").map((b) => b.trim()).filter((b) => b.length > 0))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((b) => b.trim())
+      .filter((b) => b.length > 0),
+  )
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, "must be host:port")).min(1));
 
 /** Kafka settings shared by the relay, the projector and the launcher. */

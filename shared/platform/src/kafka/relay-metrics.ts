@@ -21,7 +21,11 @@ export function relayMetrics(metrics: Metrics, db: Db, store: EventStore, lease:
       }));
 
   return {
-    published: new Counter({ name: "relay_events_published_total", help: "Events acknowledged by Kafka (a batch published again after a crash counts again)", registers }),
+    published: new Counter({
+      name: "relay_events_published_total",
+      help: "Events acknowledged by Kafka (a batch published again after a crash counts again)",
+      registers,
+    }),
     failures: new Counter({ name: "relay_publish_failures_total", help: "Publish attempts that failed and were retried with backoff", registers }),
     batchSeconds: new Histogram({
       name: "relay_batch_duration_seconds",
@@ -39,7 +43,10 @@ export function relayMetrics(metrics: Metrics, db: Db, store: EventStore, lease:
     }),
     ...lagGauges(
       "relay",
-      { events: "Events in the store not yet acknowledged by Kafka (head position minus the relay checkpoint)", seconds: "How long the oldest unpublished event has been in the store" },
+      {
+        events: "Events in the store not yet acknowledged by Kafka (head position minus the relay checkpoint)",
+        seconds: "How long the oldest unpublished event has been in the store",
+      },
       metrics.registry,
       lag,
     ),

@@ -34,7 +34,6 @@ export class LeaseLostError extends Error {
  * Only the holder of the lease publishes; the others stand by.
  */
 export class Relay extends PollingLoop {
-
   constructor(
     private readonly store: EventStore,
     private readonly db: Db,
@@ -46,8 +45,6 @@ export class Relay extends PollingLoop {
   ) {
     super();
   }
-
-
 
   protected async run(): Promise<void> {
     // null: read it from the database (after a failure or a lost lease the in-memory value is doubtful).
@@ -86,7 +83,10 @@ export class Relay extends PollingLoop {
         const backoff = Math.min(this.options.backoffMaxMs, this.options.backoffMinMs * 2 ** Math.min(failures - 1, 20));
         this.hooks.onError?.(err, backoff);
         // The first failures of an outage are expected noise; the log says when it lasts.
-        (failures > 3 ? this.logger.error.bind(this.logger) : this.logger.warn.bind(this.logger))({ err, failures, backoffMs: backoff }, "publishing failed; retrying");
+        (failures > 3 ? this.logger.error.bind(this.logger) : this.logger.warn.bind(this.logger))(
+          { err, failures, backoffMs: backoff },
+          "publishing failed; retrying",
+        );
         await this.sleep(backoff);
       }
     }
@@ -106,5 +106,4 @@ export class Relay extends PollingLoop {
         .execute();
     });
   }
-
 }

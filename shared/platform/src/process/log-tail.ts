@@ -50,8 +50,6 @@ export class LogTail extends PollingLoop {
     this.cursors = handlers.map((handler) => ({ handler, position: null, failures: 0, retryAt: 0 }));
   }
 
-
-
   /** Position each handler has handled up to (for metrics and tests). */
   positions(): Record<string, number | null> {
     return Object.fromEntries(this.cursors.map((c) => [c.handler.name, c.position]));
@@ -124,5 +122,4 @@ export class LogTail extends PollingLoop {
     this.onError(c.handler.name);
     this.logger.error({ err, handler: c.handler.name, position: c.position, failures: c.failures, retryMs }, "batch handler failed; retrying its events");
   }
-
 }

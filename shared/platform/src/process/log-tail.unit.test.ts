@@ -44,7 +44,6 @@ function recorder(name: string, from = 0, failFirst = 0) {
   return { handler, seen };
 }
 
-
 const logger = createLogger("test", "silent", false);
 
 describe("LogTail", () => {

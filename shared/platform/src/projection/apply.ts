@@ -87,7 +87,11 @@ export async function applyBatch(
     .transaction()
     .setIsolationLevel("read committed")
     .execute(async (trx) => {
-      const handled = await trx.selectFrom("event_handled").select("event_id").where("event_id", "in", [...byId.keys()]).execute();
+      const handled = await trx
+        .selectFrom("event_handled")
+        .select("event_id")
+        .where("event_id", "in", [...byId.keys()])
+        .execute();
       const seen = new Set(handled.map((r) => r.event_id));
       const fresh = unique.filter((e) => !seen.has(e.eventId));
       const quarantined: StoredEvent[] = [];
@@ -116,7 +120,13 @@ export async function applyBatch(
         .values({ name: checkpoint, position: last.position })
         .onDuplicateKeyUpdate({ position: sql`GREATEST(position, VALUES(position))`, updated_at: sql`CURRENT_TIMESTAMP(3)` })
         .execute();
-      return { applied: fresh.filter((e) => !quarantine.has(e.eventId)), duplicates: events.length - fresh.length, position: last.position, quarantined, redone };
+      return {
+        applied: fresh.filter((e) => !quarantine.has(e.eventId)),
+        duplicates: events.length - fresh.length,
+        position: last.position,
+        quarantined,
+        redone,
+      };
     });
 }
 

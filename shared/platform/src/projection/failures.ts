@@ -82,7 +82,19 @@ export async function recordFailure(trx: Transaction<Database>, info: FailureInf
 export async function recordUndecodable(db: Db, id: string, info: FailureInfo, raw: string): Promise<void> {
   await db
     .insertInto("projection_failures")
-    .values({ event_id: id, position: null, stream_id: null, type: null, event: null, raw: raw.slice(0, 1_000_000), source: info.source, error: info.error, attempts: info.attempts, failed_at: sql<Date>`CURRENT_TIMESTAMP(3)`, resolved_at: null })
+    .values({
+      event_id: id,
+      position: null,
+      stream_id: null,
+      type: null,
+      event: null,
+      raw: raw.slice(0, 1_000_000),
+      source: info.source,
+      error: info.error,
+      attempts: info.attempts,
+      failed_at: sql<Date>`CURRENT_TIMESTAMP(3)`,
+      resolved_at: null,
+    })
     .onDuplicateKeyUpdate({ error: info.error, failed_at: sql`CURRENT_TIMESTAMP(3)` })
     .execute();
 }
@@ -123,12 +135,18 @@ export async function retryFailed(db: Db, projections: Projections, logger: Logg
     const event: StoredEvent = { ...raw, metadata: raw.metadata as StoredEvent["metadata"], occurredAt: new Date(raw.occurredAt) };
     try {
       // Under the apply lock, as every batch: a replay --swap must not rename tables under it.
-      await withApplyLock(db, (conn) => conn.transaction().execute(async (trx) => {
-        await trx.deleteFrom("event_handled").where("event_id", "=", event.eventId).execute();
-        await runAll(trx, projections, [event]);
-        await trx.insertInto("event_handled").values({ event_id: event.eventId, position: event.position }).execute();
-        await trx.updateTable("projection_failures").set({ resolved_at: sql<Date>`CURRENT_TIMESTAMP(3)` }).where("event_id", "=", event.eventId).execute();
-      }));
+      await withApplyLock(db, (conn) =>
+        conn.transaction().execute(async (trx) => {
+          await trx.deleteFrom("event_handled").where("event_id", "=", event.eventId).execute();
+          await runAll(trx, projections, [event]);
+          await trx.insertInto("event_handled").values({ event_id: event.eventId, position: event.position }).execute();
+          await trx
+            .updateTable("projection_failures")
+            .set({ resolved_at: sql<Date>`CURRENT_TIMESTAMP(3)` })
+            .where("event_id", "=", event.eventId)
+            .execute();
+        }),
+      );
       outcome.resolved++;
       logger.info({ eventId: event.eventId, type: event.type, position: event.position }, "failed event applied");
     } catch (err) {

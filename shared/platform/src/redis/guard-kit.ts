@@ -28,12 +28,7 @@ export async function withRebuildLock(redis: Redis, lockKey: string, fn: () => P
  * Calls a guard script; when it answers NOT_LOADED, rebuilds (or waits for the rebuild another
  * request is doing) and calls again. A guard never proceeds on a state it does not have.
  */
-export async function whenLoaded<T extends unknown[]>(
-  call: () => Promise<T>,
-  rebuild: () => Promise<RebuildOutcome>,
-  what: string,
-  waitMs = 5000,
-): Promise<T> {
+export async function whenLoaded<T extends unknown[]>(call: () => Promise<T>, rebuild: () => Promise<RebuildOutcome>, what: string, waitMs = 5000): Promise<T> {
   const giveUpAt = Date.now() + waitMs;
   for (;;) {
     const reply = await call();

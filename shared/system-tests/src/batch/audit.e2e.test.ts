@@ -16,7 +16,8 @@ let ctx: TestContext;
 beforeAll(async () => {
   ctx = await createTestContext();
   const at = new Date().toISOString();
-  for (let i = 0; i < 20; i++) await ctx.store.append(`thing-${i % 3}`, "any", [rawEvent(uncheckedType("ThingHappened"), { n: i }, { at, correlationId: "c", userId: "u" })]);
+  for (let i = 0; i < 20; i++)
+    await ctx.store.append(`thing-${i % 3}`, "any", [rawEvent(uncheckedType("ThingHappened"), { n: i }, { at, correlationId: "c", userId: "u" })]);
 });
 afterAll(async () => {
   await ctx?.close();
@@ -97,7 +98,14 @@ describe("npm run audit -- verify on a live system", () => {
   });
 
   it("names an event whose tag was removed (an order so changed would drop out of the stock-guard rebuild)", async () => {
-    const tagged = await live.db.selectFrom("events").select("position").where("tag", "=", "event:e1").orderBy("position").offset(30).limit(1).executeTakeFirstOrThrow();
+    const tagged = await live.db
+      .selectFrom("events")
+      .select("position")
+      .where("tag", "=", "event:e1")
+      .orderBy("position")
+      .offset(30)
+      .limit(1)
+      .executeTakeFirstOrThrow();
     await sql`UPDATE events SET tag = NULL WHERE position = ${tagged.position}`.execute(live.db);
     const res = await auditIn(live, {}, "verify");
     expect(res.code).toBe(1);
@@ -113,7 +121,8 @@ describe("npm run audit -- checkpoint, and verify --checkpoints", () => {
   let file: string;
   const lines = async (path: string) => (await readFile(path, "utf8")).trim().split("\n");
   const appendThings = async (count: number) => {
-    for (let i = 0; i < count; i++) await cp.store.append(`acct-${i % 3}`, "any", [{ eventType: uncheckedType("ThingHappened"), data: { i }, metadata: meta() }]);
+    for (let i = 0; i < count; i++)
+      await cp.store.append(`acct-${i % 3}`, "any", [{ eventType: uncheckedType("ThingHappened"), data: { i }, metadata: meta() }]);
   };
   beforeAll(async () => {
     cp = await createTestContext();
@@ -183,7 +192,12 @@ describe("npm run audit -- checkpoint, and verify --checkpoints", () => {
     const [good] = await lines(file);
     const forged = { ...(JSON.parse(good!) as object), position: 25 };
     const otherKey = JSON.parse(good!) as { position: number; hash: string; at: string };
-    const foreign = { ...otherKey, sig: createHmac("sha256", "another-secret-of-32-characters!!").update(`surge-audit-checkpoint-v1\n${otherKey.position}\n${otherKey.hash}\n${otherKey.at}`).digest("hex") };
+    const foreign = {
+      ...otherKey,
+      sig: createHmac("sha256", "another-secret-of-32-characters!!")
+        .update(`surge-audit-checkpoint-v1\n${otherKey.position}\n${otherKey.hash}\n${otherKey.at}`)
+        .digest("hex"),
+    };
     const path = join(dir, "forged.jsonl");
     await writeFile(path, [good, JSON.stringify(forged), JSON.stringify(foreign), "{not json"].join("\n") + "\n");
     const res = await auditIn(cp, withSecret, "verify", "--checkpoints", path);

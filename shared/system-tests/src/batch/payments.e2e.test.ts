@@ -88,10 +88,14 @@ async function stateOf(orderId: string): Promise<LiveOrder> {
 }
 
 const waitForState = (orderId: string, what: string, ok: (s: LiveOrder) => boolean, timeoutMs = 10_000) =>
-  waitFor(`order ${orderId}: ${what}`, async () => {
-    const s = await stateOf(orderId);
-    return ok(s) ? s : null;
-  }, timeoutMs);
+  waitFor(
+    `order ${orderId}: ${what}`,
+    async () => {
+      const s = await stateOf(orderId);
+      return ok(s) ? s : null;
+    },
+    timeoutMs,
+  );
 
 const types = async (orderId: string) => (await ctx.store.readStream(`order-${orderId}`)).map((e) => e.type);
 const count = (list: string[], type: string) => list.filter((t) => t === type).length;
@@ -246,7 +250,10 @@ describe("card payments", () => {
       expect(cancelled.status).toBe(200);
       const position = Number(cancelled.headers["x-position"]);
       // The refund has failed twice: it was retried, and the checkpoint still waits before it.
-      await waitFor("two failed refund attempts", async () => (await batchCounter(down, admin, "batch_tail_errors_total", { handler: REFUND_CHECKPOINT })) >= 2);
+      await waitFor(
+        "two failed refund attempts",
+        async () => (await batchCounter(down, admin, "batch_tail_errors_total", { handler: REFUND_CHECKPOINT })) >= 2,
+      );
       expect((await stateOf(orderId)).payment?.status).toBe("SUCCEEDED");
       expect(down.positions()[REFUND_CHECKPOINT]).toBeLessThan(position);
       expect(await readCheckpoint(ctx.db, REFUND_CHECKPOINT)).toBeLessThan(position);

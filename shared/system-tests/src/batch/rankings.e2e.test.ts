@@ -31,7 +31,15 @@ beforeAll(async () => {
   ctx = await createTestContext();
   let n = 0;
   for (const day of ["2026-11-27", "2026-11-28", "2026-11-29", "2026-11-30", "2026-12-01"]) {
-    for (let k = 0; k < 4; k++, n++) await paid(`${day}T${String((n * 7) % 24).padStart(2, "0")}:30:00.000`, [[n % 5, 1 + (n % 3)], [(n + 2) % 5, 1]], (n % 4) * 700);
+    for (let k = 0; k < 4; k++, n++)
+      await paid(
+        `${day}T${String((n * 7) % 24).padStart(2, "0")}:30:00.000`,
+        [
+          [n % 5, 1 + (n % 3)],
+          [(n + 2) % 5, 1],
+        ],
+        (n % 4) * 700,
+      );
   }
   await paid("2026-11-29T23:59:59.900", [[0, 2]]);
   await paid("2026-12-01T00:00:00.100", [[1, 2]]);
@@ -41,7 +49,14 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const context = (over: Partial<JobContext> = {}): JobContext => ({ db: ctx.db, date: "2026-11-29", all: false, checkOnly: false, progress: () => undefined, ...over });
+const context = (over: Partial<JobContext> = {}): JobContext => ({
+  db: ctx.db,
+  date: "2026-11-29",
+  all: false,
+  checkOnly: false,
+  progress: () => undefined,
+  ...over,
+});
 
 const tables = { WEEKLY: "product_metrics_weekly", MONTHLY: "product_metrics_monthly" } as const;
 async function rollups(period: "WEEKLY" | "MONTHLY"): Promise<Map<string, Map<string, Tally>>> {
@@ -67,17 +82,27 @@ describe("verify-rollups", () => {
 
   it("detects a corrupted weekly row, a stray one and a missing monthly one; --check reports, a run repairs", async () => {
     const [p0, p4] = [products[0]!.productId, products[4]!.productId];
-    await sql`UPDATE product_metrics_weekly SET quantity = quantity + 7, revenue = revenue - 1 WHERE period_start = '2026-11-23' AND product_id = ${p0}`.execute(ctx.db);
-    await sql`INSERT INTO product_metrics_weekly (period_start, product_id, product_name, orders, quantity, revenue, updated_position) VALUES ('2026-11-23', 'ghost-product', 'Ghost', 1, 1, 100, 0)`.execute(ctx.db);
+    await sql`UPDATE product_metrics_weekly SET quantity = quantity + 7, revenue = revenue - 1 WHERE period_start = '2026-11-23' AND product_id = ${p0}`.execute(
+      ctx.db,
+    );
+    await sql`INSERT INTO product_metrics_weekly (period_start, product_id, product_name, orders, quantity, revenue, updated_position) VALUES ('2026-11-23', 'ghost-product', 'Ghost', 1, 1, 100, 0)`.execute(
+      ctx.db,
+    );
     await sql`DELETE FROM product_metrics_monthly WHERE period_start = '2026-11-01' AND product_id = ${p4}`.execute(ctx.db);
 
     const progress: Array<[number, number]> = [];
     const check = await verifyRollupsJob.run(context({ checkOnly: true, progress: (d, t) => progress.push([d, t]) }));
-    expect(progress).toEqual([[0, 2], [1, 2], [2, 2]]);
+    expect(progress).toEqual([
+      [0, 2],
+      [1, 2],
+      [2, 2],
+    ]);
     expect(check.ok).toBe(false);
     expect(check.counts).toMatchObject({ periods: 2, mismatches: 3, repaired: 0 });
     expect(check.details.join("\n")).toMatch(new RegExp(`WEEKLY 2026-11-23 ${p0}: daily sum orders \\d+, quantity \\d+`));
-    expect(check.details.join("\n")).toContain("WEEKLY 2026-11-23 ghost-product: daily sum orders 0, quantity 0, revenue 0, views 0, likes 0; found orders 1, quantity 1, revenue 100, views 0, likes 0");
+    expect(check.details.join("\n")).toContain(
+      "WEEKLY 2026-11-23 ghost-product: daily sum orders 0, quantity 0, revenue 0, views 0, likes 0; found orders 1, quantity 1, revenue 100, views 0, likes 0",
+    );
     expect(check.details.join("\n")).toMatch(new RegExp(`MONTHLY 2026-11-01 ${p4}: .*; found no row`));
     expect(await rollups("WEEKLY")).not.toEqual(recountSeoul(ledger).WEEKLY);
 
@@ -107,7 +132,11 @@ describe("snapshot-rankings", () => {
       expect(summary.counts.snapshots).toBe(6);
     }
     const expected = recountSeoul(ledger);
-    const lists: Array<["DAILY" | "WEEKLY" | "MONTHLY", string]> = [["DAILY", "2026-11-30"], ["WEEKLY", "2026-11-30"], ["MONTHLY", "2026-11-01"]];
+    const lists: Array<["DAILY" | "WEEKLY" | "MONTHLY", string]> = [
+      ["DAILY", "2026-11-30"],
+      ["WEEKLY", "2026-11-30"],
+      ["MONTHLY", "2026-11-01"],
+    ];
     for (const [period, start] of lists) {
       for (const by of ["QUANTITY", "REVENUE"] as const) {
         const rows = await ctx.db
@@ -118,9 +147,10 @@ describe("snapshot-rankings", () => {
           .where("rank_by", "=", by)
           .orderBy("rank")
           .execute();
-        expect(rows.map((r) => ({ rank: r.rank, productId: r.product_id, orders: Number(r.orders), quantity: Number(r.quantity), revenue: Number(r.revenue) })), `${period} ${by}`).toEqual(
-          rankRecount(expected[period].get(start), by, 100),
-        );
+        expect(
+          rows.map((r) => ({ rank: r.rank, productId: r.product_id, orders: Number(r.orders), quantity: Number(r.quantity), revenue: Number(r.revenue) })),
+          `${period} ${by}`,
+        ).toEqual(rankRecount(expected[period].get(start), by, 100));
         expect(new Set(rows.map((r) => Number(r.as_of_position)))).toEqual(new Set(rows.length ? [position] : []));
       }
     }
@@ -142,7 +172,14 @@ describe("running exclusively", () => {
 
     const outcomes: string[] = [];
     const nightly = new NightlyRankings(
-      { db: ctx.db, locks, redis: ctx.redis, businessTz: "Asia/Seoul", logger: createLogger("test", "silent", false), onOutcome: (job, o) => outcomes.push(`${job}:${o}`) },
+      {
+        db: ctx.db,
+        locks,
+        redis: ctx.redis,
+        businessTz: "Asia/Seoul",
+        logger: createLogger("test", "silent", false),
+        onOutcome: (job, o) => outcomes.push(`${job}:${o}`),
+      },
       {},
     );
     // 00:20 on Dec 2 in Seoul: the night of Dec 1, run by two processes (or twice by one).
@@ -150,7 +187,12 @@ describe("running exclusively", () => {
     await Promise.all([nightly.fire(snapshotRankingsJob, night), nightly.fire(snapshotRankingsJob, night)]);
     await nightly.fire(snapshotRankingsJob, night);
     expect(outcomes.sort()).toEqual(["snapshot-rankings:ok", "snapshot-rankings:skipped", "snapshot-rankings:skipped"]);
-    const taken = await ctx.db.selectFrom("ranking_snapshots").select(sql<number>`COUNT(*)`.as("n")).where("period", "=", "DAILY").where("period_start", "=", sql<Date>`'2026-12-01'`).executeTakeFirstOrThrow();
+    const taken = await ctx.db
+      .selectFrom("ranking_snapshots")
+      .select(sql<number>`COUNT(*)`.as("n"))
+      .where("period", "=", "DAILY")
+      .where("period_start", "=", sql<Date>`'2026-12-01'`)
+      .executeTakeFirstOrThrow();
     expect(Number(taken.n)).toBeGreaterThan(0);
   });
 });

@@ -14,7 +14,6 @@ import { cancel, createSale, freshKey, order, soldInStore } from "@surge/testkit
 import { claim, createCoupon, startApi } from "../command-harness.js";
 import { waitFor } from "@surge/testkit/wait";
 
-
 let ctx: TestContext;
 let api: CommandApi;
 let projector: Projector;
@@ -47,13 +46,25 @@ async function seed() {
   expect(ok).toBe(5);
 
   const couponB = (await createCoupon(api.url, admin, { discount: { type: "PERCENT", percent: 10 }, quantity: 10 })).couponId;
-  sale = await createSale(api.url, admin, { deals: [{ price: 10_000, stock: 1_000, perUserLimit: 5 }, { price: 5_000, stock: 10 }] });
+  sale = await createSale(api.url, admin, {
+    deals: [
+      { price: 10_000, stock: 1_000, perUserLimit: 5 },
+      { price: 5_000, stock: 10 },
+    ],
+  });
   const [d0, d1] = sale.deals.map((d) => d.dealId) as [string, string];
   const orders: Record<string, string> = {};
   for (const [user, items, useCoupon] of [
     ["b1", [{ dealId: d0, quantity: 2 }], true],
     ["b2", [{ dealId: d1, quantity: 1 }], false],
-    ["b3", [{ dealId: d0, quantity: 1 }, { dealId: d1, quantity: 2 }], true],
+    [
+      "b3",
+      [
+        { dealId: d0, quantity: 1 },
+        { dealId: d1, quantity: 2 },
+      ],
+      true,
+    ],
   ] as const) {
     const token = await ctx.token(user);
     const extra: Record<string, unknown> = {};
@@ -64,8 +75,13 @@ async function seed() {
   }
   expect((await cancel(api.url, await ctx.token("b2"), orders.b2!)).status).toBe(200);
   const b1 = await ctx.token("b1");
-  expect((await http("POST", `${api.url}/wallet/charges`, { headers: { ...bearer(b1), "idempotency-key": freshKey() }, body: { amount: 50_000 } })).status).toBe(200);
-  const paid = await http("POST", `${api.url}/orders/${orders.b1}/payments`, { headers: { ...bearer(b1), "idempotency-key": freshKey() }, body: { method: "POINTS" } });
+  expect(
+    (await http("POST", `${api.url}/wallet/charges`, { headers: { ...bearer(b1), "idempotency-key": freshKey() }, body: { amount: 50_000 } })).status,
+  ).toBe(200);
+  const paid = await http("POST", `${api.url}/orders/${orders.b1}/payments`, {
+    headers: { ...bearer(b1), "idempotency-key": freshKey() },
+    body: { method: "POINTS" },
+  });
   expect(paid.status).toBe(200);
   await engage(d0, d1);
   await caughtUp();
@@ -120,9 +136,11 @@ describe("npm run replay", () => {
     expect(res.err).not.toContain("failed");
     expect(res.out).toMatch(/OK: \d+ read-model tables identical/);
     expect(res.code).toBe(0);
-    for (const table of ["coupon_view", "coupon_claims", "orders", "sale_deals", "event_handled", "projection_checkpoints"]) expect(res.out).toMatch(new RegExp(`ok\\s+${table}: `));
+    for (const table of ["coupon_view", "coupon_claims", "orders", "sale_deals", "event_handled", "projection_checkpoints"])
+      expect(res.out).toMatch(new RegExp(`ok\\s+${table}: `));
     // The read models of issue 14, with rows in them.
-    for (const table of ["products", "carts", "cart_lines", "product_metrics_daily", "product_metrics_weekly", "product_metrics_monthly"]) expect(res.out).toMatch(new RegExp(`ok\\s+${table}: live [1-9]`));
+    for (const table of ["products", "carts", "cart_lines", "product_metrics_daily", "product_metrics_weekly", "product_metrics_monthly"])
+      expect(res.out).toMatch(new RegExp(`ok\\s+${table}: live [1-9]`));
     expect(await claimedIn(`${live}_shadow`, couponA)).toBe(5);
   });
 
@@ -149,7 +167,9 @@ describe("npm run replay", () => {
     const res = await replay(`--as-of=${third!.occurredAt.toISOString()}`);
     const reached = Number(/with \S+ at position (\d+)/.exec(res.out)?.[1]);
     expect(reached).toBeGreaterThanOrEqual(thirdClaimAt);
-    const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM events WHERE position > ${reached} AND occurred_at <= ${third!.occurredAt}`.execute(ctx.db);
+    const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM events WHERE position > ${reached} AND occurred_at <= ${third!.occurredAt}`.execute(
+      ctx.db,
+    );
     expect(Number(rows[0]!.n)).toBe(0);
 
     const refused = await replay("--as-of", "3", "--swap");

@@ -95,7 +95,9 @@ describe("event scheduler", () => {
     expect(types).toEqual(["EventScheduled", "EventOpened", "EventClosed"]);
     expect(closed.occurredAt.getTime() - Date.parse(closesAt)).toBeGreaterThanOrEqual(0);
     expect(opened.occurredAt.getTime() - Date.parse(opensAt)).toBeGreaterThanOrEqual(0);
-    expect((await order(api.url, await ctx.token("too-late"), [{ dealId: sale.deals[0]!.dealId, quantity: 1 }])).body).toMatchObject({ code: "EVENT_NOT_OPEN" });
+    expect((await order(api.url, await ctx.token("too-late"), [{ dealId: sale.deals[0]!.dealId, quantity: 1 }])).body).toMatchObject({
+      code: "EVENT_NOT_OPEN",
+    });
   });
 
   it("serves /health, /ready and /metrics", async () => {

@@ -26,7 +26,11 @@ describe("stock-release follower", () => {
     // The crash: OrderCancelled is in the store, the release after it never ran.
     const now = new Date().toISOString();
     const appended = await ctx.store.append(orderStream(orderId), 1, [
-      rawEvent(OrderCancelled, { orderId, eventId: sale.eventId, reason: "USER", cancelledAt: now }, { at: now, tag: saleEventTag(sale.eventId), correlationId: "crash-test", userId: "victim" }),
+      rawEvent(
+        OrderCancelled,
+        { orderId, eventId: sale.eventId, reason: "USER", cancelledAt: now },
+        { at: now, tag: saleEventTag(sale.eventId), correlationId: "crash-test", userId: "victim" },
+      ),
     ]);
     // No batch runs yet: nothing has read the cancel, so its units are still out.
     expect(await api.stock.remaining(sale.eventId)).toEqual({ [dealId]: 2 });

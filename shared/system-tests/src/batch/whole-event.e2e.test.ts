@@ -31,7 +31,16 @@ let projector: Awaited<ReturnType<typeof startProjector>>;
 beforeAll(async () => {
   ctx = await createTestContext();
   // Default failure rates; only the delays are shortened so the test takes seconds, not minutes.
-  pg = await startPgSimulator(pgEnv({ PG_SIMULATOR_PORT: "0", PG_WEBHOOK_SECRET: SECRET, LOG_LEVEL: "fatal", PG_SIM_SEED: "42", PG_SIM_MIN_DELAY_MS: "200", PG_SIM_MAX_DELAY_MS: "1000" }));
+  pg = await startPgSimulator(
+    pgEnv({
+      PG_SIMULATOR_PORT: "0",
+      PG_WEBHOOK_SECRET: SECRET,
+      LOG_LEVEL: "fatal",
+      PG_SIM_SEED: "42",
+      PG_SIM_MIN_DELAY_MS: "200",
+      PG_SIM_MAX_DELAY_MS: "1000",
+    }),
+  );
   const pgConfig = { PG_BASE_URL: pg.url, PG_WEBHOOK_SECRET: SECRET };
   api = await startApi(ctx, { ...pgConfig, ORDER_PAYMENT_TTL_S: "120" });
   batch = await startTestBatch(ctx, { ...pgConfig, PAYMENT_SETTLE_INTERVAL_S: "1" });
@@ -64,7 +73,10 @@ describe("a whole event", () => {
 
     // 2. The event opens by itself two seconds from now.
     const sale = await createSale(api.url, admin, {
-      deals: [{ price: 9_900, stock: 60, perUserLimit: 1 }, { price: 19_900, stock: 40, perUserLimit: 1 }],
+      deals: [
+        { price: 9_900, stock: 60, perUserLimit: 1 },
+        { price: 19_900, stock: 40, perUserLimit: 1 },
+      ],
       opensAt: new Date(Date.now() + 2000).toISOString(),
       goods: { name: "Tote bag", quantity: 30 },
     });
@@ -72,7 +84,9 @@ describe("a whole event", () => {
     const [d1, d2] = sale.deals.map((d) => d.dealId) as [string, string];
     // Half the buyers pay with points: they charge their wallets first.
     for (const b of buyers.filter((_, i) => i % 2 === 0).slice(0, 200)) {
-      expect((await http("POST", `${api.url}/wallet/charges`, { headers: { ...bearer(b.token), "idempotency-key": key() }, body: { amount: 50_000 } })).status).toBe(200);
+      expect(
+        (await http("POST", `${api.url}/wallet/charges`, { headers: { ...bearer(b.token), "idempotency-key": key() }, body: { amount: 50_000 } })).status,
+      ).toBe(200);
     }
     await waitForEvent(ctx, `event-${sale.eventId}`, "EventOpened", 10_000);
 
@@ -102,10 +116,14 @@ describe("a whole event", () => {
     // 5. Wait until every order reached a final state: paid, or cancelled after a declined card.
     const orderIds = won.map((w) => w.res.body.orderId as string);
     const streams = new Map<string, StoredEvent[]>();
-    await waitFor("every payment settled", async () => {
-      for (const id of orderIds) streams.set(id, await ctx.store.readStream(orderStream(id)));
-      return [...streams.values()].every((s) => s.some((e) => e.type === "OrderPaid" || e.type === "OrderCancelled"));
-    }, { timeoutMs: 90_000, everyMs: 250 });
+    await waitFor(
+      "every payment settled",
+      async () => {
+        for (const id of orderIds) streams.set(id, await ctx.store.readStream(orderStream(id)));
+        return [...streams.values()].every((s) => s.some((e) => e.type === "OrderPaid" || e.type === "OrderCancelled"));
+      },
+      { timeoutMs: 90_000, everyMs: 250 },
+    );
     const paidIds = orderIds.filter((id) => streams.get(id)!.some((e) => e.type === "OrderPaid"));
     expect(paidIds.length).toBeGreaterThan(50);
     expect(paidIds.length).toBeLessThan(100);
@@ -113,10 +131,14 @@ describe("a whole event", () => {
     // 6. Goods reach the first 30 payers, in order of payment.
     const paidAt = (id: string) => streams.get(id)!.find((e) => e.type === "OrderPaid")!.position;
     const firstPayers = [...paidIds].sort((a, b) => paidAt(a) - paidAt(b)).slice(0, 30);
-    await waitFor("goods allocated", async () => {
-      const withGoods = await Promise.all(paidIds.map(async (id) => (await ctx.store.readStream(orderStream(id))).some((e) => e.type === "GoodsAllocated")));
-      return withGoods.filter(Boolean).length === 30;
-    }, { timeoutMs: 20_000, everyMs: 250 });
+    await waitFor(
+      "goods allocated",
+      async () => {
+        const withGoods = await Promise.all(paidIds.map(async (id) => (await ctx.store.readStream(orderStream(id))).some((e) => e.type === "GoodsAllocated")));
+        return withGoods.filter(Boolean).length === 30;
+      },
+      { timeoutMs: 20_000, everyMs: 250 },
+    );
     for (const id of orderIds) streams.set(id, await ctx.store.readStream(orderStream(id)));
     const allocated = orderIds.filter((id) => streams.get(id)!.some((e) => e.type === "GoodsAllocated"));
     expect(new Set(allocated)).toEqual(new Set(firstPayers));
@@ -133,11 +155,16 @@ describe("a whole event", () => {
       }
     }
     // sold + remaining = stock for every deal, in the guard and in the read model.
-    const soldUnits = (dealId: string) => paidIds.filter((id) => (streams.get(id)![0]!.data as { items: Array<{ dealId: string }> }).items[0]!.dealId === dealId).length;
-    await waitFor("stock released for every failed payment", async () => {
-      const r = await api.stock.remaining(sale.eventId);
-      return r[d1] === 60 - soldUnits(d1) && r[d2] === 40 - soldUnits(d2);
-    }, { timeoutMs: 20_000, everyMs: 250 });
+    const soldUnits = (dealId: string) =>
+      paidIds.filter((id) => (streams.get(id)![0]!.data as { items: Array<{ dealId: string }> }).items[0]!.dealId === dealId).length;
+    await waitFor(
+      "stock released for every failed payment",
+      async () => {
+        const r = await api.stock.remaining(sale.eventId);
+        return r[d1] === 60 - soldUnits(d1) && r[d2] === 40 - soldUnits(d2);
+      },
+      { timeoutMs: 20_000, everyMs: 250 },
+    );
     await waitFor("projector caught up", async () => (await readCheckpoint(ctx.db)) >= (await ctx.store.headPosition()), { timeoutMs: 20_000, everyMs: 100 });
     const deals = await ctx.db.selectFrom("sale_deals").select(["deal_id", "stock", "sold"]).where("event_id", "=", sale.eventId).execute();
     for (const d of deals) expect(Number(d.sold)).toBe(soldUnits(d.deal_id));

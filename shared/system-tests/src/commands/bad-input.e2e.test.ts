@@ -60,7 +60,11 @@ describe("POST /admin/coupons rejects bad input", () => {
   it("a body over 64 KiB", () => expectRejected(postCoupon({ ...valid, name: "x".repeat(70_000) }), 413, "PAYLOAD_TOO_LARGE"));
 
   it("a body that is not JSON", () =>
-    expectRejected(http("POST", `${api.url}/admin/coupons`, { headers: { ...bearer(admin), "content-type": "text/plain" }, body: "hi" }), 415, "UNSUPPORTED_MEDIA_TYPE"));
+    expectRejected(
+      http("POST", `${api.url}/admin/coupons`, { headers: { ...bearer(admin), "content-type": "text/plain" }, body: "hi" }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    ));
 });
 
 describe("authentication and authorization", () => {

@@ -22,7 +22,12 @@ const expectRejected = (res: HttpResponse, status: number, code: string) => expe
 
 describe("the cart", () => {
   it("sets, changes and removes lines; the query side shows what the command side answered", async () => {
-    const sale = await newSale({ deals: [{ price: 9_900, stock: 10, perUserLimit: 5 }, { price: 5_000, stock: 3 }] });
+    const sale = await newSale({
+      deals: [
+        { price: 9_900, stock: 10, perUserLimit: 5 },
+        { price: 5_000, stock: 3 },
+      ],
+    });
     const [d1, d2] = dealIds(sale) as [string, string];
     const token = await ctx.token("shopper");
     const line = (dealId: string, i: number, quantity: number, price: number, stock: number) => ({
@@ -59,7 +64,12 @@ describe("the cart", () => {
   });
 
   it("an order from the cart placed 20 times at once with one Idempotency-Key: one order, an empty cart", async () => {
-    const sale = await newSale({ deals: [{ price: 10_000, stock: 50, perUserLimit: 10 }, { price: 3_000, stock: 50 }] });
+    const sale = await newSale({
+      deals: [
+        { price: 10_000, stock: 50, perUserLimit: 10 },
+        { price: 3_000, stock: 50 },
+      ],
+    });
     const [d1, d2] = dealIds(sale) as [string, string];
     const token = await ctx.token("rush");
     await setLine(token, d1, 2);
@@ -73,7 +83,10 @@ describe("the cart", () => {
     expect(first.body).toMatchObject({
       status: "PENDING_PAYMENT",
       eventId: sale.eventId,
-      items: [{ dealId: d1, quantity: 2, lineAmount: 20_000 }, { dealId: d2, quantity: 3, lineAmount: 9_000 }],
+      items: [
+        { dealId: d1, quantity: 2, lineAmount: 20_000 },
+        { dealId: d2, quantity: 3, lineAmount: 9_000 },
+      ],
       totalAmount: 29_000,
       payableAmount: 29_000,
     });
@@ -115,7 +128,12 @@ describe("the cart", () => {
   });
 
   it("orders a cart under the rules of items: all or nothing, limits, coupon", async () => {
-    const sale = await newSale({ deals: [{ price: 10_000, stock: 100, perUserLimit: 2 }, { price: 4_000, stock: 1 }] });
+    const sale = await newSale({
+      deals: [
+        { price: 10_000, stock: 100, perUserLimit: 2 },
+        { price: 4_000, stock: 1 },
+      ],
+    });
     const [d1, d2] = dealIds(sale) as [string, string];
     const token = await ctx.token("rules");
 
@@ -142,7 +160,13 @@ describe("the cart", () => {
     await setLine(token, d1, 2);
     const placed = await orderCart(token, freshKey(), { couponClaimId: claimed.body.claimId });
     expect(placed.status).toBe(201);
-    expect(placed.body).toMatchObject({ items: [{ dealId: d1, quantity: 2 }], totalAmount: 20_000, discountAmount: 2_000, payableAmount: 18_000, couponClaimId: claimed.body.claimId });
+    expect(placed.body).toMatchObject({
+      items: [{ dealId: d1, quantity: 2 }],
+      totalAmount: 20_000,
+      discountAmount: 2_000,
+      payableAmount: 18_000,
+      couponClaimId: claimed.body.claimId,
+    });
     const claims = await http("GET", `${apps.query}/me/coupons`, { token, headers: after(placed) });
     expect(claims.body.items).toMatchObject([{ claimId: claimed.body.claimId, status: "RESERVED", orderId: placed.body.orderId }]);
     expect((await myCart(token, after(placed))).items).toEqual([]);

@@ -37,7 +37,9 @@ describe("the Redis guard is rebuilt from the store", () => {
     expect(Object.keys(t).filter((k) => !["201", "409 SOLD_OUT", "503 UNAVAILABLE"].includes(k))).toEqual([]);
     // Top up with fresh users until sold out: the total can only ever reach the quantity.
     for (let round = 0; round < 5 && events.length < 100; round++) {
-      const more = await Promise.all(Array.from({ length: 200 }, async (_, i) => claim(api.url, coupon.couponId, await ctx.token(`late${drop}-${round}-${i}`))));
+      const more = await Promise.all(
+        Array.from({ length: 200 }, async (_, i) => claim(api.url, coupon.couponId, await ctx.token(`late${drop}-${round}-${i}`))),
+      );
       expect(tally(more)["409 ALREADY_CLAIMED"]).toBeUndefined();
       events.splice(0, events.length, ...(await claimedEvents(ctx, coupon.couponId)));
     }

@@ -50,7 +50,9 @@ describe("coupons at order", () => {
 
   it("five concurrent orders with one coupon → exactly one discounted order, the others reserve nothing", async () => {
     const s = await setup("racer", { type: "FIXED", amount: 1000 }, 10_000);
-    const results = await Promise.all(Array.from({ length: 5 }, () => order(api.url, s.token, [{ dealId: s.dealId, quantity: 1 }], { couponClaimId: s.claimId })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => order(api.url, s.token, [{ dealId: s.dealId, quantity: 1 }], { couponClaimId: s.claimId })),
+    );
     expect(tally(results)).toEqual({ "201": 1, "409 COUPON_NOT_USABLE": 4 });
     expect(await api.stock.remaining(s.eventId)).toEqual({ [s.dealId]: 49 });
   });
@@ -70,7 +72,11 @@ describe("coupons at order", () => {
     const placed = await order(api.url, s.token, [{ dealId: s.dealId, quantity: 1 }], { couponClaimId: s.claimId });
     // Payment (issue 4) will append this; here the claim's stream is driven directly.
     await ctx.store.append(couponClaimStream(s.claimId), 1, [
-      rawEvent(CouponClaimUsed, { claimId: s.claimId, couponId: "c", orderId: placed.body.orderId, usedAt: new Date().toISOString() }, { correlationId: "t", userId: "used" }),
+      rawEvent(
+        CouponClaimUsed,
+        { claimId: s.claimId, couponId: "c", orderId: placed.body.orderId, usedAt: new Date().toISOString() },
+        { correlationId: "t", userId: "used" },
+      ),
     ]);
     expect((await order(api.url, s.token, [{ dealId: s.dealId, quantity: 1 }], { couponClaimId: s.claimId })).body.code).toBe("COUPON_NOT_USABLE");
   });
@@ -79,10 +85,14 @@ describe("coupons at order", () => {
     const s = await setup("holder", { type: "FIXED", amount: 1000 }, 10_000);
     const thief = await ctx.token("thief");
     expect((await order(api.url, thief, [{ dealId: s.dealId, quantity: 1 }], { couponClaimId: s.claimId })).body.code).toBe("COUPON_NOT_USABLE");
-    expect((await order(api.url, s.token, [{ dealId: s.dealId, quantity: 1 }], { couponClaimId: "01a1fcd2-0000-7000-8000-000000000000" })).body.code).toBe("COUPON_NOT_USABLE");
+    expect((await order(api.url, s.token, [{ dealId: s.dealId, quantity: 1 }], { couponClaimId: "01a1fcd2-0000-7000-8000-000000000000" })).body.code).toBe(
+      "COUPON_NOT_USABLE",
+    );
     const validUntil = new Date(Date.now() + 300).toISOString();
     const expiring = await setup("expiring", { type: "FIXED", amount: 1000 }, 10_000, { validUntil });
     await untilPast(validUntil);
-    expect((await order(api.url, expiring.token, [{ dealId: expiring.dealId, quantity: 1 }], { couponClaimId: expiring.claimId })).body.code).toBe("COUPON_NOT_USABLE");
+    expect((await order(api.url, expiring.token, [{ dealId: expiring.dealId, quantity: 1 }], { couponClaimId: expiring.claimId })).body.code).toBe(
+      "COUPON_NOT_USABLE",
+    );
   });
 });

@@ -18,7 +18,12 @@ useRecoveryStack((stack) => ({ ctx, api, sweepy, admin, flusher } = stack));
 
 describe("the stock guard is rebuilt from the store", () => {
   it.each([1, 2])("FLUSHALL three times during order rush %i: never more sold than stock", async (rush) => {
-    const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 60, perUserLimit: 2 }, { price: 500, stock: 40, perUserLimit: 2 }] });
+    const sale = await createSale(api.url, admin, {
+      deals: [
+        { price: 1_000, stock: 60, perUserLimit: 2 },
+        { price: 500, stock: 40, perUserLimit: 2 },
+      ],
+    });
     const [d1, d2] = sale.deals.map((d) => d.dealId) as [string, string];
     const tokens = await Promise.all(Array.from({ length: 600 }, (_, i) => ctx.token(`rush${rush}-${i}`)));
     const chaos = (async () => {
@@ -27,7 +32,20 @@ describe("the stock guard is rebuilt from the store", () => {
         await flusher.flushall();
       }
     })();
-    const results = await Promise.all(tokens.map((t, i) => order(api.url, t, i % 2 ? [{ dealId: d1, quantity: 2 }] : [{ dealId: d1, quantity: 1 }, { dealId: d2, quantity: 1 }])));
+    const results = await Promise.all(
+      tokens.map((t, i) =>
+        order(
+          api.url,
+          t,
+          i % 2
+            ? [{ dealId: d1, quantity: 2 }]
+            : [
+                { dealId: d1, quantity: 1 },
+                { dealId: d2, quantity: 1 },
+              ],
+        ),
+      ),
+    );
     await chaos;
     const t = tally(results);
     expect(Object.keys(t).filter((k) => !["201", "409 SOLD_OUT", "503 UNAVAILABLE"].includes(k))).toEqual([]);

@@ -50,10 +50,18 @@ describe("no oversell", () => {
   });
 
   it("one line in stock and one over stock → 409 and nothing reserved", async () => {
-    const sale = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 5 }, { price: 2_000, stock: 3 }] });
+    const sale = await createSale(api.url, admin, {
+      deals: [
+        { price: 1_000, stock: 5 },
+        { price: 2_000, stock: 3 },
+      ],
+    });
     const [d1, d2] = sale.deals.map((d) => d.dealId) as [string, string];
     expect((await order(api.url, await ctx.token("early"), [{ dealId: d2, quantity: 2 }])).status).toBe(201);
-    const res = await order(api.url, await ctx.token("mixed"), [{ dealId: d1, quantity: 2 }, { dealId: d2, quantity: 2 }]);
+    const res = await order(api.url, await ctx.token("mixed"), [
+      { dealId: d1, quantity: 2 },
+      { dealId: d2, quantity: 2 },
+    ]);
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: "SOLD_OUT", dealId: d2, available: 1 });
     expect(await api.stock.remaining(sale.eventId)).toEqual({ [d1]: 5, [d2]: 1 });
@@ -61,9 +69,17 @@ describe("no oversell", () => {
   });
 
   it("answers 201 with the contract's order body", async () => {
-    const sale = await createSale(api.url, admin, { deals: [{ price: 9_900, stock: 5 }, { price: 5_000, stock: 5 }] });
+    const sale = await createSale(api.url, admin, {
+      deals: [
+        { price: 9_900, stock: 5 },
+        { price: 5_000, stock: 5 },
+      ],
+    });
     const [d1, d2] = sale.deals.map((d) => d.dealId) as [string, string];
-    const res = await order(api.url, await ctx.token("shape"), [{ dealId: d1, quantity: 2 }, { dealId: d2, quantity: 1 }]);
+    const res = await order(api.url, await ctx.token("shape"), [
+      { dealId: d1, quantity: 2 },
+      { dealId: d2, quantity: 1 },
+    ]);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       orderId: expect.any(String),

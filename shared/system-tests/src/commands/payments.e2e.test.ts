@@ -34,7 +34,8 @@ afterAll(async () => {
 
 const pay = (token: string, orderId: string, body: object, key = freshKey()) =>
   http("POST", `${api.url}/orders/${orderId}/payments`, { headers: { ...bearer(token), "idempotency-key": key }, body });
-const charge = (token: string, amount: number) => http("POST", `${api.url}/wallet/charges`, { headers: { ...bearer(token), "idempotency-key": freshKey() }, body: { amount } });
+const charge = (token: string, amount: number) =>
+  http("POST", `${api.url}/wallet/charges`, { headers: { ...bearer(token), "idempotency-key": freshKey() }, body: { amount } });
 const setPg = (config: object) => http("PUT", `${pg.url}/config`, { body: config });
 const types = async (orderId: string) => (await ctx.store.readStream(orderStream(orderId))).map((e) => e.type);
 const balance = async (userId: string) => {
@@ -147,7 +148,11 @@ describe("POINTS", () => {
     expect(results.find((r) => r.status === 200)!.body).toMatchObject({ status: "CANCELLED", payment: { status: "REFUNDED", amount: 3_500 } });
     expect(await balance("p-refund")).toBe(10_000);
     expect(await api.stock.remaining(sale.eventId)).toEqual({ [dealId]: 5 });
-    expect((await ctx.store.readStream(couponClaimStream(claimed.body.claimId))).map((e) => e.type)).toEqual(["CouponClaimReserved", "CouponClaimUsed", "CouponClaimReleased"]);
+    expect((await ctx.store.readStream(couponClaimStream(claimed.body.claimId))).map((e) => e.type)).toEqual([
+      "CouponClaimReserved",
+      "CouponClaimUsed",
+      "CouponClaimReleased",
+    ]);
   });
 
   it("refuses another user's order (404) and a cancelled order (409)", async () => {
@@ -160,7 +165,17 @@ describe("POINTS", () => {
 
 describe("CARD", () => {
   it("202 PENDING, then the gateway's signed callback pays the order", async () => {
-    await setPg({ requestFailureRate: 0, limitExceededRate: 0, invalidCardRate: 0, minDelayMs: 50, maxDelayMs: 100, requestMinDelayMs: 0, requestMaxDelayMs: 5, callbacks: true, callbackRepeat: 1 });
+    await setPg({
+      requestFailureRate: 0,
+      limitExceededRate: 0,
+      invalidCardRate: 0,
+      minDelayMs: 50,
+      maxDelayMs: 100,
+      requestMinDelayMs: 0,
+      requestMaxDelayMs: 5,
+      callbacks: true,
+      callbackRepeat: 1,
+    });
     const o = await placed("c-ok", 4_000);
     const res = await pay(o.token, o.orderId, { method: "CARD", card: { type: "KB", number: "1234-5678-9012-3456" } });
     expect(res.status).toBe(202);
@@ -187,16 +202,31 @@ describe("CARD", () => {
 describe("POST /pg/callback", () => {
   const callback = (body: object, signature?: string) => {
     const raw = JSON.stringify(body);
-    return http("POST", `${api.url}/pg/callback`, { headers: { "content-type": "application/json", ...(signature === undefined ? {} : { "x-pg-signature": signature }) }, body: raw });
+    return http("POST", `${api.url}/pg/callback`, {
+      headers: { "content-type": "application/json", ...(signature === undefined ? {} : { "x-pg-signature": signature }) },
+      body: raw,
+    });
   };
 
   it("bad or missing signatures → 401 and nothing changes; repeats change nothing", async () => {
     await setPg({ requestFailureRate: 0, minDelayMs: 60_000, maxDelayMs: 60_000 });
     const o = await placed("cb", 2_000);
     const res = await pay(o.token, o.orderId, { method: "CARD", card: { type: "HYUNDAI", number: "1234-5678-9012-3456" } });
-    const body = { transactionKey: "tx_fake", orderId: o.orderId, paymentId: res.body.paymentId, status: "SUCCESS", amount: 2_000, completedAt: new Date().toISOString() };
+    const body = {
+      transactionKey: "tx_fake",
+      orderId: o.orderId,
+      paymentId: res.body.paymentId,
+      status: "SUCCESS",
+      amount: 2_000,
+      completedAt: new Date().toISOString(),
+    };
     const before = await ctx.store.headPosition();
-    for (const sig of [undefined, "nothex", signBody(JSON.stringify(body), "wrong-secret-0123456789"), signBody(JSON.stringify({ ...body, amount: 1 }), SECRET)]) {
+    for (const sig of [
+      undefined,
+      "nothex",
+      signBody(JSON.stringify(body), "wrong-secret-0123456789"),
+      signBody(JSON.stringify({ ...body, amount: 1 }), SECRET),
+    ]) {
       const r = await callback(body, sig);
       expect(r.status).toBe(401);
       expect(r.body.code).toBe("UNAUTHENTICATED");
@@ -226,7 +256,11 @@ describe("goods shipping", () => {
     // The batch allocator appends this in production; here the order's stream is driven directly.
     const v = (await ctx.store.readStream(orderStream(o.orderId))).length;
     await ctx.store.append(orderStream(o.orderId), v, [
-      rawEvent(GoodsAllocated, { orderId: o.orderId, eventId: o.eventId, name: "Tote", allocatedAt: new Date().toISOString() }, { correlationId: "t", userId: "system" }),
+      rawEvent(
+        GoodsAllocated,
+        { orderId: o.orderId, eventId: o.eventId, name: "Tote", allocatedAt: new Date().toISOString() },
+        { correlationId: "t", userId: "system" },
+      ),
     ]);
     expect((await deliver()).body.code).toBe("INVALID_STATE");
     expect((await ship()).body).toMatchObject({ goods: { name: "Tote", status: "SHIPPED" } });

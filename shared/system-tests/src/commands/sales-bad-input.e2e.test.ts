@@ -71,14 +71,31 @@ describe("POST /orders", () => {
     ["11 items", { items: Array.from({ length: 11 }, (_, i) => ({ dealId: `${eventId}-d${i + 1}`, quantity: 1 })) }],
     ["quantity 0", { items: [{ dealId, quantity: 0 }] }],
     ["quantity as a string", { items: [{ dealId, quantity: "1" }] }],
-    ["the same deal twice", { items: [{ dealId, quantity: 1 }, { dealId, quantity: 1 }] }],
+    [
+      "the same deal twice",
+      {
+        items: [
+          { dealId, quantity: 1 },
+          { dealId, quantity: 1 },
+        ],
+      },
+    ],
     ["unknown field", { items: [{ dealId, quantity: 1 }], gift: true }],
     ["unknown field in an item", { items: [{ dealId, quantity: 1, price: 1 }] }],
   ])("%s → 400", (_n, body) => rejected(postOrder(body), 400, "VALIDATION_FAILED"));
 
   it("deals of two events → 400", async () => {
     const other = await createSale(api.url, admin, { deals: [{ price: 1_000, stock: 10 }] });
-    await rejected(postOrder({ items: [{ dealId, quantity: 1 }, { dealId: other.deals[0]!.dealId, quantity: 1 }] }), 400, "VALIDATION_FAILED");
+    await rejected(
+      postOrder({
+        items: [
+          { dealId, quantity: 1 },
+          { dealId: other.deals[0]!.dealId, quantity: 1 },
+        ],
+      }),
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 
   it("an unknown deal → 404", async () => {
@@ -87,8 +104,16 @@ describe("POST /orders", () => {
   });
 
   it("malformed JSON → 400, no token → 401", async () => {
-    await rejected(http("POST", `${api.url}/orders`, { headers: { ...bearer(user), "content-type": "application/json", "idempotency-key": freshKey() }, body: "{" }), 400, "VALIDATION_FAILED");
-    await rejected(http("POST", `${api.url}/orders`, { headers: { "idempotency-key": freshKey() }, body: { items: [{ dealId, quantity: 1 }] } }), 401, "UNAUTHENTICATED");
+    await rejected(
+      http("POST", `${api.url}/orders`, { headers: { ...bearer(user), "content-type": "application/json", "idempotency-key": freshKey() }, body: "{" }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    await rejected(
+      http("POST", `${api.url}/orders`, { headers: { "idempotency-key": freshKey() }, body: { items: [{ dealId, quantity: 1 }] } }),
+      401,
+      "UNAUTHENTICATED",
+    );
   });
 
   it("cancel of an unknown order → 404", () => rejected(post("/orders/nope/cancel", undefined, user), 404, "NOT_FOUND"));

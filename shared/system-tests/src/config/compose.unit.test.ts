@@ -8,7 +8,9 @@ interface Service {
   healthcheck?: { test: string[] };
   command?: string[];
 }
-const compose = parse(readFileSync(new URL("../../../../docker-compose.yml", import.meta.url), "utf8"), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(new URL("../../../../docker-compose.yml", import.meta.url), "utf8"), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const { services } = compose;
 const apps = { "command-api": 3000, "query-api": 3001, projector: 3003, batch: 3004, relay: 3005 } as const;
 

@@ -39,7 +39,8 @@ afterAll(async () => {
 
 const metric = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
 /** Waits for `ok`, failing at once (with its log) if the projector process dies. */
-const until = (what: string, ok: () => Promise<boolean>, timeoutMs: number) => waitFor(what, ok, { timeoutMs, check: stillRunning(projector, "the projector"), detail: projector.output });
+const until = (what: string, ok: () => Promise<boolean>, timeoutMs: number) =>
+  waitFor(what, ok, { timeoutMs, check: stillRunning(projector, "the projector"), detail: projector.output });
 
 /** Runs `tasks` with at most `width` in flight. */
 async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<T[]> {
@@ -62,7 +63,11 @@ describe.skipIf(build.skip)("Kafka down", () => {
     const product = await http("POST", `${api.url}/admin/products`, { headers: admin, body: { name: "Labubu", price: 40_000 } });
     const sale = await http("POST", `${api.url}/admin/events`, {
       headers: admin,
-      body: { name: "Flash", opensAt: new Date(Date.now() - 1000).toISOString(), deals: [{ productId: product.body.productId, salePrice: 20_000, stock: 5000, perUserLimit: 50 }] },
+      body: {
+        name: "Flash",
+        opensAt: new Date(Date.now() - 1000).toISOString(),
+        deals: [{ productId: product.body.productId, salePrice: 20_000, stock: 5000, perUserLimit: 50 }],
+      },
     });
     expect(sale.status).toBe(201);
     const dealId = sale.body.deals[0].dealId as string;
@@ -75,7 +80,14 @@ describe.skipIf(build.skip)("Kafka down", () => {
     const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => ctx.token(`buyer${i}`)));
     const started = performance.now();
     const results = await pool(
-      Array.from({ length: 1000 }, (_, i) => () => http("POST", `${api.url}/orders`, { headers: { ...bearer(tokens[i % 100]!), "idempotency-key": `outage-${i}` }, body: { items: [{ dealId, quantity: 1 + (i % 2) }] } })),
+      Array.from(
+        { length: 1000 },
+        (_, i) => () =>
+          http("POST", `${api.url}/orders`, {
+            headers: { ...bearer(tokens[i % 100]!), "idempotency-key": `outage-${i}` },
+            body: { items: [{ dealId, quantity: 1 + (i % 2) }] },
+          }),
+      ),
       50,
     );
     const seconds = (performance.now() - started) / 1000;
@@ -101,11 +113,19 @@ describe.skipIf(build.skip)("Kafka down", () => {
     expect(await readCheckpoint(ctx.db)).toBeGreaterThanOrEqual(lastPosition);
 
     const head = await ctx.store.headPosition();
-    const handled = await sql<{ n: number; low: number; high: number }>`SELECT COUNT(*) AS n, MIN(position) AS low, MAX(position) AS high FROM event_handled`.execute(ctx.db);
+    const handled = await sql<{
+      n: number;
+      low: number;
+      high: number;
+    }>`SELECT COUNT(*) AS n, MIN(position) AS low, MAX(position) AS high FROM event_handled`.execute(ctx.db);
     // Every position from 1 to the head handled, each once.
     expect(handled.rows[0]).toMatchObject({ n: head, high: head });
     expect(Number(handled.rows[0]!.low)).toBe(1);
-    const orders = await ctx.db.selectFrom("orders").select((eb) => eb.fn.countAll().as("n")).where("event_id", "=", sale.body.eventId).executeTakeFirstOrThrow();
+    const orders = await ctx.db
+      .selectFrom("orders")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("event_id", "=", sale.body.eventId)
+      .executeTakeFirstOrThrow();
     expect(Number(orders.n)).toBe(1000);
     const deal = await ctx.db.selectFrom("sale_deals").select("sold").where("deal_id", "=", dealId).executeTakeFirstOrThrow();
     expect(deal.sold).toBe(1500);

@@ -44,7 +44,12 @@ describe("GET /products", () => {
     // The open sale's product also gets a deal in a second, later sale.
     const second = await http("POST", `${apps.command}/admin/events`, {
       token: admin,
-      body: { name: "Encore", opensAt: new Date(Date.now() + 2 * hour).toISOString(), closesAt: new Date(Date.now() + 3 * hour).toISOString(), deals: [{ productId: onSale, salePrice: 8_800, stock: 20 }] },
+      body: {
+        name: "Encore",
+        opensAt: new Date(Date.now() + 2 * hour).toISOString(),
+        closesAt: new Date(Date.now() + 3 * hour).toISOString(),
+        deals: [{ productId: onSale, salePrice: 8_800, stock: 20 }],
+      },
     });
     expect(second.status).toBe(201);
     const headers = after(second);
@@ -58,7 +63,18 @@ describe("GET /products", () => {
       likes: 0,
       views: 0,
       deals: [
-        { dealId: deal.dealId, eventId: open.eventId, eventName: "Flash", eventStatus: "OPEN", opensAt: open.reply.body.opensAt, closesAt: null, salePrice: 9_900, stock: 10, remaining: 10, perUserLimit: 2 },
+        {
+          dealId: deal.dealId,
+          eventId: open.eventId,
+          eventName: "Flash",
+          eventStatus: "OPEN",
+          opensAt: open.reply.body.opensAt,
+          closesAt: null,
+          salePrice: 9_900,
+          stock: 10,
+          remaining: 10,
+          perUserLimit: 2,
+        },
         {
           dealId: (second.body.deals as any[])[0].dealId,
           eventId: second.body.eventId,
@@ -96,7 +112,8 @@ describe("GET /products", () => {
 
 describe("GET /coupons", () => {
   it("lists OPEN (claimable now) and UPCOMING drops by claim opening, in keyset pages", async () => {
-    const create = async (body: Record<string, unknown>) => (await createCoupon(apps.command, admin, { name: "Drop", discount: { type: "FIXED", amount: 1000 }, quantity: 10, ...body })).couponId;
+    const create = async (body: Record<string, unknown>) =>
+      (await createCoupon(apps.command, admin, { name: "Drop", discount: { type: "FIXED", amount: 1000 }, quantity: 10, ...body })).couponId;
     const at = (ms: number) => new Date(Date.now() + ms).toISOString();
     const open2 = await create({ claimOpensAt: at(-hour) });
     const open1 = await create({ claimOpensAt: at(-2 * hour), claimClosesAt: at(hour) });
@@ -147,9 +164,21 @@ describe("conditional public reads", () => {
 
   it("every public read carries an ETag and a short Cache-Control; private reads and errors do not", async () => {
     const sale = await createSale(apps.command, admin, { deals: [{ price: 2_000, stock: 10 }] });
-    const coupon = await http("POST", `${apps.command}/admin/coupons`, { token: admin, body: { name: "C", discount: { type: "FIXED", amount: 1 }, quantity: 1 } });
+    const coupon = await http("POST", `${apps.command}/admin/coupons`, {
+      token: admin,
+      body: { name: "C", discount: { type: "FIXED", amount: 1 }, quantity: 1 },
+    });
     const headers = after(coupon);
-    for (const path of ["/products", "/products?onSale=true", `/events/${sale.eventId}`, "/events?status=OPEN", "/coupons?status=OPEN", `/coupons/${coupon.body.couponId}`, "/rankings/products", "/rankings/products?by=SCORE"]) {
+    for (const path of [
+      "/products",
+      "/products?onSale=true",
+      `/events/${sale.eventId}`,
+      "/events?status=OPEN",
+      "/coupons?status=OPEN",
+      `/coupons/${coupon.body.couponId}`,
+      "/rankings/products",
+      "/rankings/products?by=SCORE",
+    ]) {
       const res = await get(path, headers);
       expect(res.status, path).toBe(200);
       expect(header(res, "cache-control"), path).toBe("public, max-age=3");
@@ -169,7 +198,9 @@ describe("conditional public reads", () => {
 
 describe("CORS", () => {
   const preflight = (base: string, path: string, origin: string, method: string, requestHeaders: string) =>
-    http("OPTIONS", `${base}${path}`, { headers: { Origin: origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": requestHeaders } });
+    http("OPTIONS", `${base}${path}`, {
+      headers: { Origin: origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": requestHeaders },
+    });
   const corsHeaders = (res: HttpResponse) => Object.keys(res.headers).filter((k) => k.startsWith("access-control-"));
 
   it("a preflight from a listed origin passes on both APIs; from another origin it gets no CORS headers", async () => {
@@ -216,10 +247,19 @@ describe("the OpenAPI documents", () => {
 
   it("describe every new route with its request and response schemas", async () => {
     const query = (await get("/openapi.json")).body;
-    for (const [path, params] of [["/products", ["onSale", "limit", "cursor"]], ["/products/{productId}", ["productId"]], ["/coupons", ["status", "limit", "cursor"]], ["/me/cart", []]] as const) {
+    for (const [path, params] of [
+      ["/products", ["onSale", "limit", "cursor"]],
+      ["/products/{productId}", ["productId"]],
+      ["/coupons", ["status", "limit", "cursor"]],
+      ["/me/cart", []],
+    ] as const) {
       const op = query.paths[path]?.get;
       expect(schemaOf(op, "200"), path).toBeDefined();
-      for (const p of params) expect((op.parameters as any[]).map((x) => x.name), path).toContain(p);
+      for (const p of params)
+        expect(
+          (op.parameters as any[]).map((x) => x.name),
+          path,
+        ).toContain(p);
     }
     expect(query.paths["/rankings/products"].get.parameters.find((p: any) => p.name === "by").schema.enum).toEqual(["QUANTITY", "REVENUE", "SCORE"]);
     expect(query.components.schemas.RankedProduct.required).toEqual(expect.arrayContaining(["views", "likes", "score"]));

@@ -17,7 +17,12 @@ let proxied: QueryApi;
 const clients: SseClient[] = [];
 
 const RATE = 0.01;
-const SMALL_BUCKET = { PUBLIC_RATE_LIMIT_PER_SECOND: String(RATE), PUBLIC_RATE_LIMIT_BURST: "5", QUERY_RATE_LIMIT_PER_SECOND: String(RATE), QUERY_RATE_LIMIT_BURST: "5" };
+const SMALL_BUCKET = {
+  PUBLIC_RATE_LIMIT_PER_SECOND: String(RATE),
+  PUBLIC_RATE_LIMIT_BURST: "5",
+  QUERY_RATE_LIMIT_PER_SECOND: String(RATE),
+  QUERY_RATE_LIMIT_BURST: "5",
+};
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -25,7 +30,9 @@ beforeAll(async () => {
   apps = await startApps(ctx, { LIVE_MAX_PER_CLIENT: "2", LIVE_MAX_TOTAL: "3", MIN_POSITION_WAIT_MS: "30000" });
   limited = await startQueryApi(readEnv({ ...ctx.appEnv, ...SMALL_BUCKET, QUERY_API_PORT: "0" }));
   // Its own Redis key space, so its buckets are not the other app's.
-  proxied = await startQueryApi(readEnv({ ...ctx.appEnv, ...SMALL_BUCKET, TRUST_PROXY: "1", REDIS_KEY_PREFIX: `${ctx.redisKeyPrefix}proxied:`, QUERY_API_PORT: "0" }));
+  proxied = await startQueryApi(
+    readEnv({ ...ctx.appEnv, ...SMALL_BUCKET, TRUST_PROXY: "1", REDIS_KEY_PREFIX: `${ctx.redisKeyPrefix}proxied:`, QUERY_API_PORT: "0" }),
+  );
 });
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -50,7 +57,10 @@ function expectLimited(replies: HttpResponse[], refilled: number, served: number
   const refused = replies.filter((r) => r.status === 429);
   expect(ok.length).toBeGreaterThanOrEqual(5);
   expect(ok.length).toBeLessThanOrEqual(5 + refilled);
-  expect(ok.every((r) => r.status === served), JSON.stringify(statuses(replies))).toBe(true);
+  expect(
+    ok.every((r) => r.status === served),
+    JSON.stringify(statuses(replies)),
+  ).toBe(true);
   expect(refused.length).toBe(replies.length - ok.length);
   for (const r of refused) {
     expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
@@ -148,7 +158,10 @@ describe("X-Min-Position beyond the store's head", () => {
   it("answers 400 VALIDATION_FAILED at once instead of waiting", { timeout: 10_000 }, async () => {
     const head = await ctx.store.headPosition();
     const token = await ctx.token("q-future");
-    for (const [path, auth] of [["/products", {}], ["/me/coupons", bearer(token)]] as const) {
+    for (const [path, auth] of [
+      ["/products", {}],
+      ["/me/coupons", bearer(token)],
+    ] as const) {
       const res = await http("GET", `${apps.query}${path}`, { headers: { ...auth, "x-min-position": String(head + 1000) } });
       expect(res.status, path).toBe(400);
       expect(res.body).toMatchObject({ code: "VALIDATION_FAILED", errors: [{ path: "X-Min-Position", message: expect.any(String) }] });

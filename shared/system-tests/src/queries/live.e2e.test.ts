@@ -23,7 +23,12 @@ const subscribers = async () => Number(/^live_stream_subscribers\{[^}]*\} (\S+)$
 
 describe("GET /events/{eventId}/live", () => {
   it("sends a snapshot, then stock, rate and status changes to every subscriber", async () => {
-    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 1_000, stock: 10 }, { price: 2_000, stock: 4 }] });
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), {
+      deals: [
+        { price: 1_000, stock: 10 },
+        { price: 2_000, stock: 4 },
+      ],
+    });
     const [d1, d2] = sale.deals.map((d) => d.dealId) as [string, string];
     const current = await http("GET", `${apps.query}/events/${sale.eventId}`, { headers: after(sale.reply) });
 
@@ -55,7 +60,10 @@ describe("GET /events/{eventId}/live", () => {
     // The rate falls back to 0 once the window holds no orders.
     expect(await viewer.next("rate", (r) => r.ordersPerSecond === 0, 10_000)).toEqual({ ordersPerSecond: 0 });
     // Whether the 0.2 step on the way down is seen depends on poll timing; the rise is not.
-    const rates = viewer.received().filter((m) => m.event === "rate").map((m) => m.data.ordersPerSecond);
+    const rates = viewer
+      .received()
+      .filter((m) => m.event === "rate")
+      .map((m) => m.data.ordersPerSecond);
     expect(rates.slice(0, 3)).toEqual([0, 0.2, 0.4]);
     expect(rates.at(-1)).toBe(0);
     expect(viewer.comments()).toBeGreaterThan(0);

@@ -23,7 +23,11 @@ const charge = async (token: string, amount: number, idempotencyKey = key()) => 
   return res;
 };
 const pay = async (token: string, orderId: string, idempotencyKey = key()) => {
-  const res = await http("POST", `${apps.command}/orders/${orderId}/payments`, { token, headers: { "idempotency-key": idempotencyKey }, body: { method: "POINTS" } });
+  const res = await http("POST", `${apps.command}/orders/${orderId}/payments`, {
+    token,
+    headers: { "idempotency-key": idempotencyKey },
+    body: { method: "POINTS" },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res;
 };
@@ -48,7 +52,13 @@ async function decideOnOrder(orderId: string, command: { type: "AllocateGoods"; 
   if (state.status === "absent") throw new Error("no order");
   const events = decideOrder(state, { ...command, now: new Date() });
   expect(events.map((e) => e.type)).toEqual(["GoodsAllocated"]);
-  return (await ctx.store.append(orderStream(orderId), version, bindEvents(orderEventTypes, events, { tag: saleEventTag(state.order.eventId), metadata: rawMetadata() }))).lastPosition;
+  return (
+    await ctx.store.append(
+      orderStream(orderId),
+      version,
+      bindEvents(orderEventTypes, events, { tag: saleEventTag(state.order.eventId), metadata: rawMetadata() }),
+    )
+  ).lastPosition;
 }
 async function appendRaw(orderId: string, eventId: string, type: string, data: unknown): Promise<number> {
   return (await ctx.store.append(orderStream(orderId), "any", [rawEvent(type, data, { tag: saleEventTag(eventId) })])).lastPosition;
@@ -56,7 +66,10 @@ async function appendRaw(orderId: string, eventId: string, type: string, data: u
 
 const admin = () => ctx.token("admin1", "admin");
 async function createCouponClaim(token: string, amount: number) {
-  const coupon = await http("POST", `${apps.command}/admin/coupons`, { token: await admin(), body: { name: `OFF ${amount}`, discount: { type: "FIXED", amount }, quantity: 10 } });
+  const coupon = await http("POST", `${apps.command}/admin/coupons`, {
+    token: await admin(),
+    body: { name: `OFF ${amount}`, discount: { type: "FIXED", amount }, quantity: 10 },
+  });
   expect(coupon.status).toBe(201);
   const claim = await http("POST", `${apps.command}/coupons/${coupon.body.couponId}/claims`, { token });
   expect(claim.status).toBe(201);
@@ -73,7 +86,10 @@ describe("payments, wallets and goods on the read side", () => {
     expect(wallet).toEqual({ balance: 50_000, updatedAt: expect.any(String) });
 
     const claimId = await createCouponClaim(token, 1_000);
-    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 9_900, stock: 10 }], goods: { name: "Tote bag", quantity: 3 } });
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), {
+      deals: [{ price: 9_900, stock: 10 }],
+      goods: { name: "Tote bag", quantity: 3 },
+    });
     const dealId = sale.deals[0]!.dealId;
     const placed = await placeOrder(apps.command, token, [{ dealId, quantity: 2 }], { couponClaimId: claimId });
     const orderId = String(placed.body.orderId);
@@ -121,7 +137,10 @@ describe("payments, wallets and goods on the read side", () => {
   it("shows goods allocated, shipped, delivered and released, and counts them on the event", async () => {
     const token = await ctx.token("collector");
     await charge(token, 100_000);
-    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 5_000, stock: 10 }], goods: { name: "Tote bag", quantity: 3 } });
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), {
+      deals: [{ price: 5_000, stock: 10 }],
+      goods: { name: "Tote bag", quantity: 3 },
+    });
     const orders = [];
     for (let i = 0; i < 3; i++) {
       const placed = await placeOrder(apps.command, token, [{ dealId: sale.deals[0]!.dealId, quantity: 1 }]);

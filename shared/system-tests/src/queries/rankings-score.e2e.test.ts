@@ -17,7 +17,9 @@ let admin: string;
 beforeAll(async () => {
   admin = await ctx.token("admin1", "admin");
   // The same read models ranked with other weights: views alone.
-  viewsOnly = await startQueryApi(readEnv({ ...ctx.appEnv, QUERY_API_PORT: "0", RANKING_WEIGHT_VIEW: "1", RANKING_WEIGHT_LIKE: "0", RANKING_WEIGHT_ORDER: "0" }));
+  viewsOnly = await startQueryApi(
+    readEnv({ ...ctx.appEnv, QUERY_API_PORT: "0", RANKING_WEIGHT_VIEW: "1", RANKING_WEIGHT_LIKE: "0", RANKING_WEIGHT_ORDER: "0" }),
+  );
 });
 afterAll(async () => {
   await viewsOnly?.stop();
@@ -56,34 +58,69 @@ describe("GET /rankings/products?by=SCORE", () => {
     await view(apps.command, viewers[0]!, ids.p5!);
     // p1 and p4: one unit each, paid (0.6 each).
     const buyer = await ctx.token("buyer");
-    const placed = await placeOrder(apps.command, buyer, [{ dealId: deals[0]!.dealId, quantity: 1 }, { dealId: deals[3]!.dealId, quantity: 1 }]);
-    expect((await http("POST", `${apps.command}/wallet/charges`, { token: buyer, headers: { "idempotency-key": freshKey() }, body: { amount: 10_000 } })).status).toBe(200);
-    const paid = await http("POST", `${apps.command}/orders/${placed.body.orderId}/payments`, { token: buyer, headers: { "idempotency-key": freshKey() }, body: { method: "POINTS" } });
+    const placed = await placeOrder(apps.command, buyer, [
+      { dealId: deals[0]!.dealId, quantity: 1 },
+      { dealId: deals[3]!.dealId, quantity: 1 },
+    ]);
+    expect(
+      (await http("POST", `${apps.command}/wallet/charges`, { token: buyer, headers: { "idempotency-key": freshKey() }, body: { amount: 10_000 } })).status,
+    ).toBe(200);
+    const paid = await http("POST", `${apps.command}/orders/${placed.body.orderId}/payments`, {
+      token: buyer,
+      headers: { "idempotency-key": freshKey() },
+      body: { method: "POINTS" },
+    });
     expect(paid.status).toBe(200);
     replies.push(paid);
 
     await viewsAppended(ctx, ids.p2!, 6);
     await viewsAppended(ctx, ids.p5!, 1);
-    seen = { "X-Min-Position": String(Math.max(Number(after(...replies)["X-Min-Position"]), Number((await viewsAppended(ctx, ids.p4!, 1))["X-Min-Position"]))) };
+    seen = {
+      "X-Min-Position": String(Math.max(Number(after(...replies)["X-Min-Position"]), Number((await viewsAppended(ctx, ids.p4!, 1))["X-Min-Position"]))),
+    };
 
     const body = await ranking(apps.query, `period=DAILY&date=${today}&by=SCORE&limit=100`, seen);
     expect({ ...body, items: undefined }).toEqual({ period: "DAILY", from: today, to: today, by: "SCORE", items: undefined });
-    const item = (k: string, rest: Partial<Item>) => ({ productId: ids[k], name: `Product ${k.slice(1)}`, quantity: 0, revenue: 0, orders: 0, views: 0, likes: 0, ...rest });
-    const tied = [item("p1", { quantity: 1, revenue: 1_000, orders: 1, score: 0.6 }), item("p2", { views: 6, score: 0.6 }), item("p3", { likes: 3, score: 0.6 })].sort((a, b) => (a.productId! < b.productId! ? -1 : 1));
-    const expected = [item("p4", { quantity: 1, revenue: 1_000, orders: 1, views: 1, likes: 2, score: 1.1 }), ...tied, item("p5", { views: 1, score: 0.1 })].map((x, i) => ({ rank: i + 1, ...x }));
+    const item = (k: string, rest: Partial<Item>) => ({
+      productId: ids[k],
+      name: `Product ${k.slice(1)}`,
+      quantity: 0,
+      revenue: 0,
+      orders: 0,
+      views: 0,
+      likes: 0,
+      ...rest,
+    });
+    const tied = [
+      item("p1", { quantity: 1, revenue: 1_000, orders: 1, score: 0.6 }),
+      item("p2", { views: 6, score: 0.6 }),
+      item("p3", { likes: 3, score: 0.6 }),
+    ].sort((a, b) => (a.productId! < b.productId! ? -1 : 1));
+    const expected = [
+      item("p4", { quantity: 1, revenue: 1_000, orders: 1, views: 1, likes: 2, score: 1.1 }),
+      ...tied,
+      item("p5", { views: 1, score: 0.1 }),
+    ].map((x, i) => ({ rank: i + 1, ...x }));
     expect(body.items).toEqual(expected);
     // The week and month hold the same (everything happened today).
     expect((await ranking(apps.query, `period=WEEKLY&date=${today}&by=SCORE`, seen)).items).toEqual(expected);
     expect((await ranking(apps.query, `period=MONTHLY&date=${today}&by=SCORE&limit=2`, seen)).items).toEqual(expected.slice(0, 2));
     // By quantity the same rows show, with their views, likes and score; products without sales are left out.
     expect((await ranking(apps.query, `period=DAILY&date=${today}&by=QUANTITY`, seen)).items.map((i) => [i.productId, i.score])).toEqual(
-      [[ids.p1, 0.6], [ids.p4, 1.1]].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+      [
+        [ids.p1, 0.6],
+        [ids.p4, 1.1],
+      ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
     );
   });
 
   it("weighs by RANKING_WEIGHT_VIEW, _LIKE and _ORDER; a zero score is left out", async () => {
     const body = await ranking(viewsOnly.url, `period=DAILY&date=${today}&by=SCORE&limit=100`, seen);
-    const byViews = [[ids.p2, 6], [ids.p4, 1], [ids.p5, 1]];
+    const byViews = [
+      [ids.p2, 6],
+      [ids.p4, 1],
+      [ids.p5, 1],
+    ];
     expect(body.items.map((i) => [i.productId, i.score])).toEqual(byViews.slice(0, 1).concat(byViews.slice(1).sort((a, b) => (a[0]! < b[0]! ? -1 : 1))));
     expect(body.items.map((i) => i.rank)).toEqual([1, 2, 3]);
   });
@@ -94,14 +131,30 @@ describe("GET /rankings/products?by=SCORE", () => {
     const noon = (date: string) => new Date(`${date}T12:00:00.000+09:00`).toISOString();
     // A clock the apps cannot be given: the like and its withdrawal appended as the like command would have, a day apart.
     const appended = await ctx.store.append(`like-${productId}:fickle-user`, "no_stream", [
-      rawEvent(ProductLiked, { productId, userId: "fickle-user", likedAt: noon(yesterday) }, { at: noon(yesterday), correlationId: "test", userId: "fickle-user", tag: `likes:${productId}` }),
-      rawEvent(ProductUnliked, { productId, userId: "fickle-user", unlikedAt: noon(today) }, { at: noon(today), correlationId: "test", userId: "fickle-user", tag: `likes:${productId}` }),
+      rawEvent(
+        ProductLiked,
+        { productId, userId: "fickle-user", likedAt: noon(yesterday) },
+        { at: noon(yesterday), correlationId: "test", userId: "fickle-user", tag: `likes:${productId}` },
+      ),
+      rawEvent(
+        ProductUnliked,
+        { productId, userId: "fickle-user", unlikedAt: noon(today) },
+        { at: noon(today), correlationId: "test", userId: "fickle-user", tag: `likes:${productId}` },
+      ),
     ]);
     const headers = { "X-Min-Position": String(appended.lastPosition) };
     const before = await ranking(apps.query, `period=DAILY&date=${yesterday}&by=SCORE`, headers);
     expect(before.items.find((i) => i.productId === productId)).toMatchObject({ likes: 1, score: 0.2 });
-    const rows = await ctx.db.selectFrom("product_metrics_daily").select(["period_start", "likes"]).where("product_id", "=", productId).orderBy("period_start").execute();
-    expect(rows.map((r) => [r.period_start.toISOString().slice(0, 10), Number(r.likes)])).toEqual([[yesterday, 1], [today, -1]]);
+    const rows = await ctx.db
+      .selectFrom("product_metrics_daily")
+      .select(["period_start", "likes"])
+      .where("product_id", "=", productId)
+      .orderBy("period_start")
+      .execute();
+    expect(rows.map((r) => [r.period_start.toISOString().slice(0, 10), Number(r.likes)])).toEqual([
+      [yesterday, 1],
+      [today, -1],
+    ]);
     expect((await ranking(apps.query, `period=DAILY&date=${today}&by=SCORE`, headers)).items.map((i) => i.productId)).not.toContain(productId);
     const product = await http("GET", `${apps.query}/products/${productId}`, { headers });
     expect(product.body.likes).toBe(0);
@@ -113,7 +166,11 @@ describe("GET /rankings/products?by=SCORE", () => {
     await sql`UPDATE product_metrics_weekly SET views = views + 5, likes = likes - 1 WHERE product_id = ${ids.p2}`.execute(ctx.db);
     const check = await verifyRollupsJob.run(context);
     expect(check.counts).toMatchObject({ mismatches: 1, repaired: 0 });
-    expect(check.details.join("\n")).toMatch(new RegExp(`WEEKLY \\S+ ${ids.p2}: daily sum orders 0, quantity 0, revenue 0, views 6, likes 0; found orders 0, quantity 0, revenue 0, views 11, likes -1`));
+    expect(check.details.join("\n")).toMatch(
+      new RegExp(
+        `WEEKLY \\S+ ${ids.p2}: daily sum orders 0, quantity 0, revenue 0, views 6, likes 0; found orders 0, quantity 0, revenue 0, views 11, likes -1`,
+      ),
+    );
     expect((await verifyRollupsJob.run({ ...context, checkOnly: false })).counts).toMatchObject({ mismatches: 1, repaired: 1 });
     const weekly = await ctx.db.selectFrom("product_metrics_weekly").select(["views", "likes"]).where("product_id", "=", ids.p2!).executeTakeFirstOrThrow();
     expect([Number(weekly.views), Number(weekly.likes)]).toEqual([6, 0]);
@@ -131,4 +188,3 @@ describe("RANKING_WEIGHT_* configuration", () => {
     for (const bad of ["-1", "0.12345", "abc", "1e3"]) expect(() => readEnv({ ...ctx.appEnv, RANKING_WEIGHT_LIKE: bad })).toThrow(/RANKING_WEIGHT_LIKE/);
   });
 });
-

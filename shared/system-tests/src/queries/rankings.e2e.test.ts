@@ -4,7 +4,16 @@ import { handlers } from "@surge/areas/projections";
 import { readEnv as projectorEnv } from "@surge/projector/env";
 import { startProjector, type Projector } from "@surge/projector/start";
 import { newId } from "@surge/platform/ids";
-import { appendPaidCancel, appendPaidOrder, rankRecount, recountSeoul, type PaidOrder, type Recount, type Tally, type TestProduct } from "@surge/testkit/paid-orders";
+import {
+  appendPaidCancel,
+  appendPaidOrder,
+  rankRecount,
+  recountSeoul,
+  type PaidOrder,
+  type Recount,
+  type Tally,
+  type TestProduct,
+} from "@surge/testkit/paid-orders";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { readEnv } from "@surge/query-api/env";
 import { startQueryApi, type QueryApi } from "@surge/query-api/start";
@@ -24,7 +33,11 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const products: TestProduct[] = Array.from({ length: 8 }, (_, i) => ({ productId: newId(), name: `Product ${i + 1}`, unitPrice: [9_900, 15_000, 19_900, 33_000, 39_000, 49_900, 7_700, 7_700][i]! }));
+const products: TestProduct[] = Array.from({ length: 8 }, (_, i) => ({
+  productId: newId(),
+  name: `Product ${i + 1}`,
+  unitPrice: [9_900, 15_000, 19_900, 33_000, 39_000, 49_900, 7_700, 7_700][i]!,
+}));
 const nameOf = new Map(products.map((p) => [p.productId, p.name]));
 const kst = (local: string) => new Date(`${local}+09:00`).toISOString();
 
@@ -51,7 +64,10 @@ async function readRows(): Promise<Recount> {
   return out;
 }
 
-const plain = (r: Recount) => Object.fromEntries(Object.entries(r).map(([p, starts]) => [p, Object.fromEntries([...starts].filter(([, m]) => m.size > 0).map(([s, m]) => [s, Object.fromEntries(m)]))]));
+const plain = (r: Recount) =>
+  Object.fromEntries(
+    Object.entries(r).map(([p, starts]) => [p, Object.fromEntries([...starts].filter(([, m]) => m.size > 0).map(([s, m]) => [s, Object.fromEntries(m)]))]),
+  );
 const caughtUp = async () => ({ "X-Min-Position": String(await ctx.store.headPosition()) });
 
 async function ranking(qs: string, headers: Record<string, string> = {}) {
@@ -86,14 +102,32 @@ describe("product metrics and GET /rankings/products", () => {
     for (const day of days) {
       for (let k = 0; k < 8; k++) {
         const lines: Array<[TestProduct, number]> = Array.from({ length: 1 + r(3) }, () => [pick(), 1 + r(4)]);
-        const at = kst(`${day}T${String(r(24)).padStart(2, "0")}:${String(r(60)).padStart(2, "0")}:${String(r(60)).padStart(2, "0")}.${String(r(1000)).padStart(3, "0")}`);
+        const at = kst(
+          `${day}T${String(r(24)).padStart(2, "0")}:${String(r(60)).padStart(2, "0")}:${String(r(60)).padStart(2, "0")}.${String(r(1000)).padStart(3, "0")}`,
+        );
         ledger.push(await appendPaidOrder(ctx.store, { lines, discountAmount: [0, 0, 1_000, 3_333, 5_000][r(5)]!, paidAt: at }));
       }
     }
     // The boundaries to the millisecond: Sunday → Monday (new ISO week), November → December.
-    const sundayLast = { lines: [[products[0]!, 3], [products[1]!, 1]] as Array<[TestProduct, number]>, discountAmount: 1_001, paidAt: kst("2026-11-29T23:59:59.900") };
+    const sundayLast = {
+      lines: [
+        [products[0]!, 3],
+        [products[1]!, 1],
+      ] as Array<[TestProduct, number]>,
+      discountAmount: 1_001,
+      paidAt: kst("2026-11-29T23:59:59.900"),
+    };
     ledger.push(await appendPaidOrder(ctx.store, { lines: [[products[0]!, 2]], paidAt: kst("2026-11-30T00:00:00.000") }));
-    ledger.push(await appendPaidOrder(ctx.store, { lines: [[products[2]!, 1], [products[0]!, 1]], discountAmount: 777, paidAt: kst("2026-11-30T23:59:59.999") }));
+    ledger.push(
+      await appendPaidOrder(ctx.store, {
+        lines: [
+          [products[2]!, 1],
+          [products[0]!, 1],
+        ],
+        discountAmount: 777,
+        paidAt: kst("2026-11-30T23:59:59.999"),
+      }),
+    );
     ledger.push(await appendPaidOrder(ctx.store, { lines: [[products[2]!, 5]], paidAt: kst("2026-12-01T00:00:00.100") }));
     // A planned tie: products 7 and 8 sell the same on Nov 26; the lower id ranks first.
     ledger.push(await appendPaidOrder(ctx.store, { lines: [[products[6]!, 2]], paidAt: kst("2026-11-26T10:00:00.000") }));
@@ -131,7 +165,9 @@ describe("product metrics and GET /rankings/products", () => {
         }
       }
     }
-    const tie = (await ranking("period=DAILY&date=2026-11-26&by=QUANTITY&limit=100")).items.filter((i) => i.productId === products[6]!.productId || i.productId === products[7]!.productId);
+    const tie = (await ranking("period=DAILY&date=2026-11-26&by=QUANTITY&limit=100")).items.filter(
+      (i) => i.productId === products[6]!.productId || i.productId === products[7]!.productId,
+    );
     expect(tie.map((i) => i.productId)).toEqual([products[6]!.productId, products[7]!.productId].sort());
     expect(tie[1]!.rank).toBe(Number(tie[0]!.rank) + 1);
   });
@@ -156,10 +192,14 @@ describe("product metrics and GET /rankings/products", () => {
     const expected = recountSeoul(ledger);
     const headers = await caughtUp();
     // Same query as above: a new checkpoint is a new cache key, so the cancel shows at once.
-    expect((await ranking("period=MONTHLY&date=2026-11-15&by=REVENUE&limit=100", headers)).items).toEqual(expectedItems(expected, "MONTHLY", "2026-11-01", "REVENUE", 100));
+    expect((await ranking("period=MONTHLY&date=2026-11-15&by=REVENUE&limit=100", headers)).items).toEqual(
+      expectedItems(expected, "MONTHLY", "2026-11-01", "REVENUE", 100),
+    );
     expect(plain(await readRows())).toEqual(plain(expected));
     // December is untouched by the cancels made in December.
-    expect((await ranking("period=MONTHLY&date=2026-12-01&by=QUANTITY&limit=100")).items).toEqual(expectedItems(expected, "MONTHLY", "2026-12-01", "QUANTITY", 100));
+    expect((await ranking("period=MONTHLY&date=2026-12-01&by=QUANTITY&limit=100")).items).toEqual(
+      expectedItems(expected, "MONTHLY", "2026-12-01", "QUANTITY", 100),
+    );
 
     // A redelivered cancel and refund subtract nothing more.
     const ends = (await ctx.store.readStream(`order-${order.order.orderId}`)).filter((e) => e.type === "OrderCancelled" || e.type === "PaymentRefunded");
@@ -197,6 +237,7 @@ describe("product metrics and GET /rankings/products", () => {
       expect(res.body.errors, qs).toEqual([expect.objectContaining({ path: qs.split("=")[0], message: expect.any(String) })]);
       expect(res.headers["x-projection-position"], qs).toMatch(/^\d+$/);
     }
-    for (const qs of ["limit=1", "limit=100", "period=WEEKLY&by=REVENUE", "date=2028-02-29"]) expect((await http("GET", `${query.url}/rankings/products?${qs}`)).status, qs).toBe(200);
+    for (const qs of ["limit=1", "limit=100", "period=WEEKLY&by=REVENUE", "date=2028-02-29"])
+      expect((await http("GET", `${query.url}/rankings/products?${qs}`)).status, qs).toBe(200);
   });
 });

@@ -7,7 +7,15 @@ import { createSale, placeOrder } from "@surge/testkit/sales";
 const { ctx, apps } = useApps();
 
 const b64 = (text: string) => Buffer.from(text).toString("base64url");
-const badCursors = ["not!base64", "abc+/=", b64("{}"), b64("[1,2]"), b64('["yesterday","x"]'), b64(`["2026-11-21T09:00:00.000Z","${"x".repeat(65)}"]`), "x".repeat(600)];
+const badCursors = [
+  "not!base64",
+  "abc+/=",
+  b64("{}"),
+  b64("[1,2]"),
+  b64('["yesterday","x"]'),
+  b64(`["2026-11-21T09:00:00.000Z","${"x".repeat(65)}"]`),
+  "x".repeat(600),
+];
 
 async function expect400(path: string, token?: string) {
   const res = await http("GET", `${apps.query}${path}`, { ...(token ? { token } : {}) });
@@ -19,8 +27,10 @@ async function expect400(path: string, token?: string) {
 
 describe("query-api sales routes refuse bad input with contract problems", () => {
   it("GET /events: bad status, limit out of 1–100 or not an integer, bad cursor → 400", async () => {
-    for (const q of ["status=BOGUS", "status=open", "status=OPEN,CLOSED", "limit=0", "limit=101", "limit=-1", "limit=1.5", "limit=abc", "limit="]) await expect400(`/events?${q}`);
-    for (const c of badCursors) expect((await expect400(`/events?cursor=${encodeURIComponent(c)}`)).body.errors).toEqual([{ path: "cursor", message: expect.any(String) }]);
+    for (const q of ["status=BOGUS", "status=open", "status=OPEN,CLOSED", "limit=0", "limit=101", "limit=-1", "limit=1.5", "limit=abc", "limit="])
+      await expect400(`/events?${q}`);
+    for (const c of badCursors)
+      expect((await expect400(`/events?cursor=${encodeURIComponent(c)}`)).body.errors).toEqual([{ path: "cursor", message: expect.any(String) }]);
     for (const q of ["limit=1", "limit=100", "status=OPEN", "status=", "cursor="]) expect((await http("GET", `${apps.query}/events?${q}`)).status, q).toBe(200);
   });
 
@@ -72,6 +82,8 @@ describe("query-api sales routes refuse bad input with contract problems", () =>
 
   it("lists the new routes in the OpenAPI document", async () => {
     const doc = await http("GET", `${apps.query}/openapi.json`);
-    expect(Object.keys(doc.body.paths as object)).toEqual(expect.arrayContaining(["/events", "/events/{eventId}", "/events/{eventId}/live", "/me/orders", "/orders/{orderId}"]));
+    expect(Object.keys(doc.body.paths as object)).toEqual(
+      expect.arrayContaining(["/events", "/events/{eventId}", "/events/{eventId}/live", "/me/orders", "/orders/{orderId}"]),
+    );
   });
 });

@@ -14,10 +14,19 @@ const getEvent = async (eventId: string, headers: Record<string, string> = {}) =
 
 describe("sale events and orders over HTTP", () => {
   it("shows sold and remaining per deal, the order as placed, and the stock back after a cancel", async () => {
-    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 9_900, stock: 10 }, { price: 5_000, stock: 5, perUserLimit: 2 }], goods: { name: "Tote bag", quantity: 3 } });
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), {
+      deals: [
+        { price: 9_900, stock: 10 },
+        { price: 5_000, stock: 5, perUserLimit: 2 },
+      ],
+      goods: { name: "Tote bag", quantity: 3 },
+    });
     const [d1, d2] = sale.deals.map((d) => d.dealId) as [string, string];
     const alice = await ctx.token("alice");
-    const a = await placeOrder(apps.command, alice, [{ dealId: d1, quantity: 2 }, { dealId: d2, quantity: 1 }]);
+    const a = await placeOrder(apps.command, alice, [
+      { dealId: d1, quantity: 2 },
+      { dealId: d2, quantity: 1 },
+    ]);
     const b = await placeOrder(apps.command, await ctx.token("bob"), [{ dealId: d1, quantity: 3 }]);
 
     const event = await http("GET", `${apps.query}/events/${sale.eventId}`, { headers: after(b) });
@@ -39,7 +48,15 @@ describe("sale events and orders over HTTP", () => {
     const order = await http("GET", `${apps.query}/orders/${a.body.orderId}`, { token: alice, headers: after(b) });
     expect(order.status).toBe(200);
     expect(order.body).toEqual(a.body);
-    expect(order.body).toMatchObject({ status: "PENDING_PAYMENT", cancelReason: null, payment: null, goods: null, paidAt: null, updatedAt: a.body.createdAt, totalAmount: 24_800 });
+    expect(order.body).toMatchObject({
+      status: "PENDING_PAYMENT",
+      cancelReason: null,
+      payment: null,
+      goods: null,
+      paidAt: null,
+      updatedAt: a.body.createdAt,
+      totalAmount: 24_800,
+    });
 
     const cancelled = await http("POST", `${apps.command}/orders/${a.body.orderId}/cancel`, { token: alice });
     expect(cancelled.status).toBe(200);
@@ -66,7 +83,10 @@ describe("sale events and orders over HTTP", () => {
 
   it("shows a coupon claim RESERVED by an order, and AVAILABLE again after the cancel", async () => {
     const admin = await ctx.token("admin1", "admin");
-    const coupon = await http("POST", `${apps.command}/admin/coupons`, { token: admin, body: { name: "WELCOME 1000", discount: { type: "FIXED", amount: 1000 }, quantity: 10 } });
+    const coupon = await http("POST", `${apps.command}/admin/coupons`, {
+      token: admin,
+      body: { name: "WELCOME 1000", discount: { type: "FIXED", amount: 1000 }, quantity: 10 },
+    });
     expect(coupon.status).toBe(201);
     const carol = await ctx.token("carol");
     const claim = await http("POST", `${apps.command}/coupons/${coupon.body.couponId}/claims`, { token: carol });
@@ -90,7 +110,11 @@ describe("sale events and orders over HTTP", () => {
     const base = Date.now() + 24 * hour;
     // Created out of order; the list sorts them by opensAt.
     const scheduled = [];
-    for (const i of [3, 0, 4, 1, 2]) scheduled[i] = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 1_000, stock: 5 }], opensAt: new Date(base + i * hour).toISOString() });
+    for (const i of [3, 0, 4, 1, 2])
+      scheduled[i] = await createSale(apps.command, await ctx.token("admin1", "admin"), {
+        deals: [{ price: 1_000, stock: 5 }],
+        opensAt: new Date(base + i * hour).toISOString(),
+      });
     const open = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 1_000, stock: 5 }] });
     const closed = await http("POST", `${apps.command}/admin/events/${scheduled[4]!.eventId}/close`, { token: admin });
     expect(closed.status).toBe(200);
@@ -123,7 +147,10 @@ describe("sale events and orders over HTTP", () => {
   });
 
   it("shows a scheduled event opening when an admin forces it", async () => {
-    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), { deals: [{ price: 1_000, stock: 5 }], opensAt: new Date(Date.now() + hour).toISOString() });
+    const sale = await createSale(apps.command, await ctx.token("admin1", "admin"), {
+      deals: [{ price: 1_000, stock: 5 }],
+      opensAt: new Date(Date.now() + hour).toISOString(),
+    });
     expect((await getEvent(sale.eventId, after(sale.reply))).status).toBe("SCHEDULED");
     const opened = await http("POST", `${apps.command}/admin/events/${sale.eventId}/open`, { token: await ctx.token("admin1", "admin") });
     expect((await getEvent(sale.eventId, after(opened))).status).toBe("OPEN");

@@ -17,7 +17,12 @@ export async function takeSnapshot(db: Db, period: Period, start: string, by: Ra
     .execute(async (trx) => {
       const asOf = await readCheckpoint(trx, PROJECTOR_CHECKPOINT);
       const top = await topProducts(trx, period, start, by, MAX_RANKING);
-      await trx.deleteFrom("ranking_snapshots").where("period", "=", period).where("period_start", "=", calendarDate(start)).where("rank_by", "=", by).execute();
+      await trx
+        .deleteFrom("ranking_snapshots")
+        .where("period", "=", period)
+        .where("period_start", "=", calendarDate(start))
+        .where("rank_by", "=", by)
+        .execute();
       if (top.length > 0) {
         await trx
           .insertInto("ranking_snapshots")
@@ -57,6 +62,11 @@ export const snapshotRankingsJob: RankingJob = {
       details.push(`${l.period} ${l.start} by ${l.by}: ${r.items} products (as of position ${r.asOf})`);
       ctx.progress(i + 1, lists.length);
     }
-    return { ok: true, headline: `${lists.length} ranking snapshots of ${ctx.date} stored, ${items} rows`, details, counts: { snapshots: lists.length, rows: items } };
+    return {
+      ok: true,
+      headline: `${lists.length} ranking snapshots of ${ctx.date} stored, ${items} rows`,
+      details,
+      counts: { snapshots: lists.length, rows: items },
+    };
   },
 };

@@ -28,7 +28,8 @@ export interface RollupMismatch extends RollupKey {
 }
 
 const zero: Tally = { orders: 0, quantity: 0, revenue: 0, views: 0, likes: 0 };
-const same = (a: Tally, b: Tally) => a.orders === b.orders && a.quantity === b.quantity && a.revenue === b.revenue && a.views === b.views && a.likes === b.likes;
+const same = (a: Tally, b: Tally) =>
+  a.orders === b.orders && a.quantity === b.quantity && a.revenue === b.revenue && a.views === b.views && a.likes === b.likes;
 const tallyOf = (r: { orders: unknown; quantity: unknown; revenue: unknown; views: unknown; likes: unknown }): Tally => ({
   orders: Number(r.orders),
   quantity: Number(r.quantity),
@@ -91,7 +92,13 @@ export async function verifyRollup(db: Db, key: RollupKey, checkOnly: boolean): 
                 updated_position: expected.get(m.productId)?.position ?? 0,
               })),
             )
-            .onDuplicateKeyUpdate({ orders: sql`VALUES(orders)`, quantity: sql`VALUES(quantity)`, revenue: sql`VALUES(revenue)`, views: sql`VALUES(views)`, likes: sql`VALUES(likes)` })
+            .onDuplicateKeyUpdate({
+              orders: sql`VALUES(orders)`,
+              quantity: sql`VALUES(quantity)`,
+              revenue: sql`VALUES(revenue)`,
+              views: sql`VALUES(views)`,
+              likes: sql`VALUES(likes)`,
+            })
             .execute();
         }
         return { rows: expected.size, mismatches };
@@ -106,7 +113,10 @@ async function everyRollup(db: Db): Promise<RollupKey[]> {
   const days = await distinct("product_metrics_daily");
   const weeks = new Set([...days.map(isoWeekStart), ...(await distinct("product_metrics_weekly"))]);
   const months = new Set([...days.map(monthStart), ...(await distinct("product_metrics_monthly"))]);
-  return [...[...weeks].sort().map((start) => ({ period: "WEEKLY" as const, start })), ...[...months].sort().map((start) => ({ period: "MONTHLY" as const, start }))];
+  return [
+    ...[...weeks].sort().map((start) => ({ period: "WEEKLY" as const, start })),
+    ...[...months].sort().map((start) => ({ period: "MONTHLY" as const, start })),
+  ];
 }
 
 const show = (t: Tally | null) => (t ? `orders ${t.orders}, quantity ${t.quantity}, revenue ${t.revenue}, views ${t.views}, likes ${t.likes}` : "no row");
@@ -115,7 +125,12 @@ export const verifyRollupsJob: RankingJob = {
   name: "verify-rollups",
   description: "check that weekly and monthly metrics (sales, views, likes) equal the sum of their daily rows, and repair them",
   async run(ctx: JobContext): Promise<JobSummary> {
-    const keys = ctx.all ? await everyRollup(ctx.db) : [{ period: "WEEKLY" as const, start: isoWeekStart(ctx.date) }, { period: "MONTHLY" as const, start: monthStart(ctx.date) }];
+    const keys = ctx.all
+      ? await everyRollup(ctx.db)
+      : [
+          { period: "WEEKLY" as const, start: isoWeekStart(ctx.date) },
+          { period: "MONTHLY" as const, start: monthStart(ctx.date) },
+        ];
     const mismatches: RollupMismatch[] = [];
     let rows = 0;
     ctx.progress(0, keys.length);
@@ -130,7 +145,9 @@ export const verifyRollupsJob: RankingJob = {
     return {
       ok: mismatches.length === repaired,
       headline: `${keys.length} roll-ups checked (${scope}), ${rows} products summed, ${mismatches.length} mismatched, ${repaired} repaired`,
-      details: mismatches.map((m) => `${m.period} ${m.start} ${m.productId}: daily sum ${show(m.expected)}; found ${show(m.actual)}${ctx.checkOnly ? "" : " → repaired"}`),
+      details: mismatches.map(
+        (m) => `${m.period} ${m.start} ${m.productId}: daily sum ${show(m.expected)}; found ${show(m.actual)}${ctx.checkOnly ? "" : " → repaired"}`,
+      ),
       counts: { periods: keys.length, products: rows, mismatches: mismatches.length, repaired },
     };
   },

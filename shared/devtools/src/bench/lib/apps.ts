@@ -31,5 +31,10 @@ export function startCommandApiChild(fx: Fixture, args: BenchArgs, cleanup: Clea
 
 /** The bare hono route, with the same runtime flags and NODE_ENV as the app it is compared with. */
 export function startBareChild(fx: Fixture, cleanup: Cleanup, profileRoot?: string): Promise<NodeChild> {
-  return startBenchChild(cleanup, { name: "bare", entry: "shared/devtools/src/bench/bare-server.ts", profileRoot, env: { ...fx.env.childBase, NODE_ENV: "production" } });
+  return startBenchChild(cleanup, {
+    name: "bare",
+    entry: "shared/devtools/src/bench/bare-server.ts",
+    profileRoot,
+    env: { ...fx.env.childBase, NODE_ENV: "production" },
+  });
 }

@@ -43,7 +43,10 @@ export function ownerOf(f: CallFrame): string {
 
 function frameKey(f: CallFrame): string {
   if (PSEUDO.has(f.functionName) || f.url === "") return f.functionName || "(anonymous native)";
-  const short = f.url.replace(/^file:\/\//, "").replace(/^.*\/node_modules\//, "").replace(/^.*\/(shared|command-api)\//, "$1/");
+  const short = f.url
+    .replace(/^file:\/\//, "")
+    .replace(/^.*\/node_modules\//, "")
+    .replace(/^.*\/(shared|command-api)\//, "$1/");
   // tsx emits each module on one line, so only the column tells its anonymous functions apart.
   const at = f.lineNumber === 0 ? `1:${f.columnNumber + 1}` : String(f.lineNumber + 1);
   return `${f.functionName || "(anonymous)"} ${short}:${at}`;

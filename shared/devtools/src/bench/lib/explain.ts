@@ -28,4 +28,3 @@ export function rankingSql(db: Db, period: Period, start: string, by: RankBy, li
   let i = 0;
   return q.sql.replace(/\?/g, () => JSON.stringify(q.parameters[i++]).replace(/^"|"$/g, "'"));
 }
-

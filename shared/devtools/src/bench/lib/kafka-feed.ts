@@ -19,9 +19,13 @@ const BATCH = 500;
  */
 export async function feedKafka(kafka: KafkaMock, store: EventStore, projectorDb: Db, maxAhead: number): Promise<void> {
   const logger = createLogger("bench-feed", "error", false);
-  const publisher = new KafkaPublisher(createKafka({ brokers: [kafka.brokers], clientId: "surge-bench-feed", logger }), { idempotent: false, partitions: BENCH_PARTITIONS }, logger);
+  const publisher = new KafkaPublisher(
+    createKafka({ brokers: [kafka.brokers], clientId: "surge-bench-feed", logger }),
+    { idempotent: false, partitions: BENCH_PARTITIONS },
+    logger,
+  );
   try {
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const events = await store.readAll(after, BATCH);
       const last = events.at(-1);
       if (!last) return;

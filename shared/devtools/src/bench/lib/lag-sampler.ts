@@ -18,7 +18,15 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 function stats(seconds: number[], events: number[]): LagStats {
   const s = [...seconds].sort((a, b) => a - b);
   const e = [...events].sort((a, b) => a - b);
-  return { samples: s.length, p50S: percentile(s, 50), p99S: percentile(s, 99), maxS: s.at(-1) ?? Number.NaN, p50Events: percentile(e, 50), p99Events: percentile(e, 99), maxEvents: e.at(-1) ?? Number.NaN };
+  return {
+    samples: s.length,
+    p50S: percentile(s, 50),
+    p99S: percentile(s, 99),
+    maxS: s.at(-1) ?? Number.NaN,
+    p50Events: percentile(e, 50),
+    p99Events: percentile(e, 99),
+    maxEvents: e.at(-1) ?? Number.NaN,
+  };
 }
 
 /**

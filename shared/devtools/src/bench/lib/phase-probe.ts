@@ -110,11 +110,11 @@ process.on("exit", () => {
     phases: [...histograms.entries()]
       .filter(([, h]) => h.count > 0)
       .map(([name, h]) => ({
-      name,
-      count: h.count,
-      meanMs: h.mean / 1000,
-      p50Ms: h.percentile(50) / 1000,
-      p99Ms: h.percentile(99) / 1000,
+        name,
+        count: h.count,
+        meanMs: h.mean / 1000,
+        p50Ms: h.percentile(50) / 1000,
+        p99Ms: h.percentile(99) / 1000,
       })),
   };
   writeFileSync(out, JSON.stringify(report, null, 2));

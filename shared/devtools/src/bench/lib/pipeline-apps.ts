@@ -25,5 +25,11 @@ export function startProjectorChild(fx: Fixture, cleanup: Cleanup, o: PipelineCh
 
 /** The relay (store → Kafka), as `npm run relay` runs it. */
 export function startRelayChild(fx: Fixture, cleanup: Cleanup, kafka: Record<string, string>, profileRoot?: string): Promise<NodeChild> {
-  return startBenchChild(cleanup, { name: "relay", entry: "command-api/src/relay/main.ts", portVar: "RELAY_PORT", profileRoot, env: { ...appEnv(fx), ...kafka } });
+  return startBenchChild(cleanup, {
+    name: "relay",
+    entry: "command-api/src/relay/main.ts",
+    portVar: "RELAY_PORT",
+    profileRoot,
+    env: { ...appEnv(fx), ...kafka },
+  });
 }

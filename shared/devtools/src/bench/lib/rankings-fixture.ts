@@ -27,7 +27,10 @@ export async function seedMetrics(db: Db, shape: SeedShape): Promise<{ rows: num
       const orders = 1 + rnd(50);
       const quantity = orders + rnd(100);
       const revenue = quantity * (5_000 + (i % 40) * 1_000);
-      for (const [period, start] of [["WEEKLY", isoWeekStart(day)], ["MONTHLY", monthStart(day)]] as const) {
+      for (const [period, start] of [
+        ["WEEKLY", isoWeekStart(day)],
+        ["MONTHLY", monthStart(day)],
+      ] as const) {
         const key = `${start}|${id}`;
         const s = sums[period].get(key) ?? [0, 0, 0];
         sums[period].set(key, [s[0] + orders, s[1] + quantity, s[2] + revenue]);
@@ -51,6 +54,10 @@ export async function seedMetrics(db: Db, shape: SeedShape): Promise<{ rows: num
 type Row = { period_start: string; product_id: string; product_name: string; orders: number; quantity: number; revenue: number; updated_position: number };
 
 async function insertChunks(db: Db, table: "product_metrics_daily" | "product_metrics_weekly" | "product_metrics_monthly", values: Row[]): Promise<number> {
-  for (let i = 0; i < values.length; i += 2000) await db.insertInto(table).values(values.slice(i, i + 2000)).execute();
+  for (let i = 0; i < values.length; i += 2000)
+    await db
+      .insertInto(table)
+      .values(values.slice(i, i + 2000))
+      .execute();
   return values.length;
 }

@@ -47,7 +47,12 @@ claims options plus \`--source embedded|kafka|both\` (both; this file is written
  * The lines that say when, where and how a section's numbers were taken; `load` for the HTTP
  * benches (connections, measured and warm-up seconds, per what).
  */
-export function runLines(bench: string, argv: string[], machine: string, load?: { connections: number; durationS: number; warmupS: number; per: string }): string[] {
+export function runLines(
+  bench: string,
+  argv: string[],
+  machine: string,
+  load?: { connections: number; durationS: number; warmupS: number; per: string },
+): string[] {
   return [
     `- date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
     `- machine: ${machine}`,
@@ -71,10 +76,7 @@ export async function writeDocSection(name: string, body: string): Promise<void>
   });
   const start = current.indexOf(open);
   const end = current.indexOf(close);
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + block + current.slice(end + close.length)
-      : `${current.trimEnd()}\n\n${block}\n`;
+  const next = start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + close.length) : `${current.trimEnd()}\n\n${block}\n`;
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, next);
   console.log(`\nwrote the ${name} section of ${file}`);

@@ -16,7 +16,8 @@ export function benchSigning(secret: string, args: BenchArgs): BenchSigning {
   const env = args.childEnv;
   const ttlS = args.warmupS + args.durationS + 3600;
   const maxS = Number(env.JWT_MAX_TTL_S ?? DEFAULT_JWT_MAX_TTL_S);
-  if (ttlS > maxS) throw new Error(`this run needs tokens valid ${ttlS} s, longer than the apps accept (JWT_MAX_TTL_S ${maxS} s): pass --env JWT_MAX_TTL_S=${ttlS}`);
+  if (ttlS > maxS)
+    throw new Error(`this run needs tokens valid ${ttlS} s, longer than the apps accept (JWT_MAX_TTL_S ${maxS} s): pass --env JWT_MAX_TTL_S=${ttlS}`);
   return { signer: { secret, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE }, ttlS };
 }
 

@@ -79,11 +79,8 @@ function namedCheck(target: "param" | "header", schema: z.ZodType): Check | unde
   if (!keys) return undefined;
   const read = target === "param" ? (c: Context, key: string) => c.req.param(key) : (c: Context, key: string) => requestHeader(c, key.toLowerCase());
   const values = (c: Context) => keys.map((key) => read(c, key));
-  return new Check(
-    target,
-    schema,
-    keys.length === 1 ? (c) => read(c, keys[0]!) : (c) => JSON.stringify(values(c)),
-    (c) => Object.fromEntries(values(c).flatMap((value, i) => (value === undefined ? [] : [[keys[i]!, value]]))),
+  return new Check(target, schema, keys.length === 1 ? (c) => read(c, keys[0]!) : (c) => JSON.stringify(values(c)), (c) =>
+    Object.fromEntries(values(c).flatMap((value, i) => (value === undefined ? [] : [[keys[i]!, value]]))),
   );
 }
 
