@@ -7,7 +7,7 @@ import { openInfrastructure } from "@surge/platform/infrastructure";
 import { SaleDefinitions } from "@surge/areas/sales/definitions";
 import { StockGuard } from "@surge/areas/sales/stock-guard";
 import type { BatchEnv } from "./env.js";
-import { EventScheduler } from "@surge/areas/sales/scheduler-job";
+import { SaleScheduler } from "@surge/areas/sales/scheduler-job";
 import { GoodsAllocation } from "@surge/areas/goods/allocation-job";
 import { OrderExpiry } from "@surge/areas/orders/expiry-job";
 import { PaymentCompensation } from "@surge/areas/payments/compensation-job";
@@ -40,7 +40,7 @@ export async function startBatch(env: BatchEnv) {
   const deps = { store, stock };
   const m = batchMetrics(metrics);
 
-  const scheduler = new EventScheduler(deps, locks, logger, { onTransition: (to) => m.transitions.inc({ to }) });
+  const scheduler = new SaleScheduler(deps, locks, logger, { onTransition: (to) => m.transitions.inc({ to }) });
   const expiry = new OrderExpiry(deps, locks, logger, () => m.expired.inc());
   const follower = new StockReleaseFollower(db, stock, logger, () => m.released.inc());
   const gateway = new GatewayClient({ baseUrl: env.PG_BASE_URL, timeoutMs: env.PG_TIMEOUT_MS });

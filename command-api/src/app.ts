@@ -12,7 +12,7 @@ import { goodsRoutes } from "@surge/areas/goods/command-routes";
 import type { Redis } from "ioredis";
 import type { ClaimDeps } from "@surge/areas/coupons/claim-command";
 import { couponRoutes } from "@surge/areas/coupons/command-routes";
-import { eventRoutes } from "@surge/areas/sales/command-routes";
+import { saleRoutes } from "@surge/areas/sales/command-routes";
 import { orderRoutes } from "@surge/areas/orders/command-routes";
 import { productRoutes } from "@surge/areas/catalog/command-routes";
 import type { ProductDirectory } from "@surge/areas/catalog/directory";
@@ -60,7 +60,7 @@ export function createCommandApp(deps: CommandAppDeps) {
 
   couponRoutes(app, deps);
   productRoutes(app, deps);
-  eventRoutes(app, deps);
+  saleRoutes(app, deps);
   orderRoutes(app, deps);
   paymentRoutes(app, deps);
   walletRoutes(app, deps);

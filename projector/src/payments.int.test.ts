@@ -10,7 +10,7 @@ import { combine, runAll } from "@surge/platform/projection/handler";
 import { couponProjection } from "@surge/areas/coupons/projection";
 import { orderProjection } from "@surge/areas/orders/projection";
 import { productProjection } from "@surge/areas/catalog/projection";
-import { saleEventProjection } from "@surge/areas/sales/projection";
+import { saleProjection } from "@surge/areas/sales/projection";
 import { walletProjection } from "@surge/areas/wallet/projection";
 import { commandView, decideOnOrder, decideOnWallet } from "@surge/testkit/payment-events";
 import { appendOpenSale, appendOrder, placed } from "@surge/testkit/sale-events";
@@ -142,7 +142,7 @@ describe("projecting payments, wallets and goods", () => {
   });
 
   it("returns a paid-then-cancelled order's units once, whichever of the two projections runs first", async () => {
-    const reversed = combine(couponProjection, productProjection, orderProjection, saleEventProjection, walletProjection);
+    const reversed = combine(couponProjection, productProjection, orderProjection, saleProjection, walletProjection);
     for (const map of [handlers, reversed]) {
       const { sale, order } = await orderOf(`w-once-${map === handlers ? "a" : "b"}`, 5);
       const head = await ctx.store.headPosition();

@@ -8,7 +8,7 @@ import { combine } from "@surge/platform/projection/handler";
 import { couponProjection } from "@surge/areas/coupons/projection";
 import { orderProjection } from "@surge/areas/orders/projection";
 import { productProjection } from "@surge/areas/catalog/projection";
-import { saleEventProjection } from "@surge/areas/sales/projection";
+import { saleProjection } from "@surge/areas/sales/projection";
 import { appendCoupon } from "@surge/testkit/coupon-events";
 import { appendClaimEvent, appendOpenSale, appendOrder, appendOrderEnd, placed } from "@surge/testkit/sale-events";
 import { rawEvent } from "@surge/testkit/raw-event";
@@ -124,7 +124,7 @@ describe("projecting sales", () => {
   });
 
   it("returns an order's units once, whichever of the two projections runs first", async () => {
-    const reversed = combine(couponProjection, productProjection, orderProjection, saleEventProjection);
+    const reversed = combine(couponProjection, productProjection, orderProjection, saleProjection);
     const sale = await appendOpenSale(ctx.store, [10]);
     await applyBatch(ctx.db, reversed, await since(0));
     const head = await ctx.store.headPosition();

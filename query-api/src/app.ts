@@ -10,7 +10,7 @@ import { auditRoutes } from "./audit-routes.js";
 import { couponRoutes } from "@surge/areas/coupons/query-routes";
 import type { LiveHub } from "@surge/areas/sales/live-hub";
 import { liveRoutes } from "@surge/areas/sales/live-route";
-import { eventRoutes } from "@surge/areas/sales/query-routes";
+import { saleRoutes } from "@surge/areas/sales/query-routes";
 import { orderRoutes } from "@surge/areas/orders/query-routes";
 import type { ProjectionPosition } from "@surge/platform/http/projection-position";
 import { RankingCache } from "@surge/areas/rankings/cache";
@@ -101,7 +101,7 @@ export function createQueryApp(deps: QueryAppDeps) {
   app.use("/admin/*", requireAuth(deps.tokenVerifier, "admin"), perUser);
   auditRoutes(app, deps);
   couponRoutes(app, deps);
-  eventRoutes(app, deps);
+  saleRoutes(app, deps);
   const slots = new StreamSlots(deps.limits.live, deps.clientAddress);
   liveRoutes(app, { db: deps.db, live: deps.live, heartbeatMs: deps.liveHeartbeatMs, slots });
   orderRoutes(app, deps);

@@ -6,7 +6,7 @@ import { DEAD_LETTER_TOPIC, EVENT_TOPICS } from "@surge/platform/kafka/topics";
 import { newId } from "@surge/platform/ids";
 import { OrderPlaced, orderStream } from "@surge/areas/orders/events";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
-import { saleEventTag } from "@surge/areas/sales/events";
+import { saleTag } from "@surge/areas/sales/events";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
 import { buildKafkaMock, readTopicsToEnd } from "@surge/testkit/kafka-mock";
 import { useKafkaMock } from "@surge/testkit/kafka-fixture";
@@ -170,7 +170,7 @@ describe.skipIf(build.skip)("the Kafka projector", () => {
       // The fix: the missing order turns up (late). retry-failed applies the cancel now; the bad
       // schema still fails and stays open; the garbage has nothing to retry.
       await ctx.store.append(orderStream(phantom.orderId), "any", [
-        rawEvent(OrderPlaced, phantom, { eventId: phantom.orderId, tag: saleEventTag(sale.eventId), correlationId: "c" }),
+        rawEvent(OrderPlaced, phantom, { eventId: phantom.orderId, tag: saleTag(sale.eventId), correlationId: "c" }),
       ]);
       await produce(kafka.brokers, [{ events: await readAll((await ctx.store.headPosition()) - 1) }]);
       await waitFor("the late order projected", projected(ctx), 60_000);

@@ -2,7 +2,7 @@ import { couponClaimStream } from "@surge/areas/coupons/claim-events";
 import { couponStream, type CouponDefinition } from "@surge/areas/coupons/coupon-events";
 import { newId } from "@surge/platform/ids";
 import { orderStream, type PlacedOrder } from "@surge/areas/orders/events";
-import { saleEventTag, type SaleEventDefinition } from "@surge/areas/sales/events";
+import { saleTag, type SaleDefinition } from "@surge/areas/sales/events";
 import { walletStream } from "@surge/areas/wallet/events";
 import { type EventStore, type NewEvent } from "@surge/platform/eventstore/types";
 import { appendCoupon } from "@surge/testkit/coupon-events";
@@ -20,7 +20,7 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length
  * Kafka projector that ignored cross-partition order would get wrong.
  */
 export class MixSeeder {
-  private sales: SaleEventDefinition[] = [];
+  private sales: SaleDefinition[] = [];
   private coupons: CouponDefinition[] = [];
   private freeClaims: Array<{ claimId: string; couponId: string }> = [];
   private readonly balances = new Map<string, number>();
@@ -76,7 +76,7 @@ export class MixSeeder {
     // else: left waiting for payment.
   }
 
-  private async payWithPoints(order: PlacedOrder, sale: SaleEventDefinition, claim: { claimId: string; couponId: string } | undefined): Promise<void> {
+  private async payWithPoints(order: PlacedOrder, sale: SaleDefinition, claim: { claimId: string; couponId: string } | undefined): Promise<void> {
     const paymentId = newId();
     const balance = (this.balances.get(order.userId) ?? 0) - order.payableAmount;
     this.balances.set(order.userId, balance);
@@ -110,7 +110,7 @@ export class MixSeeder {
 
   private async orderEvents(order: PlacedOrder, events: Array<[string, object]>): Promise<void> {
     const ref = { orderId: order.orderId, eventId: order.eventId };
-    const list: NewEvent[] = events.map(([type, data]) => rawEvent(type, { ...ref, ...data }, { tag: saleEventTag(order.eventId) }));
+    const list: NewEvent[] = events.map(([type, data]) => rawEvent(type, { ...ref, ...data }, { tag: saleTag(order.eventId) }));
     await this.store.append(orderStream(order.orderId), "any", list);
   }
 

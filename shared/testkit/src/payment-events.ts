@@ -3,7 +3,7 @@ import { decideWallet, walletDecider, type WalletCommand } from "@surge/areas/wa
 import { loadOrder } from "@surge/areas/orders/place";
 import { loadWallet } from "@surge/areas/wallet/charge";
 import { orderStream } from "@surge/areas/orders/events";
-import { saleEventTag } from "@surge/areas/sales/events";
+import { saleTag } from "@surge/areas/sales/events";
 import { viewOf, type OrderView } from "@surge/areas/orders/view";
 import { walletStream } from "@surge/areas/wallet/events";
 import { type EventStore } from "@surge/platform/eventstore/types";
@@ -24,11 +24,7 @@ export async function decideOnOrder(
   if (state.status === "absent") throw new Error(`order ${orderId} not found`);
   const events = decideOrder(state, { ...command, now });
   if (events.length === 0) throw new Error(`${command.type} decided nothing for order ${orderId}`);
-  await store.append(
-    orderStream(orderId),
-    version,
-    bindEvents(orderDecider.types, events, { tag: saleEventTag(state.order.eventId), metadata: rawMetadata() }),
-  );
+  await store.append(orderStream(orderId), version, bindEvents(orderDecider.types, events, { tag: saleTag(state.order.eventId), metadata: rawMetadata() }));
 }
 
 /** The command side's decision on a wallet, appended to the user's wallet stream. */

@@ -2,12 +2,12 @@ import { couponClaimStream } from "@surge/areas/coupons/claim-events";
 import { newId } from "@surge/platform/ids";
 import { orderStream, type PlacedOrder } from "@surge/areas/orders/events";
 import { productStream } from "@surge/areas/catalog/events";
-import { saleEventStream, saleEventTag, type SaleEventDefinition } from "@surge/areas/sales/events";
+import { saleStream, saleTag, type SaleDefinition } from "@surge/areas/sales/events";
 import { type EventStore } from "@surge/platform/eventstore/types";
 import { rawEvent } from "./raw-event.js";
 
 /** A product, and an open sale of it with `stocks.length` deals, appended as command-api does. */
-export async function appendOpenSale(store: EventStore, stocks: number[], goods: SaleEventDefinition["goods"] = null): Promise<SaleEventDefinition> {
+export async function appendOpenSale(store: EventStore, stocks: number[], goods: SaleDefinition["goods"] = null): Promise<SaleDefinition> {
   const eventId = newId();
   const deals = [];
   for (const [i, stock] of stocks.entries()) {
@@ -15,8 +15,8 @@ export async function appendOpenSale(store: EventStore, stocks: number[], goods:
     await store.append(productStream(productId), "no_stream", [rawEvent("ProductCreated", { productId, name: `Product ${i + 1}`, price: 20_000 })]);
     deals.push({ dealId: `${eventId}-d${i + 1}`, productId, productName: `Product ${i + 1}`, salePrice: 10_000, stock, perUserLimit: stock });
   }
-  const def: SaleEventDefinition = { eventId, name: "Flash", opensAt: new Date(Date.now() - 1000).toISOString(), closesAt: null, deals, goods };
-  await store.append(saleEventStream(eventId), "no_stream", [
+  const def: SaleDefinition = { eventId, name: "Flash", opensAt: new Date(Date.now() - 1000).toISOString(), closesAt: null, deals, goods };
+  await store.append(saleStream(eventId), "no_stream", [
     rawEvent("EventScheduled", def),
     rawEvent("EventOpened", { eventId, openedAt: new Date().toISOString(), forced: false }),
   ]);
@@ -25,7 +25,7 @@ export async function appendOpenSale(store: EventStore, stocks: number[], goods:
 
 /** An OrderPlaced as command-api appends it: event id = order id, tagged with its sale. */
 export function placed(
-  sale: SaleEventDefinition,
+  sale: SaleDefinition,
   userId: string,
   lines: Array<[dealIndex: number, quantity: number]>,
   couponClaimId: string | null = null,
@@ -59,7 +59,7 @@ export function placed(
 }
 
 export async function appendOrder(store: EventStore, order: PlacedOrder): Promise<void> {
-  await store.append(orderStream(order.orderId), "no_stream", [rawEvent("OrderPlaced", order, { eventId: order.orderId, tag: saleEventTag(order.eventId) })]);
+  await store.append(orderStream(order.orderId), "no_stream", [rawEvent("OrderPlaced", order, { eventId: order.orderId, tag: saleTag(order.eventId) })]);
 }
 
 export async function appendOrderEnd(store: EventStore, order: PlacedOrder, how: "cancel" | "expire"): Promise<void> {
@@ -69,7 +69,7 @@ export async function appendOrderEnd(store: EventStore, order: PlacedOrder, how:
       ? { orderId: order.orderId, eventId: order.eventId, reason: "USER", cancelledAt: at }
       : { orderId: order.orderId, eventId: order.eventId, expiredAt: at };
   await store.append(orderStream(order.orderId), "any", [
-    rawEvent(how === "cancel" ? "OrderCancelled" : "OrderExpired", data, { tag: saleEventTag(order.eventId) }),
+    rawEvent(how === "cancel" ? "OrderCancelled" : "OrderExpired", data, { tag: saleTag(order.eventId) }),
   ]);
 }
 

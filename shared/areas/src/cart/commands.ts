@@ -4,7 +4,7 @@ import { metadataFor, type CommandContext } from "@surge/platform/command/contex
 import { loadStream } from "@surge/platform/command/load";
 import { handleStreams } from "@surge/platform/command/handle";
 import type { SaleDefinitions } from "../sales/definitions.js";
-import { eventIdOfDeal } from "../sales/schedule.js";
+import { saleIdOfDeal } from "../sales/schedule.js";
 import type { StockGuard } from "../sales/stock-guard.js";
 import { decideCart, evolveCart, initialCartState, type CartCommand, type CartState } from "./cart.js";
 import { cartEventTypes, cartStream } from "./events.js";
@@ -22,7 +22,7 @@ export const loadCart = (store: EventStore, userId: string) => loadStream(store,
 
 /** The sale a deal belongs to, or null when no sale has it. */
 async function saleOfDeal(sales: SaleDefinitions, dealId: string): Promise<{ eventId: string } | null> {
-  const eventId = eventIdOfDeal(dealId);
+  const eventId = saleIdOfDeal(dealId);
   const definition = eventId ? await sales.get(eventId) : null;
   return definition?.deals.some((d) => d.dealId === dealId) ? { eventId: definition.eventId } : null;
 }

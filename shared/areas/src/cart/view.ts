@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { eventStatuses } from "../sales/queries.js";
+import { saleStatuses } from "../sales/queries.js";
 
 export const cartItemBody = z.object({
   dealId: z.string(),
@@ -10,7 +10,7 @@ export const cartItemBody = z.object({
   quantity: z.number().int(),
   lineAmount: z.number().int(),
   remaining: z.number().int(),
-  eventStatus: z.enum(eventStatuses),
+  eventStatus: z.enum(saleStatuses),
 });
 
 /** The contract's CartView, answered alike by the cart commands and GET /me/cart. */

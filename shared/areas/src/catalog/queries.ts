@@ -2,14 +2,14 @@ import type {} from "./tables.js";
 import type {} from "../sales/tables.js";
 import type { Db } from "@surge/platform/db/database";
 import type { Keyset } from "@surge/platform/http/pagination";
-import { remainingOf, type EventStatus } from "../sales/queries.js";
+import { remainingOf, type SaleStatus } from "../sales/queries.js";
 
 /** A deal of a sale that is still ahead or running. */
 export interface ProductDealView {
   dealId: string;
   eventId: string;
   eventName: string;
-  eventStatus: EventStatus;
+  eventStatus: SaleStatus;
   opensAt: string;
   closesAt: string | null;
   salePrice: number;
@@ -28,7 +28,7 @@ export interface ProductView {
 }
 
 /** The sale statuses whose deals a product shows (and that make it `onSale`). */
-const LIVE: EventStatus[] = ["SCHEDULED", "OPEN"];
+const LIVE: SaleStatus[] = ["SCHEDULED", "OPEN"];
 
 const productColumns = ["product_id", "name", "price", "likes", "views", "created_at"] as const;
 type ProductRow = { product_id: string; name: string; price: number; likes: number; views: number; created_at: Date };

@@ -5,7 +5,7 @@ import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
 import { publicHeaders, publicLookup, publicRead, page } from "@surge/platform/http/query-openapi";
 import { cursorParam, decodeCursor, limitParam, pageOf } from "@surge/platform/http/pagination";
-import { eventStatuses } from "../sales/queries.js";
+import { saleStatuses } from "../sales/queries.js";
 import { findProduct, listProducts, type ProductView } from "./queries.js";
 
 const productBody = z
@@ -20,7 +20,7 @@ const productBody = z
         dealId: z.string(),
         eventId: z.string(),
         eventName: z.string(),
-        eventStatus: z.enum(eventStatuses),
+        eventStatus: z.enum(saleStatuses),
         opensAt: z.string(),
         closesAt: z.string().nullable(),
         salePrice: z.number().int(),

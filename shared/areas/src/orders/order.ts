@@ -1,7 +1,7 @@
 import { AppError } from "@surge/platform/errors";
 import { discountFor } from "../coupons/coupon.js";
 import type { CouponDefinition } from "../coupons/coupon-events.js";
-import type { SaleEventState } from "../sales/sale.js";
+import type { SaleState } from "../sales/sale.js";
 import { orderEventTypes, type cancelReasons, type cardTypes, type OrderEvent, type OrderItem, type PlacedOrder } from "./events.js";
 
 export type OrderStatus = "PENDING_PAYMENT" | "PAID" | "CANCELLED" | "EXPIRED";
@@ -31,7 +31,7 @@ export interface PlaceOrder {
   type: "PlaceOrder";
   orderId: string;
   userId: string;
-  sale: SaleEventState;
+  sale: SaleState;
   lines: Array<{ dealId: string; quantity: number }>;
   /** A coupon claim already checked usable by the claim decider. */
   coupon: { claimId: string; definition: CouponDefinition } | null;
@@ -103,7 +103,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
 }
 
 /** Prices the lines against the sale's deals; unknown deals are 404. */
-export function priceLines(sale: SaleEventState, lines: PlaceOrder["lines"]): OrderItem[] {
+export function priceLines(sale: SaleState, lines: PlaceOrder["lines"]): OrderItem[] {
   if (sale.status === "absent") throw new AppError("NOT_FOUND", "deal not found");
   return lines.map((line) => {
     const deal = sale.definition.deals.find((d) => d.dealId === line.dealId);

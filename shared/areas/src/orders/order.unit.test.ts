@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { specFor, type Outcome } from "@surge/platform/events/spec";
 import type { CouponDefinition } from "../coupons/coupon-events.js";
-import type { SaleEventState } from "../sales/sale.js";
+import type { SaleState } from "../sales/sale.js";
 import { orderDecider, type PlaceOrder } from "./order.js";
 import type { OrderEvent } from "./events.js";
 
 const spec = specFor(orderDecider);
 const now = new Date("2026-11-21T10:00:00.000Z");
-const sale = (status: "SCHEDULED" | "OPEN" | "CLOSED", prices = [30_000, 5_555]): SaleEventState => ({
+const sale = (status: "SCHEDULED" | "OPEN" | "CLOSED", prices = [30_000, 5_555]): SaleState => ({
   status,
   definition: {
     eventId: "e1",

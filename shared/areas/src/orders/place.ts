@@ -6,7 +6,7 @@ import { decideCouponClaim } from "../coupons/claim.js";
 import { couponClaimEventTypes, couponClaimStream } from "../coupons/claim-events.js";
 import { decideOrder, evolveOrder, initialOrderState, orderDecider, type OrderCommand, type OrderState } from "./order.js";
 import { OrderPlaced, orderStream, type PlacedOrder } from "./events.js";
-import { saleEventTag } from "../sales/events.js";
+import { saleTag } from "../sales/events.js";
 import { loadClaim } from "../coupons/load-claim.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
 import { handleStreams } from "@surge/platform/command/handle";
@@ -14,7 +14,7 @@ import { loadStream } from "@surge/platform/command/load";
 import { replayOf } from "@surge/platform/command/replay";
 import { bindEvents, newEvent } from "@surge/platform/events/new-event";
 import type { SaleDefinitions } from "../sales/definitions.js";
-import { eventIdOfDeal } from "../sales/schedule.js";
+import { saleIdOfDeal } from "../sales/schedule.js";
 
 export interface OrderDeps {
   store: EventStore;
@@ -35,7 +35,7 @@ export interface PlaceOrderInput {
 export const loadOrder = (store: EventStore, orderId: string) => loadStream(store, orderStream(orderId), orderDecider);
 
 function eventOf(items: PlaceOrderInput["items"]): string {
-  const ids = new Set(items.map((i) => eventIdOfDeal(i.dealId)));
+  const ids = new Set(items.map((i) => saleIdOfDeal(i.dealId)));
   const [eventId] = ids;
   if (ids.size !== 1 || !eventId) {
     if (ids.has(null)) throw notFound("deal");
@@ -104,7 +104,7 @@ export async function placeOrder(
     {
       streamId: orderStream(input.orderId),
       expected: "no_stream",
-      events: [newEvent(OrderPlaced, placed.data, { eventId: input.orderId, tag: saleEventTag(eventId), metadata })],
+      events: [newEvent(OrderPlaced, placed.data, { eventId: input.orderId, tag: saleTag(eventId), metadata })],
     },
   ];
   // The claim's version as loaded before the stock was taken: a claim reserved since then conflicts.
@@ -176,7 +176,7 @@ export async function endOrder(
     if (events.length === 0) return { state, position: null };
     const order = state.order;
     const metadata = metadataFor(ctx);
-    const parts = [unit.change(loaded, events, { tag: saleEventTag(order.eventId), metadata })];
+    const parts = [unit.change(loaded, events, { tag: saleTag(order.eventId), metadata })];
     if (order.couponClaimId) {
       const claim = await loadClaim(deps.store, order.couponClaimId, unit.load);
       const released = decideCouponClaim(claim.stream.state, { type: "ReleaseClaim", issued: claim.issued, orderId, now: ctx.now });

@@ -6,7 +6,7 @@ import { decideOrder, evolveOrder, orderDecider, type LiveOrder, type OrderComma
 import { orderStream } from "../orders/events.js";
 import { decideWallet, walletDecider } from "../wallet/wallet.js";
 import { walletStream } from "../wallet/events.js";
-import { saleEventTag } from "../sales/events.js";
+import { saleTag } from "../sales/events.js";
 import type { OrderEvent } from "../orders/events.js";
 import { loadClaim } from "../coupons/load-claim.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
@@ -60,7 +60,7 @@ function paymentBefore(events: StoredEvent[], orderId: string, paymentId: string
 }
 
 const orderPart = (unit: CommandUnit, order: OwnedOrder, events: OrderEvent[], ctx: CommandContext) =>
-  unit.change(order.stream, events, { tag: saleEventTag(order.state.order.eventId), metadata: metadataFor(ctx) });
+  unit.change(order.stream, events, { tag: saleTag(order.state.order.eventId), metadata: metadataFor(ctx) });
 
 /** The claim moves with the order: used when it is paid, back to AVAILABLE when a paid order is cancelled. */
 async function claimPart(

@@ -1,13 +1,13 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { scheduleEvent, transitionEvent, type SaleDeps } from "./schedule.js";
+import { scheduleSale, transitionSale, type SaleDeps } from "./schedule.js";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type SaleDefinitions } from "./definitions.js";
-import { type SaleEventDefinition } from "./events.js";
+import { type SaleDefinition } from "./events.js";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
 import { instant, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
-const eventBody = z.strictObject({
+const saleBody = z.strictObject({
   name: z.string().min(1).max(200),
   opensAt: instant,
   closesAt: instant.optional(),
@@ -25,7 +25,7 @@ const eventBody = z.strictObject({
   goods: z.strictObject({ name: z.string().min(1).max(200), quantity: z.number().int().min(1).max(10_000_000) }).optional(),
 });
 
-const eventView = z
+const saleView = z
   .object({
     eventId: z.string(),
     name: z.string(),
@@ -37,7 +37,7 @@ const eventView = z
   })
   .openapi("SaleEvent");
 
-const viewOf = (d: SaleEventDefinition, status: "SCHEDULED" | "OPEN" | "CLOSED") => ({
+const viewOf = (d: SaleDefinition, status: "SCHEDULED" | "OPEN" | "CLOSED") => ({
   eventId: d.eventId,
   name: d.name,
   status,
@@ -47,13 +47,13 @@ const viewOf = (d: SaleEventDefinition, status: "SCHEDULED" | "OPEN" | "CLOSED")
   goods: d.goods,
 });
 
-const createEventRoute = createRoute({
+const createSaleRoute = createRoute({
   method: "post",
   path: "/admin/events",
   tags: ["sales"],
   security,
-  request: { body: jsonBody(eventBody) },
-  responses: { 201: json(eventView, "Created"), 400: problem, 401: problem, 403: problem },
+  request: { body: jsonBody(saleBody) },
+  responses: { 201: json(saleView, "Created"), 400: problem, 401: problem, 403: problem },
 });
 
 const transitionRoute = (to: "open" | "close") =>
@@ -63,12 +63,12 @@ const transitionRoute = (to: "open" | "close") =>
     tags: ["sales"],
     security,
     request: { params: z.object({ eventId: z.string().min(1).max(64) }) },
-    responses: { 200: json(eventView, "Current state"), 404: problem, 409: problem },
+    responses: { 200: json(saleView, "Current state"), 404: problem, 409: problem },
   });
 
-export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: SaleDeps & { sales: SaleDefinitions }): void {
-  app.openapi(createEventRoute, async (c) => {
-    const { definition, status, position } = await scheduleEvent(deps, c.req.valid("json"), commandContext(c));
+export function saleRoutes(app: OpenAPIHono<AppEnv>, deps: SaleDeps & { sales: SaleDefinitions }): void {
+  app.openapi(createSaleRoute, async (c) => {
+    const { definition, status, position } = await scheduleSale(deps, c.req.valid("json"), commandContext(c));
     deps.sales.remember(definition);
     positionHeader(c, position);
     return jsonResponse(c, viewOf(definition, status), 201);
@@ -79,7 +79,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: SaleDeps & { sales: 
     ["close", "CLOSED"],
   ] as const) {
     app.openapi(transitionRoute(to), async (c) => {
-      const { state, position } = await transitionEvent(deps, c.req.valid("param").eventId, target, true, commandContext(c));
+      const { state, position } = await transitionSale(deps, c.req.valid("param").eventId, target, true, commandContext(c));
       if (state.status === "absent") throw new Error("transition of an absent event");
       if (position !== null) positionHeader(c, position);
       return jsonResponse(c, viewOf(state.definition, state.status), 200);

@@ -27,9 +27,9 @@ export const EventOpened = eventType("EventOpened", z.object({ eventId: z.string
 export const EventClosed = eventType("EventClosed", z.object({ eventId: z.string(), closedAt: instant, forced: z.boolean() }));
 
 export const saleEventTypes = [EventScheduled, EventOpened, EventClosed] as const;
-export type SaleEventEvent = EventOf<(typeof saleEventTypes)[number]>;
-export type SaleEventDefinition = EventOf<typeof EventScheduled>["data"];
+export type SaleEvent = EventOf<(typeof saleEventTypes)[number]>;
+export type SaleDefinition = EventOf<typeof EventScheduled>["data"];
 
-export const saleEventStream = (eventId: string) => `event-${eventId}`;
+export const saleStream = (eventId: string) => `event-${eventId}`;
 /** Every order event of a sale carries this tag, so the stock guard can be rebuilt from one index range. */
-export const saleEventTag = (eventId: string) => `event:${eventId}`;
+export const saleTag = (eventId: string) => `event:${eventId}`;

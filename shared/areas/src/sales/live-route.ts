@@ -8,14 +8,14 @@ import { problem, queryHeaders } from "@surge/platform/http/query-openapi";
 import type { StreamSlots } from "@surge/platform/http/stream-slots";
 import type { LiveHub } from "./live-hub.js";
 import { LiveClient } from "./live-stream.js";
-import { findEvent } from "./queries.js";
-import { eventIdParam } from "./query-schemas.js";
+import { findSale } from "./queries.js";
+import { saleIdParam } from "./query-schemas.js";
 
 const liveRoute = createRoute({
   method: "get",
   path: "/events/{eventId}/live",
   tags: ["events"],
-  request: { params: eventIdParam, headers: queryHeaders },
+  request: { params: saleIdParam, headers: queryHeaders },
   responses: {
     200: {
       content: { "text/event-stream": { schema: z.string() } },
@@ -38,7 +38,7 @@ export function liveRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db; live: LiveH
     let streaming = false;
     try {
       // Read before streaming starts, so an unknown event is a plain 404 problem, not an empty stream.
-      const snapshot = await findEvent(deps.db, eventId);
+      const snapshot = await findSale(deps.db, eventId);
       if (!snapshot) throw notFound("event");
       const response = streamSSE(c, async (stream) => {
         const ended = new Promise<void>((resolve) => stream.onAbort(resolve));

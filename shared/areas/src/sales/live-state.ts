@@ -1,13 +1,13 @@
 import type {} from "./tables.js";
 import type { Db } from "@surge/platform/db/database";
-import { remainingOf, type EventStatus } from "./queries.js";
+import { remainingOf, type SaleStatus } from "./queries.js";
 
 /** The orders-per-second figure averages over this many seconds, so one order shows as 0.2/s for 5 s. */
 export const RATE_WINDOW_S = 5;
 
 /** What the live stream watches: the changing parts of an event. */
 export interface LiveState {
-  status: EventStatus;
+  status: SaleStatus;
   deals: Map<string, { remaining: number; sold: number }>;
   ordersPerSecond: number;
 }

@@ -1,5 +1,5 @@
 import type { SSEStreamingApi } from "hono/streaming";
-import type { EventView } from "./queries.js";
+import type { SaleView } from "./queries.js";
 import type { LiveState } from "./live-state.js";
 
 /**
@@ -15,7 +15,7 @@ export class LiveClient {
 
   constructor(
     private readonly stream: SSEStreamingApi,
-    snapshot: EventView,
+    snapshot: SaleView,
   ) {
     this.status = snapshot.status;
     this.deals = new Map(snapshot.deals.map((d) => [d.dealId, { remaining: d.remaining, sold: d.sold }]));

@@ -15,7 +15,7 @@ type Lines = ReadonlyArray<Pick<OrderItem, "dealId" | "quantity">>;
  * commits the event_handled rows with them); the rare statements of a sale (scheduled, opened,
  * closed) are sent as they come.
  */
-export const saleEventProjection: Projection = {
+export const saleProjection: Projection = {
   types: typesOf(EventScheduled, EventOpened, EventClosed, OrderPlaced, OrderCancelled, OrderExpired, GoodsAllocated, GoodsReleased),
   async run(trx, events, ctx) {
     const sold = new Deltas((dealId, delta, position) =>

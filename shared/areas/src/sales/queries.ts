@@ -2,8 +2,8 @@ import type {} from "./tables.js";
 import type { Db } from "@surge/platform/db/database";
 import type { Keyset } from "@surge/platform/http/pagination";
 
-export const eventStatuses = ["SCHEDULED", "OPEN", "CLOSED"] as const;
-export type EventStatus = (typeof eventStatuses)[number];
+export const saleStatuses = ["SCHEDULED", "OPEN", "CLOSED"] as const;
+export type SaleStatus = (typeof saleStatuses)[number];
 
 export interface DealView {
   dealId: string;
@@ -16,20 +16,20 @@ export interface DealView {
   perUserLimit: number;
 }
 
-export interface EventView {
+export interface SaleView {
   eventId: string;
   name: string;
-  status: EventStatus;
+  status: SaleStatus;
   opensAt: string;
   closesAt: string | null;
   deals: DealView[];
   goods: { name: string; quantity: number; allocated: number } | null;
 }
 
-type EventRow = {
+type SaleRow = {
   event_id: string;
   name: string;
-  status: EventStatus;
+  status: SaleStatus;
   opens_at: Date;
   closes_at: Date | null;
   goods_name: string | null;
@@ -58,7 +58,7 @@ async function dealsOf(db: Db, eventIds: string[]): Promise<Map<string, DealView
   return byEvent;
 }
 
-const viewOf = (r: EventRow, deals: DealView[]): EventView => ({
+const viewOf = (r: SaleRow, deals: DealView[]): SaleView => ({
   eventId: r.event_id,
   name: r.name,
   status: r.status,
@@ -68,17 +68,17 @@ const viewOf = (r: EventRow, deals: DealView[]): EventView => ({
   goods: r.goods_name === null ? null : { name: r.goods_name, quantity: r.goods_quantity ?? 0, allocated: r.goods_allocated },
 });
 
-const eventColumns = ["event_id", "name", "status", "opens_at", "closes_at", "goods_name", "goods_quantity", "goods_allocated"] as const;
+const saleColumns = ["event_id", "name", "status", "opens_at", "closes_at", "goods_name", "goods_quantity", "goods_allocated"] as const;
 
-export async function findEvent(db: Db, eventId: string): Promise<EventView | null> {
-  const row = await db.selectFrom("sale_events").select(eventColumns).where("event_id", "=", eventId).executeTakeFirst();
+export async function findSale(db: Db, eventId: string): Promise<SaleView | null> {
+  const row = await db.selectFrom("sale_events").select(saleColumns).where("event_id", "=", eventId).executeTakeFirst();
   if (!row) return null;
   return viewOf(row, (await dealsOf(db, [eventId])).get(eventId) ?? []);
 }
 
 /** Events by opening time (soonest first), `limit + 1` of them after `after`. */
-export async function listEvents(db: Db, opts: { status?: EventStatus | undefined; after: Keyset | null; limit: number }): Promise<EventView[]> {
-  let q = db.selectFrom("sale_events").select(eventColumns);
+export async function listSales(db: Db, opts: { status?: SaleStatus | undefined; after: Keyset | null; limit: number }): Promise<SaleView[]> {
+  let q = db.selectFrom("sale_events").select(saleColumns);
   if (opts.status) q = q.where("status", "=", opts.status);
   const after = opts.after;
   if (after) q = q.where((eb) => eb.or([eb("opens_at", ">", after.at), eb.and([eb("opens_at", "=", after.at), eb("event_id", ">", after.id)])]));

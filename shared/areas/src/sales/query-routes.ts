@@ -5,39 +5,39 @@ import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
 import { publicHeaders, publicLookup, publicRead, page } from "@surge/platform/http/query-openapi";
 import { cursorParam, decodeCursor, limitParam, pageOf } from "@surge/platform/http/pagination";
-import { eventStatuses, findEvent, listEvents } from "./queries.js";
-import { eventBody, eventIdParam } from "./query-schemas.js";
+import { saleStatuses, findSale, listSales } from "./queries.js";
+import { saleBody, saleIdParam } from "./query-schemas.js";
 
-const getEventRoute = createRoute({
+const getSaleRoute = createRoute({
   method: "get",
   path: "/events/{eventId}",
   tags: ["events"],
-  request: { params: eventIdParam, headers: publicHeaders },
-  responses: publicLookup(eventBody, "The event, its deals and what is left of each"),
+  request: { params: saleIdParam, headers: publicHeaders },
+  responses: publicLookup(saleBody, "The event, its deals and what is left of each"),
 });
 
-const listEventsRoute = createRoute({
+const listSalesRoute = createRoute({
   method: "get",
   path: "/events",
   tags: ["events"],
   request: {
     // `status=` (empty) means no filter, as for /me/coupons.
-    query: z.object({ status: z.enum(eventStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
+    query: z.object({ status: z.enum(saleStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
     headers: publicHeaders,
   },
-  responses: publicRead(page(eventBody), "Events by opening time, soonest first"),
+  responses: publicRead(page(saleBody), "Events by opening time, soonest first"),
 });
 
-export function eventRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }): void {
-  app.openapi(getEventRoute, async (c) => {
-    const event = await findEvent(deps.db, c.req.valid("param").eventId);
+export function saleRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }): void {
+  app.openapi(getSaleRoute, async (c) => {
+    const event = await findSale(deps.db, c.req.valid("param").eventId);
     if (!event) throw notFound("event");
     return c.json(event, 200);
   });
 
-  app.openapi(listEventsRoute, async (c) => {
+  app.openapi(listSalesRoute, async (c) => {
     const { status, limit, cursor } = c.req.valid("query");
-    const rows = await listEvents(deps.db, { status: status || undefined, after: decodeCursor(cursor), limit });
+    const rows = await listSales(deps.db, { status: status || undefined, after: decodeCursor(cursor), limit });
     const page = pageOf(rows, limit, (e) => ({ at: new Date(e.opensAt), id: e.eventId }));
     return c.json({ items: page.rows, nextCursor: page.nextCursor }, 200);
   });

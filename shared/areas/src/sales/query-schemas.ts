@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { eventStatuses } from "./queries.js";
+import { saleStatuses } from "./queries.js";
 
 export const dealBody = z.object({
   dealId: z.string(),
@@ -12,11 +12,11 @@ export const dealBody = z.object({
   perUserLimit: z.number().int(),
 });
 
-export const eventBody = z
+export const saleBody = z
   .object({
     eventId: z.string(),
     name: z.string(),
-    status: z.enum(eventStatuses),
+    status: z.enum(saleStatuses),
     opensAt: z.string(),
     closesAt: z.string().nullable(),
     deals: z.array(dealBody),
@@ -24,4 +24,4 @@ export const eventBody = z
   })
   .openapi("SaleEventView");
 
-export const eventIdParam = z.object({ eventId: z.string().min(1).max(64) });
+export const saleIdParam = z.object({ eventId: z.string().min(1).max(64) });

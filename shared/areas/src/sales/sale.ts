@@ -1,17 +1,17 @@
 import { AppError } from "@surge/platform/errors";
-import { saleEventTypes, type SaleEventDefinition, type SaleEventEvent } from "./events.js";
+import { saleEventTypes, type SaleDefinition, type SaleEvent } from "./events.js";
 
-export type SaleEventStatus = "SCHEDULED" | "OPEN" | "CLOSED";
-export type SaleEventState = { status: "absent" } | { status: SaleEventStatus; definition: SaleEventDefinition };
+export type SaleStatus = "SCHEDULED" | "OPEN" | "CLOSED";
+export type SaleState = { status: "absent" } | { status: SaleStatus; definition: SaleDefinition };
 
-export type SaleEventCommand =
-  | { type: "ScheduleEvent"; definition: SaleEventDefinition; now: Date }
-  | { type: "OpenEvent"; now: Date; forced: boolean }
-  | { type: "CloseEvent"; now: Date; forced: boolean };
+export type SaleCommand =
+  | { type: "ScheduleSale"; definition: SaleDefinition; now: Date }
+  | { type: "OpenSale"; now: Date; forced: boolean }
+  | { type: "CloseSale"; now: Date; forced: boolean };
 
-export const initialSaleEventState = (): SaleEventState => ({ status: "absent" });
+export const initialSaleState = (): SaleState => ({ status: "absent" });
 
-export function evolveSaleEvent(state: SaleEventState, event: SaleEventEvent): SaleEventState {
+export function evolveSale(state: SaleState, event: SaleEvent): SaleState {
   switch (event.type) {
     case "EventScheduled":
       return { status: "SCHEDULED", definition: event.data };
@@ -22,7 +22,7 @@ export function evolveSaleEvent(state: SaleEventState, event: SaleEventEvent): S
   }
 }
 
-function scheduleErrors(d: SaleEventDefinition, now: Date) {
+function scheduleErrors(d: SaleDefinition, now: Date) {
   const errors = [];
   if (d.closesAt !== null && Date.parse(d.closesAt) <= Date.parse(d.opensAt)) errors.push({ path: "closesAt", message: "must be after opensAt" });
   if (d.closesAt !== null && Date.parse(d.closesAt) <= now.getTime()) errors.push({ path: "closesAt", message: "must be in the future" });
@@ -36,19 +36,19 @@ function scheduleErrors(d: SaleEventDefinition, now: Date) {
  * Opening and closing are idempotent: a repeated or late command decides nothing, so two
  * schedulers racing (with optimistic concurrency on the stream) produce one EventOpened.
  */
-export function decideSaleEvent(state: SaleEventState, command: SaleEventCommand): SaleEventEvent[] {
+export function decideSale(state: SaleState, command: SaleCommand): SaleEvent[] {
   const at = command.now.toISOString();
   switch (command.type) {
-    case "ScheduleEvent": {
+    case "ScheduleSale": {
       if (state.status !== "absent") throw new AppError("CONFLICT", "event already exists");
       const d = command.definition;
       const errors = scheduleErrors(d, command.now);
       if (errors.length > 0) throw new AppError("VALIDATION_FAILED", "The event definition is not consistent.", { errors });
-      const scheduled: SaleEventEvent = { type: "EventScheduled", data: d };
+      const scheduled: SaleEvent = { type: "EventScheduled", data: d };
       if (Date.parse(d.opensAt) > command.now.getTime()) return [scheduled];
       return [scheduled, { type: "EventOpened", data: { eventId: d.eventId, openedAt: at, forced: false } }];
     }
-    case "OpenEvent": {
+    case "OpenSale": {
       if (state.status === "absent") throw new AppError("NOT_FOUND", "event not found");
       if (state.status === "OPEN") return [];
       if (state.status === "CLOSED") {
@@ -58,7 +58,7 @@ export function decideSaleEvent(state: SaleEventState, command: SaleEventCommand
       if (!command.forced && Date.parse(state.definition.opensAt) > command.now.getTime()) return [];
       return [{ type: "EventOpened", data: { eventId: state.definition.eventId, openedAt: at, forced: command.forced } }];
     }
-    case "CloseEvent": {
+    case "CloseSale": {
       if (state.status === "absent") throw new AppError("NOT_FOUND", "event not found");
       if (state.status === "CLOSED") return [];
       const closesAt = state.definition.closesAt;
@@ -68,4 +68,4 @@ export function decideSaleEvent(state: SaleEventState, command: SaleEventCommand
   }
 }
 
-export const saleEventDecider = { types: saleEventTypes, initialState: initialSaleEventState, evolve: evolveSaleEvent, decide: decideSaleEvent };
+export const saleDecider = { types: saleEventTypes, initialState: initialSaleState, evolve: evolveSale, decide: decideSale };

@@ -4,8 +4,8 @@ import type { StockGuard } from "./stock-guard.js";
 import { newId } from "@surge/platform/ids";
 import { productEventTypes, productStream, type Product } from "../catalog/events.js";
 import { parseEvent } from "@surge/platform/events/event-type";
-import { decideSaleEvent, initialSaleEventState, saleEventDecider } from "./sale.js";
-import { saleEventStream, saleEventTypes, type SaleEventDefinition } from "./events.js";
+import { decideSale, initialSaleState, saleDecider } from "./sale.js";
+import { saleStream, saleEventTypes, type SaleDefinition } from "./events.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
 import { handle } from "@surge/platform/command/handle";
 import { bindEvents } from "@surge/platform/events/new-event";
@@ -15,7 +15,7 @@ export interface SaleDeps {
   stock: StockGuard;
 }
 
-export interface ScheduleEventInput {
+export interface ScheduleSaleInput {
   name: string;
   opensAt: string;
   closesAt?: string | undefined;
@@ -25,7 +25,7 @@ export interface ScheduleEventInput {
 
 /** Deal ids carry their event id, so an order naming only deals finds its event without a lookup. */
 export const dealIdFor = (eventId: string, index: number) => `${eventId}-d${index + 1}`;
-export const eventIdOfDeal = (dealId: string): string | null => {
+export const saleIdOfDeal = (dealId: string): string | null => {
   const m = /^(.+)-d\d{1,3}$/.exec(dealId);
   return m ? m[1]! : null;
 };
@@ -36,7 +36,7 @@ async function loadProduct(store: EventStore, productId: string): Promise<Produc
   return e?.data ?? null;
 }
 
-export async function scheduleEvent(deps: SaleDeps, input: ScheduleEventInput, ctx: CommandContext) {
+export async function scheduleSale(deps: SaleDeps, input: ScheduleSaleInput, ctx: CommandContext) {
   const eventId = newId();
   const deals = await Promise.all(
     input.deals.map(async (d, i) => {
@@ -52,7 +52,7 @@ export async function scheduleEvent(deps: SaleDeps, input: ScheduleEventInput, c
       };
     }),
   );
-  const definition: SaleEventDefinition = {
+  const definition: SaleDefinition = {
     eventId,
     name: input.name,
     opensAt: new Date(input.opensAt).toISOString(),
@@ -60,8 +60,8 @@ export async function scheduleEvent(deps: SaleDeps, input: ScheduleEventInput, c
     deals,
     goods: input.goods ?? null,
   };
-  const events = decideSaleEvent(initialSaleEventState(), { type: "ScheduleEvent", definition, now: ctx.now });
-  const appended = await deps.store.append(saleEventStream(eventId), "no_stream", bindEvents(saleEventTypes, events, { metadata: metadataFor(ctx) }));
+  const events = decideSale(initialSaleState(), { type: "ScheduleSale", definition, now: ctx.now });
+  const appended = await deps.store.append(saleStream(eventId), "no_stream", bindEvents(saleEventTypes, events, { metadata: metadataFor(ctx) }));
   const status = events.some((e) => e.type === "EventOpened") ? "OPEN" : "SCHEDULED";
   return { definition, status, position: appended.lastPosition } as const;
 }
@@ -70,9 +70,9 @@ export async function scheduleEvent(deps: SaleDeps, input: ScheduleEventInput, c
  * Opens or closes an event (forced by an admin, or due by the schedule). Idempotent: when the
  * transition already happened nothing is appended and the current state is returned.
  */
-export async function transitionEvent(deps: SaleDeps, eventId: string, to: "OPEN" | "CLOSED", forced: boolean, ctx: CommandContext) {
-  const command = to === "OPEN" ? ({ type: "OpenEvent", now: ctx.now, forced } as const) : ({ type: "CloseEvent", now: ctx.now, forced } as const);
-  const { state, events, position } = await handle(deps.store, saleEventStream(eventId), saleEventDecider, command, { metadata: metadataFor(ctx) });
+export async function transitionSale(deps: SaleDeps, eventId: string, to: "OPEN" | "CLOSED", forced: boolean, ctx: CommandContext) {
+  const command = to === "OPEN" ? ({ type: "OpenSale", now: ctx.now, forced } as const) : ({ type: "CloseSale", now: ctx.now, forced } as const);
+  const { state, events, position } = await handle(deps.store, saleStream(eventId), saleDecider, command, { metadata: metadataFor(ctx) });
   if (state.status !== "absent") await deps.stock.setStatus(eventId, state.status);
   return { state, changed: events.length > 0, position };
 }

@@ -2,7 +2,7 @@ import { scheduleJob, type Job } from "node-schedule";
 import { parseEvent } from "@surge/platform/events/event-type";
 import { saleEventTypes } from "./events.js";
 import { systemContext } from "@surge/platform/command/context";
-import { transitionEvent, type SaleDeps } from "./schedule.js";
+import { transitionSale, type SaleDeps } from "./schedule.js";
 import { type Logger } from "pino";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
 import { backoffMs, sleep } from "@surge/platform/backoff";
@@ -18,7 +18,7 @@ interface Tracked {
   closesAt: number | null;
 }
 
-export interface EventSchedulerHooks {
+export interface SaleSchedulerHooks {
   onTransition?: (to: Transition) => void;
 }
 
@@ -32,10 +32,10 @@ const LOCK_TTL_MS = 10_000;
  * error) is done by the sweep: once caught up at start, then every sweep interval.
  *
  * Two schedulers may run: a Redis lock per transition keeps them from doing the same work, and
- * transitionEvent is idempotent anyway (decide + optimistic concurrency), so exactly one
+ * transitionSale is idempotent anyway (decide + optimistic concurrency), so exactly one
  * EventOpened is appended whatever the timing.
  */
-export class EventScheduler implements TailHandler {
+export class SaleScheduler implements TailHandler {
   readonly name = "event-scheduler";
   private readonly events = new Map<string, Tracked>();
   private readonly jobs = new Map<string, Job[]>();
@@ -51,7 +51,7 @@ export class EventScheduler implements TailHandler {
     private readonly deps: SaleDeps,
     private readonly locks: RedisLocks,
     private readonly logger: Logger,
-    private readonly hooks: EventSchedulerHooks = {},
+    private readonly hooks: SaleSchedulerHooks = {},
   ) {}
 
   /** In-memory state: rebuilt from the start of the log on every start. */
@@ -156,7 +156,7 @@ export class EventScheduler implements TailHandler {
     const early = (to === "OPEN" ? t.opensAt : t.closesAt!) - Date.now();
     if (early > 0) await sleep(early + 1);
     try {
-      const outcome = await this.locks.run(`transition:${id}`, LOCK_TTL_MS, () => transitionEvent(this.deps, id, to, false, systemContext("scheduler")));
+      const outcome = await this.locks.run(`transition:${id}`, LOCK_TTL_MS, () => transitionSale(this.deps, id, to, false, systemContext("scheduler")));
       if (!outcome.acquired) {
         // Another scheduler is on it; look again shortly in case it dies before it is done.
         this.retry(id, to, attempt + 1);

@@ -7,10 +7,10 @@ import { KeyedQueue } from "@surge/platform/command/keyed-queue";
 import type { CommandContext } from "@surge/platform/command/context";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { StockGuard, saleFenceKey, saleKeys } from "./stock-guard.js";
-import { saleEventStream, saleEventTag, saleEventTypes, type SaleEventDefinition } from "./events.js";
+import { saleStream, saleTag, saleEventTypes, type SaleDefinition } from "./events.js";
 import { bindEvents } from "@surge/platform/events/new-event";
-import { decideSaleEvent, evolveSaleEvent, initialSaleEventState, type SaleEventState } from "./sale.js";
-import { dealIdFor, transitionEvent } from "./schedule.js";
+import { decideSale, evolveSale, initialSaleState, type SaleState } from "./sale.js";
+import { dealIdFor, transitionSale } from "./schedule.js";
 import { decideOrder, evolveOrder, initialOrderState, type OrderCommand, type OrderState } from "../orders/order.js";
 import { orderEventTypes, orderStream, type OrderEvent } from "../orders/events.js";
 import { endOrder } from "../orders/place.js";
@@ -19,7 +19,7 @@ import { cancelOrder } from "../payments/pay.js";
 /**
  * The reserve/release Lua scripts keep a sale's stock and per-user counts so the hot path needs
  * no store read. This property runs random command sequences through the guard (as placeOrder,
- * cancelOrder, endOrder and transitionEvent drive it) and through the sale and order deciders
+ * cancelOrder, endOrder and transitionSale drive it) and through the sale and order deciders
  * folded with evolve, and asserts the same verdict at every step and the same counters after it.
  *
  * Refusals come in decideOrder's order: an order id already decided (CONFLICT, the script's
@@ -148,7 +148,7 @@ const codeOf = (err: unknown): string => {
 
 async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Promise<void> {
   const eventId = newId();
-  const definition: SaleEventDefinition = {
+  const definition: SaleDefinition = {
     eventId,
     name: "PROP",
     opensAt: new Date(OPENS).toISOString(),
@@ -160,10 +160,10 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
   let clock = sale.scheduledEarly ? OPENS - 3_000 : OPENS;
   const command = (userId = "admin"): CommandContext => ({ userId, correlationId: newId(), now: new Date(clock) });
 
-  const scheduled = decideSaleEvent(initialSaleEventState(), { type: "ScheduleEvent", definition, now: new Date(clock) });
+  const scheduled = decideSale(initialSaleState(), { type: "ScheduleSale", definition, now: new Date(clock) });
   const c0 = command();
-  await ctx.store.append(saleEventStream(eventId), "no_stream", bindEvents(saleEventTypes, scheduled, { metadata: metadata(c0) }));
-  let saleState: SaleEventState = scheduled.reduce(evolveSaleEvent, initialSaleEventState());
+  await ctx.store.append(saleStream(eventId), "no_stream", bindEvents(saleEventTypes, scheduled, { metadata: metadata(c0) }));
+  let saleState: SaleState = scheduled.reduce(evolveSale, initialSaleState());
   await guard.remaining(eventId);
 
   const orders = new Map<string, ModelOrder>();
@@ -209,7 +209,7 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
   };
 
   const appendOrderEvents = async (orderId: string, events: OrderEvent[], c: CommandContext) => {
-    await ctx.store.append(orderStream(orderId), "any", bindEvents(orderEventTypes, events, { tag: saleEventTag(eventId), metadata: metadata(c) }));
+    await ctx.store.append(orderStream(orderId), "any", bindEvents(orderEventTypes, events, { tag: saleTag(eventId), metadata: metadata(c) }));
   };
   const counters = async () => {
     const [, stockKey, , boughtKey] = saleKeys(eventId);
@@ -273,7 +273,7 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
               .append(
                 orderStream(orderId),
                 "no_stream",
-                [{ ...bindEvents(orderEventTypes, [placed], { tag: saleEventTag(eventId), metadata: metadata(c) })[0]!, eventId: orderId }],
+                [{ ...bindEvents(orderEventTypes, [placed], { tag: saleTag(eventId), metadata: metadata(c) })[0]!, eventId: orderId }],
                 { fence: { key: saleFenceKey(eventId), token: fence } },
               )
               .then(
@@ -308,7 +308,7 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
           .append(
             orderStream(o.orderId),
             "no_stream",
-            [{ ...bindEvents(orderEventTypes, [o.events[0]!], { tag: saleEventTag(eventId), metadata: metadata(c) })[0]!, eventId: o.orderId }],
+            [{ ...bindEvents(orderEventTypes, [o.events[0]!], { tag: saleTag(eventId), metadata: metadata(c) })[0]!, eventId: o.orderId }],
             {
               fence: { key: saleFenceKey(eventId), token: o.fence },
             },
@@ -387,21 +387,21 @@ async function runScenario({ sale, steps }: { sale: Sale; steps: Timed[] }): Pro
         const c = command();
         const saleCommand =
           step.kind === "open"
-            ? ({ type: "OpenEvent", now: c.now, forced: step.forced } as const)
-            : ({ type: "CloseEvent", now: c.now, forced: step.forced } as const);
+            ? ({ type: "OpenSale", now: c.now, forced: step.forced } as const)
+            : ({ type: "CloseSale", now: c.now, forced: step.forced } as const);
         let expected: string;
-        let decided: ReturnType<typeof decideSaleEvent> = [];
+        let decided: ReturnType<typeof decideSale> = [];
         try {
-          decided = decideSaleEvent(saleState, saleCommand);
+          decided = decideSale(saleState, saleCommand);
           expected = "OK";
         } catch (err) {
           expected = codeOf(err);
         }
-        const outcome = await transitionEvent(deps, eventId, step.kind === "open" ? "OPEN" : "CLOSED", step.forced, c).then(
+        const outcome = await transitionSale(deps, eventId, step.kind === "open" ? "OPEN" : "CLOSED", step.forced, c).then(
           (r) => r.state.status,
           (err: unknown) => codeOf(err),
         );
-        saleState = decided.reduce(evolveSaleEvent, saleState);
+        saleState = decided.reduce(evolveSale, saleState);
         expect(outcome, where).toBe(expected === "OK" ? saleState.status : expected);
         break;
       }

@@ -2,8 +2,8 @@ import type { Redis } from "ioredis";
 import type { EventStore } from "@surge/platform/eventstore/types";
 import type { Logger } from "@surge/platform/logging";
 import { parseEvent } from "@surge/platform/events/event-type";
-import { evolveSaleEvent, initialSaleEventState, type SaleEventStatus } from "./sale.js";
-import { saleEventStream, saleEventTag, saleEventTypes } from "./events.js";
+import { evolveSale, initialSaleState, type SaleStatus } from "./sale.js";
+import { saleStream, saleTag, saleEventTypes } from "./events.js";
 import { orderEventTypes } from "../orders/events.js";
 import {
   invalidateStale,
@@ -112,7 +112,7 @@ export class StockGuard {
     await this.run(releaseGoodsScript, eventId, orderId);
   }
 
-  async setStatus(eventId: string, status: SaleEventStatus): Promise<void> {
+  async setStatus(eventId: string, status: SaleStatus): Promise<void> {
     await this.run(setStatusScript, eventId, status);
   }
 
@@ -123,11 +123,11 @@ export class StockGuard {
   }
 
   /** The sale's status and what is left of each deal, as the guard decides on them now. */
-  async snapshot(eventId: string): Promise<{ status: SaleEventStatus; remaining: Map<string, number> }> {
+  async snapshot(eventId: string): Promise<{ status: SaleStatus; remaining: Map<string, number> }> {
     const [, status, ...pairs] = await this.run(snapshotScript, eventId);
     const remaining = new Map<string, number>();
     for (let i = 0; i + 1 < pairs.length; i += 2) remaining.set(pairs[i]!, Math.max(0, Number(pairs[i + 1])));
-    return { status: status as SaleEventStatus, remaining };
+    return { status: status as SaleStatus, remaining };
   }
 
   /**
@@ -139,17 +139,17 @@ export class StockGuard {
     return withRebuildLock(this.redis, lockKey(eventId), async () => {
       if ((await this.redis.exists(keys[0])) === 1) return "loaded";
       const fence = await this.store.rotateFence(saleFenceKey(eventId));
-      let sale = initialSaleEventState();
-      for (const raw of await this.store.readStream(saleEventStream(eventId))) {
+      let sale = initialSaleState();
+      for (const raw of await this.store.readStream(saleStream(eventId))) {
         const e = parseEvent(saleEventTypes, raw);
-        if (e) sale = evolveSaleEvent(sale, e);
+        if (e) sale = evolveSale(sale, e);
       }
       if (sale.status === "absent") return "absent";
 
       const placed = new Map<string, { userId: string; items: Array<{ dealId: string; quantity: number }> }>();
       const ended = new Set<string>();
       const goods = new Set<string>();
-      for (const raw of await this.store.readByTag(saleEventTag(eventId))) {
+      for (const raw of await this.store.readByTag(saleTag(eventId))) {
         const e = parseEvent(orderEventTypes, raw);
         if (e?.type === "OrderPlaced") placed.set(e.data.orderId, e.data);
         else if (e?.type === "OrderCancelled" || e?.type === "OrderExpired") ended.add(e.data.orderId);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OrderCancelled, orderStream } from "@surge/areas/orders/events";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
-import { saleEventTag } from "@surge/areas/sales/events";
+import { saleTag } from "@surge/areas/sales/events";
 import { STOCK_RELEASE_CHECKPOINT } from "@surge/areas/sales/stock-release-job";
 import { rawEvent } from "@surge/testkit/raw-event";
 import { createSale, order } from "@surge/testkit/sales";
@@ -29,7 +29,7 @@ describe("stock-release follower", () => {
       rawEvent(
         OrderCancelled,
         { orderId, eventId: sale.eventId, reason: "USER", cancelledAt: now },
-        { at: now, tag: saleEventTag(sale.eventId), correlationId: "crash-test", userId: "victim" },
+        { at: now, tag: saleTag(sale.eventId), correlationId: "crash-test", userId: "victim" },
       ),
     ]);
     // No batch runs yet: nothing has read the cancel, so its units are still out.

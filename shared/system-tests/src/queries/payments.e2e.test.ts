@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decideOrder, type LiveOrder } from "@surge/areas/orders/order";
 import { loadOrder } from "@surge/areas/orders/place";
 import { orderEventTypes, orderStream } from "@surge/areas/orders/events";
-import { saleEventTag } from "@surge/areas/sales/events";
+import { saleTag } from "@surge/areas/sales/events";
 import { viewOf, type OrderView } from "@surge/areas/orders/view";
 import { bindEvents } from "@surge/platform/events/new-event";
 import { useApps } from "../apps.js";
@@ -53,15 +53,11 @@ async function decideOnOrder(orderId: string, command: { type: "AllocateGoods"; 
   const events = decideOrder(state, { ...command, now: new Date() });
   expect(events.map((e) => e.type)).toEqual(["GoodsAllocated"]);
   return (
-    await ctx.store.append(
-      orderStream(orderId),
-      version,
-      bindEvents(orderEventTypes, events, { tag: saleEventTag(state.order.eventId), metadata: rawMetadata() }),
-    )
+    await ctx.store.append(orderStream(orderId), version, bindEvents(orderEventTypes, events, { tag: saleTag(state.order.eventId), metadata: rawMetadata() }))
   ).lastPosition;
 }
 async function appendRaw(orderId: string, eventId: string, type: string, data: unknown): Promise<number> {
-  return (await ctx.store.append(orderStream(orderId), "any", [rawEvent(type, data, { tag: saleEventTag(eventId) })])).lastPosition;
+  return (await ctx.store.append(orderStream(orderId), "any", [rawEvent(type, data, { tag: saleTag(eventId) })])).lastPosition;
 }
 
 const admin = () => ctx.token("admin1", "admin");
