@@ -80,7 +80,8 @@ describe("the stock guard is rebuilt from the store", () => {
     const dealId = sale.deals[0]!.dealId;
     const placed = await order(api.url, await ctx.token("keeper"), [{ dealId, quantity: 1 }]);
     expect(placed.status).toBe(201);
-    // The confirmation is lost: the order is pending again, already overdue.
+    // Its own confirmation lands after the 201; then it is lost: the order is pending again, already overdue.
+    await waitFor("the order's own confirmation", async () => (await flusher.zcard(pendingKey(sale.eventId))) === 0);
     await flusher.zadd(pendingKey(sale.eventId), Date.now() - 1, placed.body.orderId);
     const swept = await sweepy.stock.sweep();
     expect(swept).toEqual({ confirmed: 1, released: 0 });
