@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import type { Db } from "../db/database.js";
+import type { EventsTable } from "../db/schema.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -17,18 +18,8 @@ export const GENESIS_HASH = "0".repeat(64);
 export type ChainFormat = 1 | 2;
 export const CHAIN_FORMAT: ChainFormat = 2;
 
-export interface ChainFields {
-  position: number;
-  event_id: string;
-  stream_id: string;
-  version: number;
-  type: string;
-  data: string;
-  metadata: string;
-  tag: string | null;
-  occurred_at: Date;
-  recorded_at: Date;
-}
+/** The stored columns a hash seals: every column of `events` but the format and the hash itself. */
+export type ChainFields = Omit<EventsTable, "chain_format" | "hash">;
 
 /**
  * Length-prefixed, so no choice of field values can move bytes from one field to the next (with
