@@ -1,9 +1,9 @@
 import type {} from "./tables.js";
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import { notFound } from "@surge/platform/errors";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
-import { publicHeaders, publicLookup, publicRead, page } from "@surge/platform/http/query-openapi";
+import { publicLookupRoute, publicPageRoute } from "@surge/platform/http/query-openapi";
 import { cursorParam, decodeCursor, limitParam, pageOf } from "@surge/platform/http/pagination";
 import { saleStatuses } from "../sales/queries.js";
 import { findProduct, listProducts, type ProductView } from "./queries.js";
@@ -32,30 +32,26 @@ const productBody = z
   })
   .openapi("ProductView");
 
-const getProductRoute = createRoute({
-  method: "get",
-  path: "/products/{productId}",
-  tags: ["catalog"],
-  request: { params: z.object({ productId: z.string().min(1).max(64) }), headers: publicHeaders },
-  responses: publicLookup(productBody, "The product with its likes, views and the deals of its scheduled and open sales"),
-});
+const getProductRoute = publicLookupRoute(
+  "/products/{productId}",
+  "catalog",
+  productBody,
+  "The product with its likes, views and the deals of its scheduled and open sales",
+);
 
-const listProductsRoute = createRoute({
-  method: "get",
+const listProductsRoute = publicPageRoute({
   path: "/products",
-  tags: ["catalog"],
-  request: {
-    query: z.object({
-      onSale: z
-        .enum(["true", "false"])
-        .optional()
-        .openapi({ description: "true: only products with a deal in a SCHEDULED or OPEN sale; false: only those without" }),
-      limit: limitParam,
-      cursor: cursorParam,
-    }),
-    headers: publicHeaders,
-  },
-  responses: publicRead(page(productBody), "Products, newest first"),
+  tag: "catalog",
+  query: z.object({
+    onSale: z
+      .enum(["true", "false"])
+      .optional()
+      .openapi({ description: "true: only products with a deal in a SCHEDULED or OPEN sale; false: only those without" }),
+    limit: limitParam,
+    cursor: cursorParam,
+  }),
+  item: productBody,
+  description: "Products, newest first",
 });
 
 const withoutKey = ({ createdAt: _createdAt, ...view }: ProductView & { createdAt: Date }): ProductView => view;

@@ -5,7 +5,7 @@ import { couponBody as definitionBody } from "./http-schemas.js";
 import { notFound } from "@surge/platform/errors";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
-import { problem, publicHeaders, queryHeaders, security, publicLookup, publicRead, page } from "@surge/platform/http/query-openapi";
+import { problem, queryHeaders, security, publicLookupRoute, publicPageRoute } from "@surge/platform/http/query-openapi";
 import { projectionHeaders } from "@surge/platform/http/read-your-writes";
 import { cursorParam, decodeCursor, limitParam, pageOf } from "@surge/platform/http/pagination";
 import { claimStatuses, couponListStatuses, findCoupon, listCoupons, listUserClaims } from "./queries.js";
@@ -27,25 +27,16 @@ const userClaimBody = z
   })
   .openapi("UserCouponClaim");
 
-const getCouponRoute = createRoute({
-  method: "get",
-  path: "/coupons/{couponId}",
-  tags: ["coupons"],
-  request: { params: z.object({ couponId: z.string().min(1).max(64) }), headers: publicHeaders },
-  responses: publicLookup(couponBody, "The coupon and how many are left"),
-});
+const getCouponRoute = publicLookupRoute("/coupons/{couponId}", "coupons", couponBody, "The coupon and how many are left");
 
-const listCouponsRoute = createRoute({
-  method: "get",
+const listCouponsRoute = publicPageRoute({
   path: "/coupons",
-  tags: ["coupons"],
-  description:
+  tag: "coupons",
+  summary:
     "Coupon drops by the opening of their claim window, soonest first. OPEN: claimable now (window open, units left); UPCOMING: the window opens later; absent: every drop.",
-  request: {
-    query: z.object({ status: z.enum(couponListStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
-    headers: publicHeaders,
-  },
-  responses: publicRead(page(couponBody), "A page of coupon drops"),
+  query: z.object({ status: z.enum(couponListStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
+  item: couponBody,
+  description: "A page of coupon drops",
 });
 
 const myCouponsRoute = createRoute({

@@ -1,31 +1,22 @@
 import type {} from "./tables.js";
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import { notFound } from "@surge/platform/errors";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type Db } from "@surge/platform/db/database";
-import { publicHeaders, publicLookup, publicRead, page } from "@surge/platform/http/query-openapi";
+import { publicLookupRoute, publicPageRoute } from "@surge/platform/http/query-openapi";
 import { cursorParam, decodeCursor, limitParam, pageOf } from "@surge/platform/http/pagination";
 import { saleStatuses, findSale, listSales } from "./queries.js";
-import { saleBody, saleIdParam } from "./query-schemas.js";
+import { saleBody } from "./query-schemas.js";
 
-const getSaleRoute = createRoute({
-  method: "get",
-  path: "/events/{eventId}",
-  tags: ["events"],
-  request: { params: saleIdParam, headers: publicHeaders },
-  responses: publicLookup(saleBody, "The event, its deals and what is left of each"),
-});
+const getSaleRoute = publicLookupRoute("/events/{eventId}", "events", saleBody, "The event, its deals and what is left of each");
 
-const listSalesRoute = createRoute({
-  method: "get",
+const listSalesRoute = publicPageRoute({
   path: "/events",
-  tags: ["events"],
-  request: {
-    // `status=` (empty) means no filter, as for /me/coupons.
-    query: z.object({ status: z.enum(saleStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
-    headers: publicHeaders,
-  },
-  responses: publicRead(page(saleBody), "Events by opening time, soonest first"),
+  tag: "events",
+  // `status=` (empty) means no filter, as for /me/coupons.
+  query: z.object({ status: z.enum(saleStatuses).or(z.literal("")).optional(), limit: limitParam, cursor: cursorParam }),
+  item: saleBody,
+  description: "Events by opening time, soonest first",
 });
 
 export function saleRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db }): void {

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { minPositionHeader, projectionHeaders } from "./read-your-writes.js";
 
 export const problem = {
@@ -38,3 +38,35 @@ export const publicRead = <T extends z.ZodType>(schema: T, description: string) 
 
 /** The same for one resource by id, which may not exist. */
 export const publicLookup = <T extends z.ZodType>(schema: T, description: string) => ({ ...publicRead(schema, description), 404: problem });
+
+/** The `{name}` parameters of a route path, e.g. "couponId" of "/coupons/{couponId}". */
+type PathParams<S extends string> = S extends `${string}{${infer P}}${infer R}` ? P | PathParams<R> : never;
+type IdParams<S extends string> = z.ZodObject<{ [K in PathParams<S>]: z.ZodString }>;
+
+/** An id in a path: what every store id and key fits in. */
+const idParam = () => z.string().min(1).max(64);
+
+/** GET of one public resource by the id(s) in its path, each validated as an id. */
+export const publicLookupRoute = <S extends string, T extends z.ZodType>(path: S, tag: string, body: T, description: string) => {
+  const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+  const params = z.object(Object.fromEntries(names.map((name) => [name, idParam()]))) as unknown as IdParams<S>;
+  return createRoute({ method: "get", path, tags: [tag], request: { params, headers: publicHeaders }, responses: publicLookup(body, description) });
+};
+
+/** GET of a public keyset-paged list; `query` holds its filters, limit and cursor. */
+export const publicPageRoute = <Q extends z.ZodObject, T extends z.ZodType>(r: {
+  path: string;
+  tag: string;
+  query: Q;
+  item: T;
+  description: string;
+  summary?: string;
+}) =>
+  createRoute({
+    method: "get",
+    path: r.path,
+    tags: [r.tag],
+    ...(r.summary === undefined ? {} : { description: r.summary }),
+    request: { query: r.query, headers: publicHeaders },
+    responses: publicRead(page(r.item), r.description),
+  });
