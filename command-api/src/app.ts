@@ -28,6 +28,8 @@ export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps {
   rateLimit: { perSecond: number; burst: number };
   /** IDEMPOTENCY_4XX_TTL_S in ms: how long a keyed request's 4xx answer is kept. */
   idempotencyFailureKeepMs: number;
+  /** IDEMPOTENCY_SECRET: the key of every request fingerprint. */
+  idempotencySecret: string;
   products: ProductDirectory;
   likes: LikeCounts;
   views: ViewRecorder;
@@ -51,6 +53,7 @@ export function createCommandApp(deps: CommandAppDeps) {
   const gate = commandGate(deps.redis, {
     ...deps.rateLimit,
     failureKeepMs: deps.idempotencyFailureKeepMs,
+    secret: deps.idempotencySecret,
     keyRequiredFor: (path) => KEY_REQUIRED.some((re) => re.test(path)),
   });
   // Order matters: authenticate, then the gate (rate limit, Idempotency-Key).

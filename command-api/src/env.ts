@@ -3,6 +3,9 @@ import { productionSecrets } from "@surge/areas/production-secrets";
 import { baseEnvSchema, corsEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
 import { DEV_PG_WEBHOOK_SECRET } from "@surge/areas/payments/signature";
 
+/** Published, so refused in production: with it anyone could fingerprint guessed card numbers against kept request hashes. */
+export const DEV_IDEMPOTENCY_SECRET = "surge-dev-idempotency-secret-0123456789";
+
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const schema = baseEnvSchema
@@ -20,6 +23,8 @@ const schema = baseEnvSchema
     RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(40),
     /** How long an Idempotency-Key's 4xx answer is kept for repeats (2xx answers: 24 h). */
     IDEMPOTENCY_4XX_TTL_S: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** Keys the Idempotency-Key request fingerprints kept in Redis and in events (HMAC-SHA256). */
+    IDEMPOTENCY_SECRET: z.string().min(16).default(DEV_IDEMPOTENCY_SECRET),
     PG_BASE_URL: z.string().url().default("http://127.0.0.1:3002"),
     PG_WEBHOOK_SECRET: z.string().min(16).default(DEV_PG_WEBHOOK_SECRET),
     /** Where the gateway should call back; defaults to this process's own /pg/callback. */
@@ -44,5 +49,5 @@ export type CommandApiEnv = z.infer<typeof schema>;
 
 /** The only reader of process.env in command-api; `overrides` win (tests, the bench). */
 export function readEnv(overrides: Record<string, string | undefined> = {}): CommandApiEnv {
-  return parseEnv(schema, { ...process.env, ...overrides }, { productionSecrets });
+  return parseEnv(schema, { ...process.env, ...overrides }, { productionSecrets: { ...productionSecrets, IDEMPOTENCY_SECRET: DEV_IDEMPOTENCY_SECRET } });
 }

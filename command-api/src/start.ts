@@ -67,6 +67,7 @@ export async function startCommandApi(env: CommandApiEnv) {
     paymentTtlS: env.ORDER_PAYMENT_TTL_S,
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
     idempotencyFailureKeepMs: env.IDEMPOTENCY_4XX_TTL_S * 1000,
+    idempotencySecret: env.IDEMPOTENCY_SECRET,
     products: new ProductDirectory(store),
     likes: new LikeCounts(redis, store),
     views,

@@ -36,7 +36,12 @@ function gateApp(limit = { perSecond: 100_000, burst: 100_000 }) {
     "/c/*",
     probe,
     requireAuth(new TokenVerifier({ key: { alg: "HS256", secret: ctx.jwtSecret }, clockSkewS: 5, maxTtlS: 86_400 })),
-    commandGate(ctx.redis, { ...limit, failureKeepMs: FAILURE_KEEP_MS, keyRequiredFor: (path) => path === "/c/required" }),
+    commandGate(ctx.redis, {
+      ...limit,
+      failureKeepMs: FAILURE_KEEP_MS,
+      secret: "gate-test-secret-0123456789",
+      keyRequiredFor: (path) => path === "/c/required",
+    }),
   );
   const runs: Record<string, number> = {};
   const run = (name: string) => (runs[name] = (runs[name] ?? 0) + 1);

@@ -31,6 +31,8 @@ export interface CommandGateOptions {
   burst: number;
   /** How long a kept 4xx answer lives (2xx answers live 24 h): failures cost nothing to make. */
   failureKeepMs: number;
+  /** Keys the request fingerprints (IDEMPOTENCY_SECRET), so a kept one reveals nothing of a body. */
+  secret: string;
   /** Routes where the contract requires an Idempotency-Key; on every other POST it is optional. */
   keyRequiredFor: (path: string) => boolean;
 }
@@ -45,7 +47,7 @@ export function commandGate(redis: Redis, opts: CommandGateOptions): MiddlewareH
     runScript<GateReply>(redis, gateScript, keys, [opts.perSecond, opts.burst, Date.now(), ...args]);
   return async (c, next) => {
     const bucket = bucketKey(c.get("user").id);
-    const keyed = c.req.method === "POST" ? await KeyedRequest.of(c, opts.keyRequiredFor(c.req.path)) : null;
+    const keyed = c.req.method === "POST" ? await KeyedRequest.of(c, opts.keyRequiredFor(c.req.path), opts.secret) : null;
     if (!keyed) {
       // Fails open without a key: the limit must not add an outage of its own (guarded writes answer 503 by themselves).
       const [code, waitMs] = await call([bucket], ["1"]).catch(() => ["NEW"] as GateReply);

@@ -1,4 +1,4 @@
-import { hash as digest } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { Context } from "hono";
 import type { Redis } from "ioredis";
 
@@ -76,8 +76,13 @@ export class KeyedRequest {
     readonly hash: string,
   ) {}
 
-  /** The request's key record and body hash; null for a POST without a key where none is required. */
-  static async of(c: Context<AppEnv>, required: boolean): Promise<KeyedRequest | null> {
+  /**
+   * The request's key record and fingerprint; null for a POST without a key where none is required.
+   * The fingerprint is keyed with `secret`: it is kept in Redis, in events, in Kafka and in the audit
+   * API, and a body may hold a card number, which a plain digest would let anyone recover by guessing
+   * the few digits a masked number leaves open.
+   */
+  static async of(c: Context<AppEnv>, required: boolean, secret: string): Promise<KeyedRequest | null> {
     const key = requestHeader(c, "idempotency-key");
     if (key === undefined) {
       if (required)
@@ -88,7 +93,7 @@ export class KeyedRequest {
       throw new AppError("VALIDATION_FAILED", "Idempotency-Key must be 1–128 characters.", {
         errors: [{ path: "Idempotency-Key", message: "1–128 characters" }],
       });
-    const hash = digest("sha256", `${c.req.method} ${c.req.path}\n${await c.req.text()}`, "hex");
+    const hash = requestFingerprint(secret, c.req.method, c.req.path, await c.req.text());
     return new KeyedRequest(idempotencyRecordKey(c.get("user").id, key), hash);
   }
 
@@ -135,6 +140,10 @@ export class KeyedRequest {
     void runScript(redis, completeScript, [this.record], [this.owner, res.status, body, JSON.stringify(headers), keepMs]).catch(() => undefined);
   }
 }
+
+/** HMAC-SHA256 of `method path \n body` with the server's IDEMPOTENCY_SECRET, hex. */
+export const requestFingerprint = (secret: string, method: string, path: string, body: string): string =>
+  createHmac("sha256", secret).update(`${method} ${path}\n${body}`).digest("hex");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,10 +1,11 @@
 import { AppError, FenceError, notFound, unavailable } from "@surge/platform/errors";
 import { couponFenceKey, type ClaimVerdict, type CouponGuard } from "./guard.js";
-import { CouponClaimed, couponStream, type CouponDefinition } from "./coupon-events.js";
+import { CouponClaimed, couponStream, type CouponDefinition, type CouponEvent } from "./coupon-events.js";
 import { decideCoupon } from "./coupon.js";
 import { newId } from "@surge/platform/ids";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
-import { type EventStore } from "@surge/platform/eventstore/types";
+import { replayOf } from "@surge/platform/command/replay";
+import { type EventStore, type StoredEvent } from "@surge/platform/eventstore/types";
 import { newEvent } from "@surge/platform/events/new-event";
 import { type Logger } from "pino";
 import type { Counter } from "prom-client";
@@ -39,13 +40,27 @@ function decide(def: CouponDefinition, verdict: ClaimVerdict, claimId: string, c
 /**
  * Claim path: the Lua guard takes a unit (and writes a ledger entry), the CouponClaimed event is
  * appended, and only then the client hears 201. A failed append gives the unit back at once.
+ *
+ * With an Idempotency-Key the claim id derives from it (`keyedClaimId`): a claim this key made
+ * before is answered from the store, so a retry after Redis lost the key's record (and the guard's
+ * state, rebuilt from the store) claims nothing twice, whatever the user's limit. Only keyed
+ * claims pay for that read; the drop's unkeyed claims go straight to the guard.
  */
-export async function claimCoupon(deps: ClaimDeps, couponId: string, ctx: CommandContext): Promise<{ claim: ClaimView; position: number }> {
+export async function claimCoupon(
+  deps: ClaimDeps,
+  couponId: string,
+  ctx: CommandContext,
+  keyedClaimId?: string,
+): Promise<{ claim: ClaimView; position: number; replayed: boolean }> {
   const def = await deps.definitions.get(couponId);
   if (!def) throw notFound("coupon");
+  if (keyedClaimId !== undefined) {
+    const before = claimedBefore(await deps.store.readEvent(keyedClaimId), couponId, ctx);
+    if (before) return before;
+  }
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await attemptClaim(deps, def, ctx);
+      const result = await attemptClaim(deps, def, ctx, keyedClaimId ?? newId());
       deps.outcomes.inc({ outcome: "CLAIMED" });
       return result;
     } catch (caught) {
@@ -58,8 +73,18 @@ export async function claimCoupon(deps: ClaimDeps, couponId: string, ctx: Comman
   }
 }
 
-async function attemptClaim(deps: ClaimDeps, def: CouponDefinition, ctx: CommandContext) {
-  const claimId = newId();
+/** The claim this key made before, answered as it was then (the body of a 201 is the event's data). */
+function claimedBefore(event: StoredEvent | null, couponId: string, ctx: CommandContext) {
+  const first = replayOf(event ?? undefined, ctx);
+  if (!first) return null;
+  if (first.type !== CouponClaimed.type || first.streamId !== couponStream(couponId)) {
+    throw new AppError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request.");
+  }
+  const data = first.data as Extract<CouponEvent, { type: "CouponClaimed" }>["data"];
+  return { claim: { ...data, status: "AVAILABLE" as const }, position: first.position, replayed: true };
+}
+
+async function attemptClaim(deps: ClaimDeps, def: CouponDefinition, ctx: CommandContext, claimId: string) {
   let verdict: ClaimVerdict;
   try {
     verdict = await deps.guard.claim(def.couponId, ctx.userId, claimId, ctx.now);
@@ -88,7 +113,7 @@ async function attemptClaim(deps: ClaimDeps, def: CouponDefinition, ctx: Command
       { fence: { key: couponFenceKey(def.couponId), token: verdict.fence }, notAfter: ctx.now.getTime() + deps.appendDeadlineMs },
     );
     deps.guard.confirm(def.couponId, claimId).catch((err: unknown) => deps.logger.warn({ err, claimId }, "confirm failed; the sweeper will"));
-    return { claim: { ...claimed.data, status: "AVAILABLE" as const }, position: appended.lastPosition };
+    return { claim: { ...claimed.data, status: "AVAILABLE" as const }, position: appended.lastPosition, replayed: false };
   } catch (err) {
     await deps.guard.release(def.couponId, claimId).catch((e: unknown) => deps.logger.error({ err: e, claimId }, "release failed; the sweeper will"));
     if (err instanceof FenceError) {

@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { couponBody } from "./http-schemas.js";
 import { discountSchema } from "./coupon-events.js";
 import { type AppEnv } from "@surge/platform/http/app";
-import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { commandContext, createdIdFor, keyedIdFor, positionHeader } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
 import { claimCoupon, type ClaimDeps } from "./claim-command.js";
 import { createCoupon } from "./create-command.js";
@@ -36,13 +36,19 @@ const problem = {
   description: "Problem",
 };
 const security = [{ bearer: [] }];
+/** Optional here (the contract requires it only on orders, payments and charges); with it a retry creates nothing twice. */
+const keyHeader = z.object({ "idempotency-key": z.string().min(1).max(128).optional() });
+
+/** Coupon and claim ids derive from (user, Idempotency-Key) when the request has one (see createdIdFor). */
+const COUPON_ID_NAMESPACE = "a3c1e7f2-94b6-4d08-8e5a-2b7f1c9d3e64";
+const CLAIM_ID_NAMESPACE = "6e2b9d41-7a3c-4f85-b0d6-9c1e4a7f2b35";
 
 const createCouponRoute = createRoute({
   method: "post",
   path: "/admin/coupons",
   tags: ["coupons"],
   security,
-  request: { body: { required: true, content: { "application/json": { schema: createCouponBody } } } },
+  request: { headers: keyHeader, body: { required: true, content: { "application/json": { schema: createCouponBody } } } },
   responses: { 201: { content: { "application/json": { schema: couponBody } }, description: "Created" }, 400: problem, 401: problem, 403: problem },
 });
 
@@ -51,20 +57,20 @@ const claimRoute = createRoute({
   path: "/coupons/{couponId}/claims",
   tags: ["coupons"],
   security,
-  request: { params: z.object({ couponId: z.string().min(1).max(64) }) },
+  request: { headers: keyHeader, params: z.object({ couponId: z.string().min(1).max(64) }) },
   responses: { 201: { content: { "application/json": { schema: claimBody } }, description: "Claimed" }, 404: problem, 409: problem, 503: problem },
 });
 
 export function couponRoutes(app: OpenAPIHono<AppEnv>, deps: ClaimDeps): void {
   app.openapi(createCouponRoute, async (c) => {
-    const { coupon, position } = await createCoupon(deps, c.req.valid("json"), commandContext(c));
-    positionHeader(c, position);
+    const { coupon, position, replayed } = await createCoupon(deps, c.req.valid("json"), commandContext(c), createdIdFor(c, COUPON_ID_NAMESPACE));
+    positionHeader(c, position, replayed);
     return jsonResponse(c, coupon, 201);
   });
 
   app.openapi(claimRoute, async (c) => {
-    const { claim, position } = await claimCoupon(deps, c.req.valid("param").couponId, commandContext(c));
-    positionHeader(c, position);
+    const { claim, position, replayed } = await claimCoupon(deps, c.req.valid("param").couponId, commandContext(c), keyedIdFor(c, CLAIM_ID_NAMESPACE));
+    positionHeader(c, position, replayed);
     return jsonResponse(c, claim, 201);
   });
 }

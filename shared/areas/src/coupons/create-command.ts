@@ -2,6 +2,8 @@ import { couponEventTypes, couponStream, type CouponDefinition, type Discount } 
 import { decideCoupon, initialCouponState } from "./coupon.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
 import { newId } from "@surge/platform/ids";
+import { ConcurrencyError } from "@surge/platform/errors";
+import { appendEndPosition, replayOf } from "@surge/platform/command/replay";
 import { type EventStore } from "@surge/platform/eventstore/types";
 import { bindEvents } from "@surge/platform/events/new-event";
 
@@ -20,13 +22,15 @@ export interface CreateCouponInput {
 
 const utc = (iso: string | undefined) => (iso === undefined ? null : new Date(iso).toISOString());
 
+/** `couponId` is derived from the request's Idempotency-Key when it has one (see createdIdFor). */
 export async function createCoupon(
   deps: { store: EventStore; definitions: CouponDefinitions },
   input: CreateCouponInput,
   ctx: CommandContext,
-): Promise<{ coupon: CouponDefinition; position: number }> {
+  couponId = newId(),
+): Promise<{ coupon: CouponDefinition; position: number; replayed: boolean }> {
   const definition: CouponDefinition = {
-    couponId: newId(),
+    couponId,
     name: input.name,
     discount: input.discount,
     quantity: input.quantity,
@@ -37,11 +41,15 @@ export async function createCoupon(
     validUntil: utc(input.validUntil),
   };
   const events = decideCoupon(initialCouponState(), { type: "CreateCoupon", definition });
-  const appended = await deps.store.append(
-    couponStream(definition.couponId),
-    "no_stream",
-    bindEvents(couponEventTypes, events, { metadata: metadataFor(ctx) }),
-  );
-  deps.definitions.remember(definition);
-  return { coupon: definition, position: appended.lastPosition };
+  try {
+    const appended = await deps.store.append(couponStream(couponId), "no_stream", bindEvents(couponEventTypes, events, { metadata: metadataFor(ctx) }));
+    deps.definitions.remember(definition);
+    return { coupon: definition, position: appended.lastPosition, replayed: false };
+  } catch (err) {
+    // The key created this coupon before: answer as then (or 422 for another body).
+    const [first] = err instanceof ConcurrencyError ? await deps.store.readStream(couponStream(couponId), { toVersion: 1 }) : [];
+    const created = replayOf(first, ctx);
+    if (!created) throw err;
+    return { coupon: created.data as CouponDefinition, position: await appendEndPosition(deps.store, created), replayed: true };
+  }
 }

@@ -5,7 +5,7 @@ import { idForKey } from "@surge/platform/ids";
 import { type OrderDeps, placeOrder } from "./place.js";
 import { placeOrderFromCart } from "./from-cart.js";
 import { orderView, viewOf } from "./view.js";
-import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { commandContext, keyedIdFor, positionHeader } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
 import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
@@ -64,13 +64,15 @@ const cancelRoute = createRoute({
   path: "/orders/{orderId}/cancel",
   tags: ["orders"],
   security,
-  request: { params: z.object({ orderId: id }) },
+  request: { params: z.object({ orderId: id }), headers: z.object({ "idempotency-key": z.string().min(1).max(128).optional() }) },
   responses: { 200: json(orderViewSchema, "Cancelled"), 404: problem, 409: problem },
 });
 
 /** Order ids derive from (user, Idempotency-Key): a retried or taken-over request can never place a second order. */
 const ORDER_ID_NAMESPACE = "8f4e2a1c-6b1d-4d5e-9a57-3c2f1e0d9b7a";
 export const orderIdFor = (userId: string, key: string) => idForKey(ORDER_ID_NAMESPACE, userId, key);
+/** A keyed cancel's OrderCancelled id derives from (user, Idempotency-Key): a retry finds its first answer in the store. */
+const CANCEL_ID_NAMESPACE = "e47b2c9a-1f6d-4e83-9a25-8c3d7b1f6e09";
 
 export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentDeps): void {
   app.openapi(placeRoute, async (c) => {
@@ -88,8 +90,10 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentD
     const ctx = commandContext(c);
     const user = c.get("user");
     const owner = { userId: user.id, isAdmin: user.role === "admin" };
-    const { state, position } = await cancelOrder(deps, c.req.valid("param").orderId, user.role === "admin" ? "ADMIN" : "USER", ctx, owner);
-    if (position !== null) positionHeader(c, position);
+    const reason = user.role === "admin" ? "ADMIN" : "USER";
+    const cancelId = keyedIdFor(c, CANCEL_ID_NAMESPACE);
+    const { state, position, replayed } = await cancelOrder(deps, c.req.valid("param").orderId, reason, ctx, owner, undefined, cancelId);
+    if (position !== null) positionHeader(c, position, replayed);
     return jsonResponse(c, viewOf(state), 200);
   });
 }

@@ -1,9 +1,10 @@
 import { notFound } from "@surge/platform/errors";
-import type { EventStore, StoredEvent, StreamAppend } from "@surge/platform/eventstore/types";
+import type { EventStore, NewEvent, StoredEvent, StreamAppend } from "@surge/platform/eventstore/types";
 import type { StockGuard } from "../sales/stock-guard.js";
 import { decideCouponClaim } from "../coupons/claim.js";
-import { decideOrder, evolveOrder, orderDecider, type LiveOrder, type OrderCommand, type OrderState } from "../orders/order.js";
-import { orderStream } from "../orders/events.js";
+import { decideOrder, evolveOrder, initialOrderState, orderDecider, type LiveOrder, type OrderCommand, type OrderState } from "../orders/order.js";
+import { orderEventTypes, orderStream } from "../orders/events.js";
+import { parseEvent } from "@surge/platform/events/event-type";
 import { decideWallet, walletDecider } from "../wallet/wallet.js";
 import { walletStream } from "../wallet/events.js";
 import { saleTag } from "../sales/events.js";
@@ -13,7 +14,7 @@ import { metadataFor, type CommandContext } from "@surge/platform/command/contex
 import type { KeyedQueue } from "@surge/platform/command/keyed-queue";
 import { handleStreams, type CommandUnit } from "@surge/platform/command/handle";
 import { loaderOf, type StreamLoader } from "@surge/platform/command/load";
-import { replayOf } from "@surge/platform/command/replay";
+import { appendEndPosition, replayOf } from "@surge/platform/command/replay";
 
 export interface PaymentDeps {
   store: EventStore;
@@ -57,6 +58,12 @@ function paymentBefore(events: StoredEvent[], orderId: string, paymentId: string
   // The order's own events of that request (the read model of the order is then up to date).
   const position = Math.max(...events.filter((e) => e.metadata.correlationId === requested.metadata.correlationId).map((e) => e.position));
   return { payment, position, replayed: true as const };
+}
+
+/** The part with its first event's id set (a keyed command's event, found again by that id). */
+function withFirstEventId(part: StreamAppend | null, eventId: string | undefined): StreamAppend | null {
+  if (part && eventId !== undefined) (part.events as NewEvent[])[0] = { ...part.events[0]!, eventId };
+  return part;
 }
 
 const orderPart = (unit: CommandUnit, order: OwnedOrder, events: OrderEvent[], ctx: CommandContext) =>
@@ -156,10 +163,34 @@ export async function applyOrderCommand(
 }
 
 /**
+ * The cancel this Idempotency-Key made before (its OrderCancelled carries the id derived from the
+ * key), answered as it was then: the order as of that append, whatever happened to it since.
+ */
+async function cancelledBefore(store: EventStore, events: StoredEvent[], cancelId: string, ctx: CommandContext) {
+  const at = events.findIndex((e) => e.eventId === cancelId);
+  const cancelled = replayOf(events[at], ctx);
+  if (!cancelled) return null;
+  const end = await appendEndPosition(store, cancelled);
+  const state = events
+    .filter((e) => e.position <= end)
+    .map((e) => parseEvent(orderEventTypes, e))
+    .reduce((s, e) => (e ? evolveOrder(s, e) : s), initialOrderState());
+  return { state: state as LiveOrder, position: end, replayed: true };
+}
+
+interface Cancelled {
+  state: LiveOrder;
+  position: number | null;
+  replayed?: boolean;
+}
+
+/**
  * Cancels any cancellable order. Unpaid: as endOrder. Paid (goods not shipped): the order, the
  * coupon's return and, for points, the wallet refund are one atomic append; a card refund goes
  * through the gateway afterwards (the refund process manager). Stock and the goods unit are
- * released by order id, idempotently.
+ * released by order id, idempotently. A keyed request passes `cancelId`, derived from its key: its
+ * OrderCancelled gets that id, so a retry after Redis lost the key's record is answered from the
+ * store instead of 409 INVALID_STATE.
  */
 export async function cancelOrder(
   deps: PaymentDeps,
@@ -168,15 +199,18 @@ export async function cancelOrder(
   ctx: CommandContext,
   owner?: Owner,
   failedPaymentId?: string,
-) {
+  cancelId?: string,
+): Promise<Cancelled> {
   const { state: first } = await loadOwned(loaderOf(deps.store), orderId, owner);
   const result = await deps.wallets.run(first.order.userId, () =>
-    handleStreams(deps.store, async (unit) => {
+    handleStreams(deps.store, async (unit): Promise<Cancelled> => {
       const order = await loadOwned(unit.load, orderId, owner);
       const state = order.state;
+      const before = cancelId === undefined ? null : await cancelledBefore(deps.store, order.stream.events, cancelId, ctx);
+      if (before) return before;
       const events = decideOrder(state, { type: "CancelOrder", reason, now: ctx.now, ...(failedPaymentId ? { failedPaymentId } : {}) });
       if (events.length === 0) return { state, position: null };
-      const parts = [orderPart(unit, order, events, ctx), await claimPart(unit, deps.store, state, "ReleaseClaim", ctx)];
+      const parts = [withFirstEventId(orderPart(unit, order, events, ctx), cancelId), await claimPart(unit, deps.store, state, "ReleaseClaim", ctx)];
       const refunded = events.find((e) => e.type === "PaymentRefunded");
       if (refunded) {
         const wallet = await unit.load(walletStream(state.order.userId), walletDecider);
@@ -195,7 +229,7 @@ export async function cancelOrder(
     }),
   );
   // Idempotent by order id, and only for an order that really ended (a guarded compensation may decide nothing).
-  if (result.state.status === "CANCELLED") {
+  if (result.state.status === "CANCELLED" && !result.replayed) {
     await deps.stock.release(result.state.order.eventId, orderId);
     await deps.stock.releaseGoods(result.state.order.eventId, orderId);
   }

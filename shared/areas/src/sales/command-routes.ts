@@ -3,7 +3,7 @@ import { scheduleSale, transitionSale, type SaleDeps } from "./schedule.js";
 import { type AppEnv } from "@surge/platform/http/app";
 import { type SaleDefinitions } from "./definitions.js";
 import { type SaleDefinition } from "./events.js";
-import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { commandContext, createdIdFor, positionHeader } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
 import { instant, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
@@ -52,7 +52,7 @@ const createSaleRoute = createRoute({
   path: "/admin/events",
   tags: ["sales"],
   security,
-  request: { body: jsonBody(saleBody) },
+  request: { headers: z.object({ "idempotency-key": z.string().min(1).max(128).optional() }), body: jsonBody(saleBody) },
   responses: { 201: json(saleView, "Created"), 400: problem, 401: problem, 403: problem },
 });
 
@@ -66,11 +66,14 @@ const transitionRoute = (to: "open" | "close") =>
     responses: { 200: json(saleView, "Current state"), 404: problem, 409: problem },
   });
 
+/** Sale (event) ids derive from (admin, Idempotency-Key) when the request has one (see createdIdFor). */
+const SALE_ID_NAMESPACE = "c8a4f1d7-3e92-4b6c-a05f-1d7e3b9c5a82";
+
 export function saleRoutes(app: OpenAPIHono<AppEnv>, deps: SaleDeps & { sales: SaleDefinitions }): void {
   app.openapi(createSaleRoute, async (c) => {
-    const { definition, status, position } = await scheduleSale(deps, c.req.valid("json"), commandContext(c));
+    const { definition, status, position, replayed } = await scheduleSale(deps, c.req.valid("json"), commandContext(c), createdIdFor(c, SALE_ID_NAMESPACE));
     deps.sales.remember(definition);
-    positionHeader(c, position);
+    positionHeader(c, position, replayed);
     return jsonResponse(c, viewOf(definition, status), 201);
   });
 

@@ -1,4 +1,4 @@
-import { AppError } from "@surge/platform/errors";
+import { AppError, ConcurrencyError } from "@surge/platform/errors";
 import type { EventStore } from "@surge/platform/eventstore/types";
 import type { StockGuard } from "./stock-guard.js";
 import { newId } from "@surge/platform/ids";
@@ -9,6 +9,7 @@ import { saleStream, saleEventTypes, type SaleDefinition } from "./events.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
 import { handle } from "@surge/platform/command/handle";
 import { bindEvents } from "@surge/platform/events/new-event";
+import { appendEndPosition, replayOf } from "@surge/platform/command/replay";
 
 export interface SaleDeps {
   store: EventStore;
@@ -36,8 +37,8 @@ async function loadProduct(store: EventStore, productId: string): Promise<Produc
   return e?.data ?? null;
 }
 
-export async function scheduleSale(deps: SaleDeps, input: ScheduleSaleInput, ctx: CommandContext) {
-  const eventId = newId();
+/** `eventId` is derived from the request's Idempotency-Key when it has one (see createdIdFor). */
+export async function scheduleSale(deps: SaleDeps, input: ScheduleSaleInput, ctx: CommandContext, eventId = newId()) {
   const deals = await Promise.all(
     input.deals.map(async (d, i) => {
       const product = await loadProduct(deps.store, d.productId);
@@ -61,9 +62,26 @@ export async function scheduleSale(deps: SaleDeps, input: ScheduleSaleInput, ctx
     goods: input.goods ?? null,
   };
   const events = decideSale(initialSaleState(), { type: "ScheduleSale", definition, now: ctx.now });
-  const appended = await deps.store.append(saleStream(eventId), "no_stream", bindEvents(saleEventTypes, events, { metadata: metadataFor(ctx) }));
-  const status = events.some((e) => e.type === "EventOpened") ? "OPEN" : "SCHEDULED";
-  return { definition, status, position: appended.lastPosition } as const;
+  try {
+    const appended = await deps.store.append(saleStream(eventId), "no_stream", bindEvents(saleEventTypes, events, { metadata: metadataFor(ctx) }));
+    const status = events.some((e) => e.type === "EventOpened") ? "OPEN" : "SCHEDULED";
+    return { definition, status, position: appended.lastPosition, replayed: false } as const;
+  } catch (err) {
+    if (!(err instanceof ConcurrencyError)) throw err;
+    const before = await scheduledBefore(deps.store, eventId, ctx);
+    if (!before) throw err;
+    return before;
+  }
+}
+
+/** The sale this Idempotency-Key scheduled before, answered as then: opened in the same append, or scheduled. */
+async function scheduledBefore(store: EventStore, eventId: string, ctx: CommandContext) {
+  const stream = await store.readStream(saleStream(eventId));
+  const first = replayOf(stream[0], ctx);
+  if (first?.type !== "EventScheduled") return null;
+  const sameAppend = stream.filter((e) => e.metadata.correlationId === first.metadata.correlationId);
+  const status = sameAppend.some((e) => e.type === "EventOpened") ? "OPEN" : "SCHEDULED";
+  return { definition: first.data as SaleDefinition, status, position: await appendEndPosition(store, first), replayed: true } as const;
 }
 
 /**

@@ -5,8 +5,8 @@
  * 6 goods (orderId → 1 for each order holding a goods unit; meta.goodsQuantity is the pool),
  * 7 pending (sorted set orderId → deadlineMs of the reservations still in state R).
  * Ledger state R = reserved, no event known yet; C = its OrderPlaced is in the store; X = released.
- * The ledger keeps every order of the sale (a release must find it); the sweeper reads only
- * `pending`, so its cost follows the reservations in flight, not the orders taken so far.
+ * The ledger keeps every order of the sale that reached the store (a release must find it); the
+ * sweeper reads only `pending`, so its cost follows the reservations in flight, not the orders taken.
  * Every script answers NOT_LOADED when meta is missing, so callers rebuild instead of guessing.
  */
 const header = `
@@ -67,7 +67,13 @@ if n == 0 then return {'NOOP'} end
 return {'OK', n}
 `;
 
-/** ARGV: orderId. Gives the order's units back exactly once, whatever its ledger state. */
+/**
+ * ARGV: orderId. Gives the order's units back exactly once, whatever its ledger state. A
+ * reservation never confirmed (R) is released when its append failed or the sweeper found no
+ * event: that request changed nothing, so its id leaves the ledger and a retry with the same
+ * Idempotency-Key (the same order id) is a new reservation rather than a DUPLICATE. An order
+ * confirmed in the store (C) stays, as released (X), so a repeat of it is still DUPLICATE.
+ */
 export const releaseScript = `${header}${parseLines}
 redis.call('ZREM', KEYS[7], ARGV[1])
 local e = redis.call('HGET', KEYS[5], ARGV[1])
@@ -77,7 +83,11 @@ for _, l in ipairs(lines_of(lines)) do
   redis.call('HINCRBY', KEYS[2], l[1], l[2])
   redis.call('HINCRBY', KEYS[4], l[1] .. '|' .. user, -l[2])
 end
-redis.call('HSET', KEYS[5], ARGV[1], string.sub(e, 1, -2) .. 'X')
+if string.sub(e, -1) == 'R' then
+  redis.call('HDEL', KEYS[5], ARGV[1])
+else
+  redis.call('HSET', KEYS[5], ARGV[1], string.sub(e, 1, -2) .. 'X')
+end
 return {'OK'}
 `;
 

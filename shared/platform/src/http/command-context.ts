@@ -1,4 +1,5 @@
-import { responseHeader } from "./node-headers.js";
+import { requestHeader, responseHeader } from "./node-headers.js";
+import { idForKey, newId } from "../ids.js";
 import { type AppEnv } from "./app.js";
 import { type CommandContext } from "../command/context.js";
 import type { Context } from "hono";
@@ -17,4 +18,21 @@ export const commandContext = (c: Context<AppEnv>): CommandContext => ({
 export function positionHeader(c: Context<AppEnv>, position: number, replayed = false): void {
   responseHeader(c, "X-Position", String(position));
   if (replayed) responseHeader(c, "Idempotency-Replayed", "true");
+}
+
+/**
+ * The id of what a command creates. With an Idempotency-Key it derives from (user, key), as order
+ * and payment ids do: a retry after the key's record was lost from Redis (FLUSHALL, restart) names
+ * the same stream or event, so the store refuses a second one and the first is answered again.
+ * Without a key it is fresh.
+ */
+export function createdIdFor(c: Context<AppEnv>, namespace: string): string {
+  const key = requestHeader(c, "idempotency-key");
+  return key === undefined ? newId() : idForKey(namespace, c.get("user").id, key);
+}
+
+/** The id derived from the request's Idempotency-Key, or undefined when it carries none. */
+export function keyedIdFor(c: Context<AppEnv>, namespace: string): string | undefined {
+  const key = requestHeader(c, "idempotency-key");
+  return key === undefined ? undefined : idForKey(namespace, c.get("user").id, key);
 }

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
 import { saleKeys } from "@surge/areas/sales/stock-guard";
 import type { CommandApi } from "@surge/command-api/start";
 import { idempotencyRecordKey } from "@surge/command-api/http/idempotency";
 import { bearer, http } from "@surge/testkit/http";
-import { createSale, order } from "@surge/testkit/sales";
+import { createSale, order, soldInStore } from "@surge/testkit/sales";
 import { forgetKeyRecord, startApi, tally, useApi } from "../command-harness.js";
 
 const { ctx, api } = useApi();
@@ -164,6 +165,60 @@ describe("Idempotency-Key whose record Redis lost", () => {
     expect(tally(results)).toEqual({ "201": 20 });
     expect(new Set(results.map((r) => r.text))).toEqual(new Set([first.text]));
     expect(await ordersInStore()).toBe(before);
+  });
+});
+
+/**
+ * A command-api whose database user may not INSERT into `events` until `grant()`: its appends fail
+ * in MariaDB itself (the privilege check), as when the store refuses writes, so POST /orders
+ * answers a real 503. A table privilege granted later takes effect on the pool's next statement.
+ */
+describe("a retry after a 503", () => {
+  let noInsert: CommandApi;
+  let user: string;
+  beforeAll(async () => {
+    user = `surge_ni_${ctx.redisKeyPrefix.slice(1, -1)}`;
+    const database = new URL(ctx.databaseUrl).pathname.slice(1);
+    await sql`CREATE USER ${sql.lit(user)}@'%' IDENTIFIED BY 'no-insert-0123'`.execute(ctx.db);
+    const tables = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ${database}`.execute(ctx.db);
+    for (const { name } of tables.rows) {
+      const rights = name === "events" ? sql`SELECT` : sql`SELECT, INSERT, UPDATE, DELETE`;
+      await sql`GRANT ${rights} ON ${sql.id(database, name)} TO ${sql.lit(user)}@'%'`.execute(ctx.db);
+    }
+    const url = new URL(ctx.databaseUrl);
+    url.username = user;
+    url.password = "no-insert-0123";
+    noInsert = await startApi(ctx, { DATABASE_URL: url.toString() });
+  });
+  afterAll(async () => {
+    await noInsert?.stop();
+    await sql`DROP USER IF EXISTS ${sql.lit(user)}@'%'`.execute(ctx.db);
+  });
+  const grant = () => sql`GRANT INSERT ON ${sql.id(new URL(ctx.databaseUrl).pathname.slice(1), "events")} TO ${sql.lit(user)}@'%'`.execute(ctx.db);
+
+  it("POST /orders answered 503 places the order when retried with the same key once the store writes again", async () => {
+    const token = await ctx.token("after-503");
+    const before = await ordersInStore();
+    // The guard's units match the store's orders: the failed request took none.
+    const unsold = async () => 1000 - ((await soldInStore(ctx, eventId))[dealId] ?? 0);
+    const failed = await order(noInsert.url, token, [{ dealId, quantity: 2 }], {}, "key-503");
+    expect(failed.status).toBe(503);
+    expect(failed.body.code).toBe("UNAVAILABLE");
+    expect(await ordersInStore()).toBe(before);
+    const stockBefore = await unsold();
+    expect(await remaining()).toBe(stockBefore);
+
+    await grant();
+    const retried = await order(noInsert.url, token, [{ dealId, quantity: 2 }], {}, "key-503");
+    expect(retried.status).toBe(201);
+    expect(retried.headers["idempotency-replayed"]).toBeUndefined();
+    expect(await ordersInStore()).toBe(before + 1);
+    expect(await remaining()).toBe(stockBefore - 2);
+    // And from then on the key answers that order, on any instance.
+    const again = await order(api.url, token, [{ dealId, quantity: 2 }], {}, "key-503");
+    expect(again.status).toBe(201);
+    expect(again.text).toBe(retried.text);
+    expect(await ordersInStore()).toBe(before + 1);
   });
 });
 

@@ -28,6 +28,10 @@ describe("docker-compose.yml is safe by default", () => {
     }
   });
 
+  it("gives command-api its IDEMPOTENCY_SECRET as a required variable", () => {
+    expect(services["command-api"]!.environment!.IDEMPOTENCY_SECRET).toMatch(/^\$\{IDEMPOTENCY_SECRET:\?.+\}$/);
+  });
+
   it("runs the card gateway simulator and wires the apps to it and it back to command-api", () => {
     const sim = services["pg-simulator"]!;
     expect(sim.environment!.PG_SIMULATOR_PORT).toBe("3002");

@@ -14,6 +14,7 @@ export const appEnv = (fx: Fixture, databaseUrl = fx.databaseUrl): Record<string
   JWT_SECRET: fx.jwtSecret,
   // Production refuses the published default; the bench's card payments never call back.
   PG_WEBHOOK_SECRET: `${fx.jwtSecret}-webhook`,
+  IDEMPOTENCY_SECRET: `${fx.jwtSecret}-idempotency`,
 });
 
 export interface BenchChildOptions {
