@@ -13,7 +13,11 @@ them on its next retry round (PAYMENT_RETRY_INTERVAL_S).
  * `npm run batch -- dead-letters list|retry`: lines for stdout and an exit code (0 done, 1 nothing
  * matched a retry, 2 usage).
  */
-export async function deadLettersCommand(db: Db, action: string | undefined, filter: { job?: string; orderId?: string }): Promise<{ lines: string[]; code: number }> {
+export async function deadLettersCommand(
+  db: Db,
+  action: string | undefined,
+  filter: { job?: string; orderId?: string },
+): Promise<{ lines: string[]; code: number }> {
   if (action === "list") {
     const rows = await deadLetters(db, filter.job);
     const lines = rows.map(

@@ -68,7 +68,8 @@ export class PaymentCompensation implements TailHandler {
   }
 
   private logFailure(orderId: string, paymentId: string, err: unknown, verdict: "retry" | "dead"): void {
-    if (verdict === "dead") this.logger.error({ err, orderId, paymentId }, "payment compensation dead-lettered; `npm run batch -- dead-letters retry` once fixed");
+    if (verdict === "dead")
+      this.logger.error({ err, orderId, paymentId }, "payment compensation dead-lettered; `npm run batch -- dead-letters retry` once fixed");
     else this.logger.warn({ err, orderId, paymentId }, "payment compensation failed; retrying with back-off");
   }
 

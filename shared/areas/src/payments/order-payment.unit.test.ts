@@ -66,9 +66,7 @@ describe("order payments", () => {
       "PaymentSucceeded",
       "OrderPaid",
     ]);
-    expect(types(spec.given([placed, requested("CARD"), submitted]).when(settle({ status: "DECLINED", reason: "LIMIT_EXCEEDED" })))).toEqual([
-      "PaymentFailed",
-    ]);
+    expect(types(spec.given([placed, requested("CARD"), submitted]).when(settle({ status: "DECLINED", reason: "LIMIT_EXCEEDED" })))).toEqual(["PaymentFailed"]);
   });
 
   it("an outcome that comes before the submitter recorded the gateway's key records it first", () => {
@@ -89,7 +87,12 @@ describe("order payments", () => {
     expect(types(spec.given([placed, requested("CARD"), submitted]).when(settle(declined, "p1", { transactionKey: "tx2", amount: 30_000 })))).toBe(
       "PAYMENT_MISMATCH",
     );
-    const record = (transactionKey: string, amount: number): OrderCommand => ({ type: "RecordSubmission", paymentId: "p1", report: { transactionKey, amount }, now });
+    const record = (transactionKey: string, amount: number): OrderCommand => ({
+      type: "RecordSubmission",
+      paymentId: "p1",
+      report: { transactionKey, amount },
+      now,
+    });
     expect(types(spec.given([placed, requested("CARD"), submitted]).when(record("tx2", 30_000)))).toBe("PAYMENT_MISMATCH");
     expect(types(spec.given([placed, requested("CARD")]).when(record("tx1", 29_999)))).toBe("PAYMENT_MISMATCH");
     expect(types(spec.given([placed, requested("CARD")]).when(record("tx1", 30_000)))).toEqual(["PaymentSubmitted"]);

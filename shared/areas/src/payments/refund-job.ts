@@ -87,7 +87,7 @@ export class RefundProcess implements TailHandler {
     const { state } = await loadOrder(this.store, orderId);
     if (!needsCardRefund(state) || state.status === "absent" || !state.payment) return;
     const { paymentId, amount } = state.payment;
-    const transactionKey = state.payment.transactionKey ?? (await this.transactionKeyOf(orderId, paymentId));
+    const transactionKey = state.payment.transactionKey ?? (await this.transactionKeyOf(orderId, paymentId, amount));
     await this.gateway.refund(transactionKey);
     const ctx = systemContext("refund");
     const { changed } = await applyOrderCommand({ store: this.store }, orderId, { type: "RecordRefund", paymentId, now: ctx.now }, ctx);
@@ -98,9 +98,11 @@ export class RefundProcess implements TailHandler {
   }
 
   /** A success recorded without its transaction key (not expected from the gateway, but the event allows it). */
-  private async transactionKeyOf(orderId: string, paymentId: string): Promise<string> {
+  private async transactionKeyOf(orderId: string, paymentId: string, amount: number): Promise<string> {
     const item = (await this.gateway.findByOrder(orderId)).find((p) => p.paymentId === paymentId);
     if (!item) throw new Error(`the gateway does not know payment ${paymentId} of order ${orderId}; cannot refund it`);
+    // Not the payment that succeeded here: refunding that transaction would give back someone else's money.
+    if (item.amount !== amount) throw new Error(`the gateway reports amount ${item.amount} for payment ${paymentId}, not ${amount}; not refunding it`);
     return item.transactionKey;
   }
 }

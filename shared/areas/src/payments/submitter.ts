@@ -19,7 +19,12 @@ export const recordSubmissionIn =
   (store: EventStore): RecordSubmission =>
   async (s, transactionKey) => {
     const ctx = systemContext("card-submitter");
-    await applyOrderCommand({ store }, s.orderId, { type: "RecordSubmission", paymentId: s.paymentId, report: { transactionKey, amount: s.amount }, now: ctx.now }, ctx);
+    await applyOrderCommand(
+      { store },
+      s.orderId,
+      { type: "RecordSubmission", paymentId: s.paymentId, report: { transactionKey, amount: s.amount }, now: ctx.now },
+      ctx,
+    );
   };
 
 /**
@@ -66,7 +71,8 @@ export class CardSubmitter {
       );
       return;
     }
-    if (!this.stopping.signal.aborted) this.logger.warn({ orderId: s.orderId, paymentId: s.paymentId }, "card payment not submitted in time; it will be released");
+    if (!this.stopping.signal.aborted)
+      this.logger.warn({ orderId: s.orderId, paymentId: s.paymentId }, "card payment not submitted in time; it will be released");
   }
 
   /** Resolves once every submission enqueued so far has been accepted, refused or given up. */
