@@ -8,6 +8,7 @@ import { RedisLocks } from "@surge/platform/redis/lock";
 import { ProgressBar } from "./progress.js";
 import { runExclusive } from "@surge/areas/rankings/jobs/exclusive";
 import { findRankingJob, rankingJobs } from "@surge/areas/rankings/jobs/jobs";
+import { deadLettersCommand, deadLettersUsage } from "./dead-letters.js";
 
 /**
  * `npm run batch -- <job> [--date YYYY-MM-DD] [--all] [--check]`: runs one batch job by hand, with
@@ -24,7 +25,8 @@ options:
   --date YYYY-MM-DD   the business date to work on (default: yesterday in BUSINESS_TZ)
   --all               verify-rollups: every week and month that has rows
   --check             verify-rollups: report mismatches, repair nothing
-`;
+
+${deadLettersUsage}`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const fail = (message: string, code: number): never => {
@@ -56,6 +58,31 @@ function parse() {
     return fail(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`, 2);
   }
 }
+
+/** `dead-letters list|retry`: the payment jobs' dead letters, not a ranking job. */
+async function runDeadLetters(argv: string[]): Promise<never> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { job: { type: "string" }, order: { type: "string" } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    return fail(`${err instanceof Error ? err.message : String(err)}\n\n${deadLettersUsage}`, 2);
+  }
+  const env = readEnv();
+  const db = createDb({ url: env.DATABASE_URL, poolSize: 1 });
+  let code = 1;
+  try {
+    const result = await deadLettersCommand(db, parsed.positionals[0], { job: parsed.values.job, orderId: parsed.values.order });
+    (result.code === 2 ? process.stderr : process.stdout).write(`${result.lines.join("\n")}\n`);
+    code = result.code;
+  } catch (err) {
+    process.stderr.write(`dead-letters failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  } finally {
+    await db.destroy();
+  }
+  process.exit(code);
+}
+
+if (process.argv[2] === "dead-letters") await runDeadLetters(process.argv.slice(3));
 
 const args = parse();
 const env = readEnv();

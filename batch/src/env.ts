@@ -20,6 +20,12 @@ const schema = baseEnvSchema.extend({
   PG_TIMEOUT_MS: ms(2_000),
   /** How often card payments pending for more than a few seconds are settled from the gateway's status. */
   PAYMENT_SETTLE_INTERVAL_S: seconds(30),
+  /** How often failed card refunds and payment compensations whose back-off is over are retried. */
+  PAYMENT_RETRY_INTERVAL_S: seconds(10),
+  /** Back-off of a failed refund or compensation: this after the first failure, doubling up to an hour. */
+  PAYMENT_RETRY_BASE_S: seconds(30),
+  /** Failures after which a refund or compensation is dead-lettered (`npm run batch -- dead-letters`). */
+  PAYMENT_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   /** Cron (read in BUSINESS_TZ) of the nightly check that weekly/monthly metrics equal their daily sums; "off" disables it. */
   RANKINGS_VERIFY_CRON: z.string().default("10 0 * * *"),
   /** Cron (read in BUSINESS_TZ) of the nightly top-100 snapshots, after the check has repaired; "off" disables it. */

@@ -29,6 +29,28 @@ export function batchMetrics(metrics: Metrics) {
       help: "Gateway status look-ups of pending card payments that failed",
       registers,
     }),
+    paymentRetries: new Counter({
+      name: "batch_payment_retries_total",
+      help: "Failed card refunds and payment compensations booked for a retry with back-off, by job",
+      labelNames: ["job"] as const,
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: "batch_payment_dead_letters_total",
+      help: "Card refunds and payment compensations dead-lettered after their last attempt, by job",
+      labelNames: ["job"] as const,
+      registers,
+    }),
+    submissionsReleased: new Counter({
+      name: "batch_card_submissions_released_total",
+      help: "Card payments the gateway never received (submission lost) released as failed",
+      registers,
+    }),
+    settleMismatches: new Counter({
+      name: "batch_payment_settle_mismatches_total",
+      help: "Gateway statuses refused because their amount or transaction key is not the submitted payment's",
+      registers,
+    }),
     gauge: (name: string, help: string, read: () => number) =>
       new Gauge({
         name,

@@ -12,7 +12,9 @@ import { GoodsAllocation } from "@surge/areas/goods/allocation-job";
 import { OrderExpiry } from "@surge/areas/orders/expiry-job";
 import { PaymentCompensation } from "@surge/areas/payments/compensation-job";
 import { PaymentSettler } from "@surge/areas/payments/settle-job";
-import { RefundProcess } from "@surge/areas/payments/refund-job";
+import { REFUND_CHECKPOINT, RefundProcess } from "@surge/areas/payments/refund-job";
+import { PAYMENT_COMPENSATION_CHECKPOINT } from "@surge/areas/payments/compensation-job";
+import { RetryBook } from "@surge/areas/payments/retries";
 import { StockReleaseFollower } from "@surge/areas/sales/stock-release-job";
 import { RedisLocks } from "@surge/platform/redis/lock";
 import { LogTail } from "@surge/platform/process/log-tail";
@@ -44,12 +46,19 @@ export async function startBatch(env: BatchEnv) {
   const expiry = new OrderExpiry(deps, locks, logger, () => m.expired.inc());
   const follower = new StockReleaseFollower(db, stock, logger, () => m.released.inc());
   const gateway = new GatewayClient({ baseUrl: env.PG_BASE_URL, timeoutMs: env.PG_TIMEOUT_MS });
-  const compensation = new PaymentCompensation(db, { store, stock, wallets: new KeyedQueue() }, logger, () => m.compensated.inc());
-  const refunds = new RefundProcess(db, store, gateway, logger, () => m.refunded.inc());
+  const policy = { baseDelayMs: env.PAYMENT_RETRY_BASE_S * 1000, maxDelayMs: 3_600_000, maxAttempts: env.PAYMENT_RETRY_MAX_ATTEMPTS };
+  const retryBook = (job: string) =>
+    new RetryBook(db, job, policy, { onRetryScheduled: () => m.paymentRetries.inc({ job }), onDeadLettered: () => m.deadLettered.inc({ job }) });
+  const compensation = new PaymentCompensation(db, { store, stock, wallets: new KeyedQueue() }, logger, retryBook(PAYMENT_COMPENSATION_CHECKPOINT), () =>
+    m.compensated.inc(),
+  );
+  const refunds = new RefundProcess(db, store, gateway, logger, retryBook(REFUND_CHECKPOINT), () => m.refunded.inc());
   const goods = new GoodsAllocation(db, deps, new SaleDefinitions(store), logger, () => m.goodsAllocated.inc());
   const settler = new PaymentSettler(store, gateway, locks, logger, {
     onSettled: (outcome) => m.settled.inc({ outcome }),
     onLookupFailed: (n) => m.settleLookupErrors.inc(n),
+    onMismatch: () => m.settleMismatches.inc(),
+    onReleased: () => m.submissionsReleased.inc(),
   });
   const handlers = [scheduler, expiry, follower, compensation, refunds, goods, settler];
   const tail = new LogTail(store, handlers, { batchSize: TAIL_BATCH_SIZE, idleMs: env.BATCH_TAIL_IDLE_MS }, logger, (handler) =>
@@ -74,6 +83,15 @@ export async function startBatch(env: BatchEnv) {
     new Periodic("event-sweep", () => scheduler.sweep(), { intervalMs: env.SCHEDULER_SWEEP_INTERVAL_S * 1000, onOutcome: outcome("event-sweep") }, logger),
     new Periodic("order-expiry", () => expiry.tick(), { intervalMs: env.ORDER_EXPIRY_INTERVAL_MS, onOutcome: outcome("order-expiry") }, logger),
     new Periodic("payment-settle", () => settler.tick(), { intervalMs: env.PAYMENT_SETTLE_INTERVAL_S * 1000, onOutcome: outcome("payment-settle") }, logger),
+    new Periodic(
+      "payment-retries",
+      // One batch process retries at a time: two would both call the gateway for the same refund.
+      async () => {
+        await locks.run("payment-retries", 60_000, () => Promise.all([refunds.retryDue(), compensation.retryDue()]));
+      },
+      { intervalMs: env.PAYMENT_RETRY_INTERVAL_S * 1000, onOutcome: outcome("payment-retries") },
+      logger,
+    ),
   ];
 
   // Ranking roll-up check and snapshots: cron in BUSINESS_TZ, one batch process runs each night.

@@ -11,7 +11,7 @@ import { StockGuard } from "@surge/areas/sales/stock-guard";
 import { Counter, Histogram } from "prom-client";
 import { createCommandApp } from "./app.js";
 import { CouponDefinitions } from "@surge/areas/coupons/definitions";
-import { CardSubmitter } from "@surge/areas/payments/submitter";
+import { CardSubmitter, recordSubmissionIn } from "@surge/areas/payments/submitter";
 import type { CommandApiEnv } from "./env.js";
 import { ProductDirectory } from "@surge/areas/catalog/directory";
 import { LikeCounts } from "@surge/areas/engagement/like-counts";
@@ -39,7 +39,7 @@ export async function startCommandApi(env: CommandApiEnv) {
   stack.add(() => store.close());
   const guard = new CouponGuard(redis, store, { reservationTtlMs: env.GUARD_RESERVATION_TTL_MS }, logger);
   const stock = new StockGuard(redis, store, { reservationTtlMs: env.GUARD_RESERVATION_TTL_MS }, logger);
-  const submitter = new CardSubmitter(new GatewayClient({ baseUrl: env.PG_BASE_URL, timeoutMs: env.PG_TIMEOUT_MS }), logger);
+  const submitter = new CardSubmitter(new GatewayClient({ baseUrl: env.PG_BASE_URL, timeoutMs: env.PG_TIMEOUT_MS }), logger, recordSubmissionIn(store));
   stack.add(() => submitter.stop());
   const viewOutcomes = new Counter({
     name: "product_views_total",

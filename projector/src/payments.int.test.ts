@@ -111,7 +111,12 @@ describe("projecting payments, wallets and goods", () => {
     });
 
     head = await ctx.store.headPosition();
-    await decideOnOrder(ctx.store, order.orderId, { type: "SettlePayment", paymentId, outcome: { status: "DECLINED", reason: "LIMIT_EXCEEDED" } });
+    await decideOnOrder(ctx.store, order.orderId, {
+      type: "SettlePayment",
+      paymentId,
+      outcome: { status: "DECLINED", reason: "LIMIT_EXCEEDED" },
+      report: { transactionKey: "tx-0", amount: 20_000 },
+    });
     await decideOnOrder(ctx.store, order.orderId, { type: "CancelOrder", reason: "PAYMENT_FAILED" });
     await project(head);
     await expectAsCommandSide(order.orderId);
@@ -124,7 +129,12 @@ describe("projecting payments, wallets and goods", () => {
     await appendOrder(ctx.store, other);
     const second = newId();
     await decideOnOrder(ctx.store, other.orderId, { type: "RequestCardPayment", paymentId: second, card: { type: "SAMSUNG", last4: "0001" } });
-    await decideOnOrder(ctx.store, other.orderId, { type: "SettlePayment", paymentId: second, outcome: { status: "SUCCESS", transactionKey: "tx-1" } });
+    await decideOnOrder(ctx.store, other.orderId, {
+      type: "SettlePayment",
+      paymentId: second,
+      outcome: { status: "SUCCESS", transactionKey: "tx-1" },
+      report: { transactionKey: "tx-1", amount: 40_000 },
+    });
     await project(head);
     expect(await sold(sale.eventId)).toEqual([4]);
     head = await ctx.store.headPosition();

@@ -50,6 +50,8 @@ export const PaymentRequested = eventType(
     requestedAt: instant,
   }),
 );
+/** The gateway accepted the card payment under this transaction key: every later word about it must name the same key. */
+export const PaymentSubmitted = eventType("PaymentSubmitted", z.object({ ...ref, paymentId: z.string(), transactionKey: z.string(), submittedAt: instant }));
 export const PaymentSucceeded = eventType(
   "PaymentSucceeded",
   z.object({ ...ref, paymentId: z.string(), amount: won, transactionKey: z.string().nullable(), succeededAt: instant }),
@@ -71,6 +73,7 @@ export const orderEventTypes = [
   OrderCancelled,
   OrderExpired,
   PaymentRequested,
+  PaymentSubmitted,
   PaymentSucceeded,
   PaymentFailed,
   PaymentRefunded,

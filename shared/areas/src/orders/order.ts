@@ -41,6 +41,15 @@ export interface PlaceOrder {
 
 export type SettleOutcome = { status: "SUCCESS"; transactionKey: string | null } | { status: "DECLINED"; reason: string };
 
+/** What the gateway says the payment is: checked against what was submitted before any outcome is taken. */
+export interface GatewayReport {
+  transactionKey: string;
+  amount: number;
+}
+
+/** Why a card payment the gateway never received is released. */
+export const SUBMISSION_LOST = "SUBMISSION_LOST";
+
 export type OrderCommand =
   | PlaceOrder
   | {
@@ -53,7 +62,9 @@ export type OrderCommand =
   | { type: "ExpireOrder"; now: Date }
   | { type: "PayWithPoints"; paymentId: string; now: Date }
   | { type: "RequestCardPayment"; paymentId: string; card: { type: (typeof cardTypes)[number]; last4: string }; now: Date }
-  | { type: "SettlePayment"; paymentId: string; outcome: SettleOutcome; now: Date }
+  | { type: "SettlePayment"; paymentId: string; outcome: SettleOutcome; report: GatewayReport; now: Date }
+  | { type: "RecordSubmission"; paymentId: string; report: GatewayReport; now: Date }
+  | { type: "ReleasePayment"; paymentId: string; now: Date }
   | { type: "RecordRefund"; paymentId: string; now: Date }
   | { type: "AllocateGoods"; name: string; now: Date }
   | { type: "ShipGoods"; trackingNo: string; now: Date }
@@ -83,6 +94,9 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
       const { paymentId, method, amount, requestedAt } = event.data;
       return { ...state, payment: { paymentId, method, status: "PENDING", amount, transactionKey: null }, updatedAt: requestedAt };
     }
+    case "PaymentSubmitted":
+      // Not in the order view: updatedAt stays.
+      return state.payment ? { ...state, payment: { ...state.payment, transactionKey: event.data.transactionKey } } : state;
     case "PaymentSucceeded":
       return withPayment(state, "SUCCEEDED", event.data.succeededAt, { transactionKey: event.data.transactionKey });
     case "PaymentFailed":
@@ -156,6 +170,17 @@ function assertPayable(state: LiveOrder, now: Date): void {
   if (state.payment?.status === "PENDING") throw new AppError("ORDER_NOT_PAYABLE", "A payment for this order is already pending.");
 }
 
+/**
+ * A gateway report names the submitted payment: the same amount and, once the gateway has accepted
+ * it, the same transaction key. Anything else is another payment, or a forgery, and decides nothing.
+ */
+function assertSubmitted(payment: OrderPayment, report: GatewayReport): void {
+  if (report.amount !== payment.amount)
+    throw new AppError("PAYMENT_MISMATCH", `The gateway reports an amount of ${report.amount}; the payment was submitted for ${payment.amount}.`);
+  if (payment.transactionKey !== null && report.transactionKey !== payment.transactionKey)
+    throw new AppError("PAYMENT_MISMATCH", "The gateway reports another transaction key than the one it accepted the payment under.");
+}
+
 function paid(state: LiveOrder, paymentId: string, at: string): OrderEvent {
   const { orderId, eventId, userId, items, payableAmount } = state.order;
   return { type: "OrderPaid", data: { orderId, eventId, userId, paymentId, items, payableAmount, paidAt: at } };
@@ -210,16 +235,34 @@ export function decideOrder(state: OrderState, command: OrderCommand): OrderEven
       ];
     }
     case "SettlePayment": {
+      if (!payment || payment.paymentId !== command.paymentId || payment.method !== "CARD") return [];
+      assertSubmitted(payment, command.report);
       // Final states never move: repeated or late gateway news decides nothing.
-      if (!payment || payment.paymentId !== command.paymentId || payment.status !== "PENDING") return [];
+      if (payment.status !== "PENDING") return [];
+      // The outcome names the key the gateway accepted the payment under, if the submitter did not record it first.
+      const submitted: OrderEvent[] =
+        payment.transactionKey === null
+          ? [{ type: "PaymentSubmitted", data: { ...ref, paymentId: payment.paymentId, transactionKey: command.report.transactionKey, submittedAt: at } }]
+          : [];
       if (command.outcome.status === "DECLINED")
-        return [{ type: "PaymentFailed", data: { ...ref, paymentId: payment.paymentId, reason: command.outcome.reason, failedAt: at } }];
+        return [...submitted, { type: "PaymentFailed", data: { ...ref, paymentId: payment.paymentId, reason: command.outcome.reason, failedAt: at } }];
       const succeeded: OrderEvent = {
         type: "PaymentSucceeded",
-        data: { ...ref, paymentId: payment.paymentId, amount: payment.amount, transactionKey: command.outcome.transactionKey, succeededAt: at },
+        data: { ...ref, paymentId: payment.paymentId, amount: payment.amount, transactionKey: command.report.transactionKey, succeededAt: at },
       };
       // Paid only while still payable; a success after expiry or cancel is refunded by the refund process.
-      return state.status === "PENDING_PAYMENT" ? [succeeded, paid(state, payment.paymentId, at)] : [succeeded];
+      return state.status === "PENDING_PAYMENT" ? [...submitted, succeeded, paid(state, payment.paymentId, at)] : [...submitted, succeeded];
+    }
+    case "RecordSubmission": {
+      if (!payment || payment.paymentId !== command.paymentId || payment.method !== "CARD") return [];
+      assertSubmitted(payment, command.report);
+      if (payment.transactionKey !== null || payment.status !== "PENDING") return [];
+      return [{ type: "PaymentSubmitted", data: { ...ref, paymentId: payment.paymentId, transactionKey: command.report.transactionKey, submittedAt: at } }];
+    }
+    case "ReleasePayment": {
+      // Only a payment the gateway never accepted: one it holds a key for may still be charged.
+      if (!payment || payment.paymentId !== command.paymentId || payment.status !== "PENDING" || payment.transactionKey !== null) return [];
+      return [{ type: "PaymentFailed", data: { ...ref, paymentId: payment.paymentId, reason: SUBMISSION_LOST, failedAt: at } }];
     }
     case "RecordRefund": {
       if (!payment || payment.paymentId !== command.paymentId || payment.status !== "SUCCEEDED") return [];

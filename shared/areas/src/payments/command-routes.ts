@@ -10,6 +10,7 @@ import { jsonResponse } from "@surge/platform/http/response-text";
 import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 import { PG_SIGNATURE_HEADER, verifySignature } from "./signature.js";
 import type { CardSubmitter } from "./submitter.js";
+import type { Logger } from "pino";
 
 const cardType = z.enum(["SAMSUNG", "KB", "HYUNDAI"]);
 const payBody = z.discriminatedUnion("method", [
@@ -36,6 +37,8 @@ const callbackBody = z.object({
   transactionKey: z.string(),
   orderId: z.string(),
   paymentId: z.string(),
+  // Checked against the submitted payment: a callback without it cannot be.
+  amount: z.number(),
   status: z.enum(["SUCCESS", "LIMIT_EXCEEDED", "INVALID_CARD"]),
 });
 
@@ -44,6 +47,7 @@ const PAYMENT_ID_NAMESPACE = "1b7c9e52-3f0a-4c8e-8d21-6a5f4e3b2c10";
 
 export interface PaymentRouteDeps extends PaymentDeps {
   submitter: CardSubmitter;
+  logger: Logger;
   webhookSecret: string;
   callbackUrl: () => string;
 }
@@ -80,13 +84,19 @@ export function paymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRouteDeps):
       throw new AppError("VALIDATION_FAILED", "Malformed JSON in request body");
     }
     if (!parsed.success) throw new AppError("VALIDATION_FAILED", "Not a payment callback.");
+    const { orderId, paymentId, transactionKey, amount } = parsed.data;
     const outcome = outcomeOf(parsed.data)!;
     const { state, position } = await applyOrderCommand(
       deps,
-      parsed.data.orderId,
-      { type: "SettlePayment", paymentId: parsed.data.paymentId, outcome, now: new Date() },
+      orderId,
+      { type: "SettlePayment", paymentId, outcome, report: { transactionKey, amount }, now: new Date() },
       systemContext("pg-callback"),
-    );
+    ).catch((err: unknown) => {
+      // Signed, yet not the payment that was submitted: a gateway fault or a leaked secret; someone must look.
+      if (err instanceof AppError && err.code === "PAYMENT_MISMATCH")
+        deps.logger.error({ orderId, paymentId, transactionKey, amount, status: parsed.data.status, reason: err.message }, "payment callback refused");
+      throw err;
+    });
     if (position !== null) positionHeader(c, position);
     return jsonResponse(c, { received: true, orderStatus: state.status, paymentStatus: state.payment?.status ?? null }, 200);
   });

@@ -10,6 +10,7 @@ import { type Logger } from "pino";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
 import { inChunks, saveCheckpoint } from "@surge/platform/process/checkpoint";
 import type { TailHandler } from "@surge/platform/process/log-tail";
+import type { RetryBook } from "./retries.js";
 
 export const PAYMENT_COMPENSATION_CHECKPOINT = "payment-compensation";
 /** Orders compensated in parallel per batch: a flash sale's declines drain quickly, the pool is not swamped. */
@@ -20,8 +21,9 @@ const PARALLEL = 16;
  * PAYMENT_FAILED through cancelOrder, which appends OrderCancelled and the coupon's release in one
  * atomic append, then returns the stock (and any goods unit) by order id. Exactly once: the decider
  * and the expected versions make a repeat decide nothing, and an order that is no longer waiting
- * on that failed payment (expired, already cancelled, paid or paying again) is left as it is. The
- * checkpoint moves only after every order of the batch is compensated; a failure is retried.
+ * on that failed payment (expired, already cancelled, paid or paying again) is left as it is. A
+ * compensation that fails is booked in its RetryBook (retried with back-off, dead-lettered after a
+ * limit) and the checkpoint moves on: one order that keeps failing never holds back the others.
  */
 export class PaymentCompensation implements TailHandler {
   readonly name = PAYMENT_COMPENSATION_CHECKPOINT;
@@ -30,6 +32,7 @@ export class PaymentCompensation implements TailHandler {
     private readonly db: Db,
     private readonly deps: PaymentDeps,
     private readonly logger: Logger,
+    private readonly retries: RetryBook,
     private readonly onCancelled: () => void = () => undefined,
   ) {}
 
@@ -43,9 +46,31 @@ export class PaymentCompensation implements TailHandler {
       const e = parseEvent([PaymentFailed], raw);
       if (e) failed.set(e.data.orderId, e.data.paymentId);
     }
-    await inChunks([...failed], PARALLEL, ([orderId, paymentId]) => this.compensate(orderId, paymentId));
+    await inChunks([...failed], PARALLEL, async ([orderId, paymentId]) => {
+      try {
+        await this.compensate(orderId, paymentId);
+      } catch (err) {
+        this.logFailure(orderId, paymentId, err, await this.retries.failed(orderId, paymentId, err, new Date()));
+      }
+    });
     const last = events.at(-1);
     if (last) await saveCheckpoint(this.db, PAYMENT_COMPENSATION_CHECKPOINT, last.position);
+  }
+
+  /** One round of the compensations that failed before and whose back-off is over. */
+  retryDue(now = new Date()): Promise<void> {
+    return this.retries.runDue(
+      now,
+      PARALLEL,
+      (orderId, paymentId) => this.compensate(orderId, paymentId),
+      (...failure) => this.logFailure(...failure),
+    );
+  }
+
+  private logFailure(orderId: string, paymentId: string, err: unknown, verdict: "retry" | "dead"): void {
+    if (verdict === "dead")
+      this.logger.error({ err, orderId, paymentId }, "payment compensation dead-lettered; `npm run batch -- dead-letters retry` once fixed");
+    else this.logger.warn({ err, orderId, paymentId }, "payment compensation failed; retrying with back-off");
   }
 
   private async compensate(orderId: string, paymentId: string): Promise<void> {

@@ -33,12 +33,18 @@ const succeeded: OrderEvent = {
 };
 const orderPaid: OrderEvent = { type: "OrderPaid", data: { ...ref, userId: "u1", paymentId: "p1", items, payableAmount: 30_000, paidAt: now.toISOString() } };
 const goods: OrderEvent = { type: "GoodsAllocated", data: { ...ref, name: "Tote", allocatedAt: now.toISOString() } };
-const settle = (outcome: Extract<OrderCommand, { type: "SettlePayment" }>["outcome"], paymentId = "p1"): OrderCommand => ({
+const settle = (
+  outcome: Extract<OrderCommand, { type: "SettlePayment" }>["outcome"],
+  paymentId = "p1",
+  report = { transactionKey: "tx1", amount: 30_000 },
+): OrderCommand => ({
   type: "SettlePayment",
   paymentId,
   outcome,
+  report,
   now,
 });
+const submitted: OrderEvent = { type: "PaymentSubmitted", data: { ...ref, paymentId: "p1", transactionKey: "tx1", submittedAt: now.toISOString() } };
 const cancel: OrderCommand = { type: "CancelOrder", reason: "USER", now };
 const types = (o: ReturnType<ReturnType<typeof spec.given>["when"]>) => ("events" in o ? o.events.map((e) => e.type) : o.error.code);
 
@@ -56,15 +62,54 @@ describe("order payments", () => {
   });
 
   it("a card success pays the order; a decline fails the payment", () => {
-    expect(types(spec.given([placed, requested("CARD")]).when(settle({ status: "SUCCESS", transactionKey: "tx1" })))).toEqual([
+    expect(types(spec.given([placed, requested("CARD"), submitted]).when(settle({ status: "SUCCESS", transactionKey: "tx1" })))).toEqual([
       "PaymentSucceeded",
       "OrderPaid",
     ]);
-    expect(types(spec.given([placed, requested("CARD")]).when(settle({ status: "DECLINED", reason: "LIMIT_EXCEEDED" })))).toEqual(["PaymentFailed"]);
+    expect(types(spec.given([placed, requested("CARD"), submitted]).when(settle({ status: "DECLINED", reason: "LIMIT_EXCEEDED" })))).toEqual(["PaymentFailed"]);
+  });
+
+  it("an outcome that comes before the submitter recorded the gateway's key records it first", () => {
+    expect(types(spec.given([placed, requested("CARD")]).when(settle({ status: "SUCCESS", transactionKey: "tx1" })))).toEqual([
+      "PaymentSubmitted",
+      "PaymentSucceeded",
+      "OrderPaid",
+    ]);
+  });
+
+  it("gateway news with another amount or transaction key than the submitted payment's is refused", () => {
+    const success = { status: "SUCCESS" as const, transactionKey: "tx1" };
+    expect(types(spec.given([placed, requested("CARD")]).when(settle(success, "p1", { transactionKey: "tx1", amount: 1 })))).toBe("PAYMENT_MISMATCH");
+    expect(types(spec.given([placed, requested("CARD"), submitted]).when(settle(success, "p1", { transactionKey: "tx2", amount: 30_000 })))).toBe(
+      "PAYMENT_MISMATCH",
+    );
+    const declined = { status: "DECLINED" as const, reason: "INVALID_CARD" };
+    expect(types(spec.given([placed, requested("CARD"), submitted]).when(settle(declined, "p1", { transactionKey: "tx2", amount: 30_000 })))).toBe(
+      "PAYMENT_MISMATCH",
+    );
+    const record = (transactionKey: string, amount: number): OrderCommand => ({
+      type: "RecordSubmission",
+      paymentId: "p1",
+      report: { transactionKey, amount },
+      now,
+    });
+    expect(types(spec.given([placed, requested("CARD"), submitted]).when(record("tx2", 30_000)))).toBe("PAYMENT_MISMATCH");
+    expect(types(spec.given([placed, requested("CARD")]).when(record("tx1", 29_999)))).toBe("PAYMENT_MISMATCH");
+    expect(types(spec.given([placed, requested("CARD")]).when(record("tx1", 30_000)))).toEqual(["PaymentSubmitted"]);
+    expect(types(spec.given([placed, requested("CARD"), submitted]).when(record("tx1", 30_000)))).toEqual([]);
+  });
+
+  it("only a payment the gateway never accepted is released", () => {
+    const release: OrderCommand = { type: "ReleasePayment", paymentId: "p1", now };
+    const released = spec.given([placed, requested("CARD")]).when(release);
+    expect(types(released)).toEqual(["PaymentFailed"]);
+    expect((released as { events: OrderEvent[] }).events[0]!.data).toMatchObject({ reason: "SUBMISSION_LOST" });
+    expect(types(spec.given([placed, requested("CARD"), submitted]).when(release))).toEqual([]);
+    expect(types(spec.given([placed, requested("CARD"), submitted, succeeded, orderPaid]).when(release))).toEqual([]);
   });
 
   it("repeated, late or foreign gateway news changes nothing", () => {
-    const paidByCard = [placed, requested("CARD"), succeeded, orderPaid];
+    const paidByCard = [placed, requested("CARD"), submitted, succeeded, orderPaid];
     expect(types(spec.given(paidByCard).when(settle({ status: "SUCCESS", transactionKey: "tx1" })))).toEqual([]);
     expect(types(spec.given(paidByCard).when(settle({ status: "DECLINED", reason: "X" })))).toEqual([]);
     expect(types(spec.given([placed, requested("CARD")]).when(settle({ status: "SUCCESS", transactionKey: "t" }, "other")))).toEqual([]);
@@ -72,9 +117,9 @@ describe("order payments", () => {
 
   it("a success after expiry is recorded but does not pay the order, and needs a refund", () => {
     const expired: OrderEvent = { type: "OrderExpired", data: { ...ref, expiredAt: now.toISOString() } };
-    const outcome = spec.given([placed, requested("CARD"), expired]).when(settle({ status: "SUCCESS", transactionKey: "tx1" }));
+    const outcome = spec.given([placed, requested("CARD"), submitted, expired]).when(settle({ status: "SUCCESS", transactionKey: "tx1" }));
     expect(types(outcome)).toEqual(["PaymentSucceeded"]);
-    const after = [placed, requested("CARD"), expired, ...(outcome as { events: OrderEvent[] }).events].reduce(
+    const after = [placed, requested("CARD"), submitted, expired, ...(outcome as { events: OrderEvent[] }).events].reduce(
       orderDecider.evolve,
       orderDecider.initialState(),
     );

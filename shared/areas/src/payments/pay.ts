@@ -147,7 +147,10 @@ export async function requestCardPayment(
 export async function applyOrderCommand(
   deps: Pick<PaymentDeps, "store">,
   orderId: string,
-  command: Extract<OrderCommand, { type: "SettlePayment" | "RecordRefund" | "AllocateGoods" | "ShipGoods" | "DeliverGoods" }>,
+  command: Extract<
+    OrderCommand,
+    { type: "SettlePayment" | "RecordSubmission" | "ReleasePayment" | "RecordRefund" | "AllocateGoods" | "ShipGoods" | "DeliverGoods" }
+  >,
   ctx: CommandContext,
 ) {
   return handleStreams(deps.store, async (unit) => {

@@ -3,18 +3,27 @@ import { isBreakerOpen, type GatewayClient } from "./gateway-client.js";
 import { loadOrder } from "../orders/place.js";
 import { outcomeOf } from "./outcome.js";
 import { parseEvent } from "@surge/platform/events/event-type";
-import { PaymentFailed, PaymentRequested, PaymentSucceeded } from "../orders/events.js";
+import { PaymentFailed, PaymentRequested, PaymentSubmitted, PaymentSucceeded } from "../orders/events.js";
+import { AppError } from "@surge/platform/errors";
+import { SUBMIT_FOR_MS } from "./submitter.js";
 import { systemContext } from "@surge/platform/command/context";
 import { type EventStore, type StoredEvent } from "@surge/platform/eventstore/types";
 import { type Logger } from "pino";
 import type { RedisLocks } from "@surge/platform/redis/lock";
 import type { TailHandler } from "@surge/platform/process/log-tail";
 
-const TRACKED = [PaymentRequested, PaymentSucceeded, PaymentFailed] as const;
+const TRACKED = [PaymentRequested, PaymentSubmitted, PaymentSucceeded, PaymentFailed] as const;
 /** A callback normally arrives within seconds; only payments pending longer are asked about. */
 export const SETTLE_AFTER_MS = 5_000;
 /** A payment the gateway never received is forgotten this long after its order's payment window ended (the submitter has given up by then). */
 const FORGET_UNKNOWN_AFTER_MS = 60_000;
+/**
+ * A payment the gateway does not know and never accepted (no PaymentSubmitted), this long after it
+ * was requested, was lost with its submitter (a crash; the card number died with it): it is
+ * released as failed, and the order compensated, instead of blocking the order until it expires.
+ * Twice the submitter's longest retry, so no live submitter still holds it.
+ */
+export const RELEASE_UNSUBMITTED_AFTER_MS = 2 * SUBMIT_FOR_MS;
 /** Gateway look-ups in flight at once, and per round (oldest first), so a backlog after an outage drains without a storm. */
 const PARALLEL = 8;
 const MAX_PER_ROUND = 500;
@@ -23,11 +32,17 @@ const LOCK_TTL_MS = 60_000;
 interface Pending {
   orderId: string;
   requestedAt: number;
+  /** The gateway's acceptance is recorded (PaymentSubmitted). */
+  submitted: boolean;
 }
 
 export interface SettleHooks {
   onSettled?: (outcome: "SUCCESS" | "DECLINED") => void;
   onLookupFailed?: (count: number) => void;
+  /** A status that names another amount or transaction key than the submitted payment's: not applied. */
+  onMismatch?: () => void;
+  /** A lost submission released as failed. */
+  onReleased?: () => void;
 }
 
 /**
@@ -37,6 +52,9 @@ export interface SettleHooks {
  * each payment pending longer than a few seconds is looked up at the gateway, and a final status
  * becomes SettlePayment. The decider makes a settle that races the callback, or repeats it,
  * decide nothing; what follows (paid, compensated, refunded) is the other process managers' work.
+ * It is also the recovery pass for submissions lost in a crash (at start, once caught up, and every
+ * round): asked by payment id, the gateway either has it (its key is recorded) or not (released).
+ * A status whose amount or transaction key is not the submitted payment's is logged, not applied.
  */
 export class PaymentSettler implements TailHandler {
   readonly name = "payment-settle";
@@ -61,7 +79,10 @@ export class PaymentSettler implements TailHandler {
     for (const raw of events) {
       const e = parseEvent(TRACKED, raw);
       if (e?.type === "PaymentRequested") {
-        if (e.data.method === "CARD") this.pending.set(e.data.paymentId, { orderId: e.data.orderId, requestedAt: raw.occurredAt.getTime() });
+        if (e.data.method === "CARD") this.pending.set(e.data.paymentId, { orderId: e.data.orderId, requestedAt: raw.occurredAt.getTime(), submitted: false });
+      } else if (e?.type === "PaymentSubmitted") {
+        const p = this.pending.get(e.data.paymentId);
+        if (p) p.submitted = true;
       } else if (e) {
         this.pending.delete(e.data.paymentId);
       }
@@ -90,7 +111,7 @@ export class PaymentSettler implements TailHandler {
       const errors: unknown[] = [];
       for (let i = 0; i < due.length; i += PARALLEL) {
         const chunk = due.slice(i, i + PARALLEL);
-        await Promise.all(chunk.map(([paymentId, p]) => this.settle(paymentId, p).catch((err: unknown) => void errors.push(err))));
+        await Promise.all(chunk.map(([paymentId, p]) => this.settle(paymentId, p, now).catch((err: unknown) => void errors.push(err))));
         // The gateway is away: the rest would fail fast too; the next round asks again.
         if (errors.some(isBreakerOpen)) break;
       }
@@ -104,30 +125,62 @@ export class PaymentSettler implements TailHandler {
     });
   }
 
-  private async settle(paymentId: string, p: Pending): Promise<void> {
+  private async settle(paymentId: string, p: Pending, now: number): Promise<void> {
     const item = (await this.gateway.findByOrder(p.orderId)).find((i) => i.paymentId === paymentId);
-    if (!item) return this.unknownAtGateway(paymentId, p);
+    if (!item) return this.unknownAtGateway(paymentId, p, now);
     const outcome = outcomeOf(item);
-    if (!outcome) return;
+    const report = { transactionKey: item.transactionKey, amount: item.amount };
     const ctx = systemContext("payment-settle");
-    const { state, changed } = await applyOrderCommand({ store: this.store }, p.orderId, { type: "SettlePayment", paymentId, outcome, now: ctx.now }, ctx);
-    if (changed) {
-      this.hooks.onSettled?.(outcome.status);
-      this.logger.info({ orderId: p.orderId, paymentId, outcome: outcome.status }, "card payment settled from the gateway's status");
+    try {
+      if (!outcome) {
+        // Accepted but not final yet: its key is recorded (if the submitter could not), so it is never released.
+        if (!p.submitted) await applyOrderCommand({ store: this.store }, p.orderId, { type: "RecordSubmission", paymentId, report, now: ctx.now }, ctx);
+        return;
+      }
+      const { state, changed } = await applyOrderCommand(
+        { store: this.store },
+        p.orderId,
+        { type: "SettlePayment", paymentId, outcome, report, now: ctx.now },
+        ctx,
+      );
+      if (changed) {
+        this.hooks.onSettled?.(outcome.status);
+        this.logger.info({ orderId: p.orderId, paymentId, outcome: outcome.status }, "card payment settled from the gateway's status");
+      }
+      // Final now, whoever settled it; the log will say so too.
+      if (state.payment?.paymentId !== paymentId || state.payment.status !== "PENDING") this.pending.delete(paymentId);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === "PAYMENT_MISMATCH")) throw err;
+      // Not this payment's status: nothing is applied, and asking again would only repeat it; someone must look.
+      this.pending.delete(paymentId);
+      this.hooks.onMismatch?.();
+      this.logger.error(
+        { orderId: p.orderId, paymentId, transactionKey: item.transactionKey, amount: item.amount, status: item.status, reason: err.message },
+        "gateway status refused: it is not the submitted payment",
+      );
     }
-    // Final now, whoever settled it; the log will say so too.
-    if (state.payment?.paymentId !== paymentId || state.payment.status !== "PENDING") this.pending.delete(paymentId);
   }
 
   /**
-   * The gateway has no such payment: the submitter is still retrying, or it died or gave up before
-   * the gateway accepted (no charge was made). Once the order's payment window is long past, stop
-   * asking; the payment stays PENDING on its ended order.
+   * The gateway has no such payment. Never accepted and older than RELEASE_UNSUBMITTED_AFTER_MS:
+   * lost with its submitter, so it is released. Otherwise the submitter may still be retrying, or
+   * the gateway lost it after accepting: once the order's payment window is long past, stop asking;
+   * the payment stays PENDING on its ended order.
    */
-  private async unknownAtGateway(paymentId: string, p: Pending): Promise<void> {
+  private async unknownAtGateway(paymentId: string, p: Pending, now: number): Promise<void> {
+    if (!p.submitted && now - p.requestedAt >= RELEASE_UNSUBMITTED_AFTER_MS) {
+      const ctx = systemContext("payment-settle");
+      const { changed } = await applyOrderCommand({ store: this.store }, p.orderId, { type: "ReleasePayment", paymentId, now: ctx.now }, ctx);
+      this.pending.delete(paymentId);
+      if (changed) {
+        this.hooks.onReleased?.();
+        this.logger.warn({ orderId: p.orderId, paymentId }, "card payment never reached the gateway (submission lost); released as failed");
+      }
+      return;
+    }
     const { state } = await loadOrder(this.store, p.orderId);
     const stillPending = state.status !== "absent" && state.payment?.paymentId === paymentId && state.payment.status === "PENDING";
-    if (stillPending && Date.parse(state.order.expiresAt) + FORGET_UNKNOWN_AFTER_MS > Date.now()) return;
+    if (stillPending && Date.parse(state.order.expiresAt) + FORGET_UNKNOWN_AFTER_MS > now) return;
     this.pending.delete(paymentId);
     if (stillPending) this.logger.warn({ orderId: p.orderId, paymentId }, "the gateway never received this card payment; no longer asking about it");
   }

@@ -20,6 +20,8 @@ export const problemStatus: Readonly<Record<ErrorCode, number>> = {
   ORDER_NOT_PAYABLE: 409,
   ORDER_EXPIRED: 409,
   INVALID_STATE: 409,
+  // A gateway callback whose amount or transaction key is not the submitted payment's.
+  PAYMENT_MISMATCH: 409,
   BALANCE_LIMIT_EXCEEDED: 409,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

@@ -13,6 +13,7 @@ import { claim, createCoupon, forgetKeyRecord, startApi, tally } from "../comman
 import { rawEvent } from "@surge/testkit/raw-event";
 import { cancel, createSale, freshKey, order } from "@surge/testkit/sales";
 import { waitFor } from "@surge/testkit/wait";
+import { loadOrder } from "@surge/areas/orders/place";
 
 const SECRET = "test-pg-webhook-secret-0123456789";
 let ctx: TestContext;
@@ -184,7 +185,7 @@ describe("CARD", () => {
       const t = await types(o.orderId);
       return t.includes("OrderPaid") && t;
     });
-    expect(events).toEqual(["OrderPlaced", "PaymentRequested", "PaymentSucceeded", "OrderPaid"]);
+    expect(events).toEqual(["OrderPlaced", "PaymentRequested", "PaymentSubmitted", "PaymentSucceeded", "OrderPaid"]);
     const stored = JSON.stringify(await ctx.store.readStream(orderStream(o.orderId)));
     expect(stored).not.toContain("1234-5678-9012-3456");
   });
@@ -208,18 +209,29 @@ describe("POST /pg/callback", () => {
     });
   };
 
-  it("bad or missing signatures → 401 and nothing changes; repeats change nothing", async () => {
-    await setPg({ requestFailureRate: 0, minDelayMs: 60_000, maxDelayMs: 60_000 });
-    const o = await placed("cb", 2_000);
+  /** A card payment the gateway accepted and has not completed yet (its callback an hour away), with its real callback body. */
+  async function accepted(user: string, amount: number) {
+    await setPg({ requestFailureRate: 0, minDelayMs: 600_000, maxDelayMs: 600_000 });
+    const o = await placed(user, amount);
     const res = await pay(o.token, o.orderId, { method: "CARD", card: { type: "HYUNDAI", number: "1234-5678-9012-3456" } });
+    expect(res.status).toBe(202);
+    // The submitter has recorded the transaction key the gateway accepted the payment under.
+    await waitFor("the submission recorded", async () => (await types(o.orderId)).includes("PaymentSubmitted"));
+    const [tx] = (await http("GET", `${pg.url}/payments?orderId=${o.orderId}`)).body.items;
     const body = {
-      transactionKey: "tx_fake",
+      transactionKey: tx.transactionKey as string,
       orderId: o.orderId,
-      paymentId: res.body.paymentId,
+      paymentId: res.body.paymentId as string,
       status: "SUCCESS",
-      amount: 2_000,
+      amount,
       completedAt: new Date().toISOString(),
     };
+    return { ...o, body };
+  }
+  const signed = (body: object) => callback(body, signBody(JSON.stringify(body), SECRET));
+
+  it("bad or missing signatures → 401 and nothing changes; repeats change nothing", async () => {
+    const { orderId, body } = await accepted("cb", 2_000);
     const before = await ctx.store.headPosition();
     for (const sig of [
       undefined,
@@ -232,16 +244,38 @@ describe("POST /pg/callback", () => {
       expect(r.body.code).toBe("UNAUTHENTICATED");
     }
     expect(await ctx.store.headPosition()).toBe(before);
-    const good = await Promise.all(Array.from({ length: 3 }, () => callback(body, signBody(JSON.stringify(body), SECRET))));
+    const good = await Promise.all(Array.from({ length: 3 }, () => signed(body)));
     expect(good.map((r) => r.status)).toEqual([200, 200, 200]);
-    const declined = { ...body, status: "INVALID_CARD" };
-    expect((await callback(declined, signBody(JSON.stringify(declined), SECRET))).status).toBe(200);
-    expect(await types(o.orderId)).toEqual(["OrderPlaced", "PaymentRequested", "PaymentSucceeded", "OrderPaid"]);
+    expect((await signed({ ...body, status: "INVALID_CARD" })).status).toBe(200);
+    expect(await types(orderId)).toEqual(["OrderPlaced", "PaymentRequested", "PaymentSubmitted", "PaymentSucceeded", "OrderPaid"]);
   });
 
-  it("a signed callback for an unknown order → 404", async () => {
+  it.each([
+    ["another amount", { amount: 1_999 }],
+    ["another transaction key", { transactionKey: "tx_someone_elses" }],
+    ["another transaction key, declined", { transactionKey: "tx_someone_elses", status: "INVALID_CARD" }],
+  ])("a correctly signed callback with %s → 409 PAYMENT_MISMATCH, and the order stays unpaid", async (_n, change) => {
+    const { orderId, body } = await accepted(`cb-mismatch-${freshKey()}`, 2_000);
+    const before = await ctx.store.headPosition();
+    const res = await signed({ ...body, ...change });
+    expect(res.status).toBe(409);
+    expect(res.headers["content-type"]).toContain("application/problem+json");
+    expect(res.body).toMatchObject({ code: "PAYMENT_MISMATCH", status: 409, type: "urn:surge:problem:payment-mismatch" });
+    expect(await ctx.store.headPosition()).toBe(before);
+    const list = await types(orderId);
+    expect(list).not.toContain("PaymentSucceeded");
+    expect(list).not.toContain("OrderPaid");
+    expect(list).not.toContain("PaymentFailed");
+    expect((await loadOrder(ctx.store, orderId)).state).toMatchObject({ status: "PENDING_PAYMENT", payment: { status: "PENDING" } });
+    // The real outcome still settles it.
+    expect((await signed(body)).status).toBe(200);
+    expect(await types(orderId)).toContain("OrderPaid");
+  });
+
+  it("a signed callback without an amount → 400; for an unknown order → 404", async () => {
     const body = { transactionKey: "t", orderId: "nope", paymentId: "p", status: "SUCCESS" };
-    expect((await callback(body, signBody(JSON.stringify(body), SECRET))).status).toBe(404);
+    expect((await signed(body)).body.code).toBe("VALIDATION_FAILED");
+    expect((await signed({ ...body, amount: 1 })).status).toBe(404);
   });
 });
 
