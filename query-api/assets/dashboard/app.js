@@ -3,6 +3,7 @@
 
 /** Seconds of rate history the chart shows. */
 const CHART_SECONDS = 300;
+const MIN_SPAN_SECONDS = 30;
 const CHART_W = 600;
 const CHART_H = 160;
 /** How often the lists and the top products are read again. */
@@ -57,13 +58,13 @@ async function loadLists() {
       getJson("/coupons?status=OPEN&limit=20"),
       getJson("/coupons?status=UPCOMING&limit=20"),
     ]);
-    $("events").replaceChildren(
-      ...[...open.items, ...scheduled.items].map((e) => item("event", e.eventId, e.name, e.status === "OPEN" ? "open now" : `opens ${when(e.opensAt)}`)),
-    );
-    $("coupons").replaceChildren(
+    const events = [...open.items, ...scheduled.items].map((e) => item("event", e.eventId, e.name, e.status === "OPEN" ? "open now" : `opens ${when(e.opensAt)}`));
+    const coupons = [
       ...claimable.items.map((c) => item("coupon", c.couponId, c.name, `open · ${fmt(c.remaining)} left`)),
       ...upcoming.items.map((c) => item("coupon", c.couponId, c.name, `opens ${when(c.claimOpensAt)}`)),
-    );
+    ];
+    $("events").replaceChildren(...(events.length > 0 ? events : [h("li", { class: "none" }, "none open or upcoming")]));
+    $("coupons").replaceChildren(...(coupons.length > 0 ? coupons : [h("li", { class: "none" }, "none open or upcoming")]));
   } catch {
     // Kept as they were; the next refresh tries again.
   }
@@ -101,16 +102,31 @@ function setRate(perSecond) {
   watched.rate = perSecond;
   $("rate").dataset.value = String(perSecond);
   $("rate").textContent = fmt(perSecond);
+  // The current second shows the figure just received, so the chart never lags the number above it.
+  if (watched.rates.length > 0) {
+    watched.rates[watched.rates.length - 1] = perSecond;
+    drawChart();
+  }
 }
 
+/** One sample a second; the chart spans the history it has (at least 30 s, at most CHART_SECONDS), newest at the right. */
 function sampleRate() {
+  if (!watched.id) return;
   watched.rates.push(watched.rate);
   if (watched.rates.length > CHART_SECONDS) watched.rates.shift();
-  const top = Math.max(1, ...watched.rates) * 1.15;
-  const step = CHART_W / (CHART_SECONDS - 1);
-  const offset = CHART_SECONDS - watched.rates.length;
+  drawChart();
+}
+
+function drawChart() {
+  const span = Math.min(CHART_SECONDS, Math.max(MIN_SPAN_SECONDS, watched.rates.length));
+  const peak = Math.max(...watched.rates);
+  const top = Math.max(1, peak) * 1.15;
+  const step = CHART_W / (span - 1);
+  const offset = span - watched.rates.length;
   const points = watched.rates.map((v, i) => `${((offset + i) * step).toFixed(1)},${(CHART_H - (v / top) * CHART_H).toFixed(1)}`);
   $("line").setAttribute("points", points.join(" "));
+  $("span").textContent = span >= 120 ? `last ${Math.round(span / 60)} min` : `last ${span} s`;
+  $("peak").textContent = `peak ${fmt(peak)} / s`;
 }
 
 // ---- top products ----
@@ -133,7 +149,7 @@ function showSnapshot(kind, snap) {
   $("empty").hidden = true;
   $("title").textContent = snap.name;
   if (kind === "coupon") {
-    $("meta").textContent = `Coupon drop · claims open ${when(snap.claimOpensAt)} · closes ${when(snap.claimClosesAt)}`;
+    $("meta").textContent = `Coupon drop · claims from ${when(snap.claimOpensAt)}${snap.claimClosesAt ? ` to ${when(snap.claimClosesAt)}` : ""}`;
     $("bars").replaceChildren(bar("coupon", "Coupons", snap.quantity));
     setBar("coupon", snap.remaining, snap.claimed);
   } else {
@@ -145,7 +161,7 @@ function showSnapshot(kind, snap) {
 
 function showStatus(status, snap) {
   $("meta").dataset.status = status;
-  $("meta").textContent = snap ? `Sale event · ${status} · ${when(snap.opensAt)} – ${when(snap.closesAt)}` : `Sale event · ${status}`;
+  $("meta").textContent = snap ? `Sale event · ${status} · from ${when(snap.opensAt)}${snap.closesAt ? ` to ${when(snap.closesAt)}` : ""}` : `Sale event · ${status}`;
 }
 
 function connect() {
@@ -164,7 +180,11 @@ function connect() {
     setConn("live", "live");
     showSnapshot(kind, snap);
   });
-  on("claims", (c) => setBar("coupon", c.remaining, c.claimed));
+  on("claims", (c) => {
+    setBar("coupon", c.remaining, c.claimed);
+    const listed = document.querySelector('nav button[aria-current="true"] small');
+    if (listed) listed.textContent = c.remaining > 0 ? `open · ${fmt(c.remaining)} left` : "all claimed";
+  });
   on("stock", (s) => setBar(s.dealId, s.remaining, s.sold));
   on("status", (s) => showStatus(s.status));
   on("rate", (r) => setRate(kind === "coupon" ? r.perSecond : r.ordersPerSecond));
@@ -188,6 +208,8 @@ function watch(kind, id) {
   $("rate-unit").textContent = kind === "coupon" ? "claims / s" : "orders / s";
   setRate(0);
   $("line").setAttribute("points", "");
+  $("span").textContent = "";
+  $("peak").textContent = "";
   connect();
   void loadTop();
 }
