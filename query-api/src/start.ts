@@ -19,7 +19,11 @@ export async function startQueryApi(env: QueryApiEnv) {
   const { logger, stack, db, redis, metrics, dependencies, drain } = await openInfrastructure("query-api", env);
   const poll = { pollMs: env.LIVE_POLL_MS, logger, metrics };
   const live = {
-    sales: new LiveHub({ ...poll, read: (eventId) => readLiveState(db, eventId), gauge: { name: "live_stream_subscribers", help: "Open /events/{id}/live streams" } }),
+    sales: new LiveHub({
+      ...poll,
+      read: (eventId) => readLiveState(db, eventId),
+      gauge: { name: "live_stream_subscribers", help: "Open /events/{id}/live streams" },
+    }),
     coupons: new LiveHub({
       ...poll,
       read: (couponId) => readCouponLiveState(db, couponId),

@@ -58,7 +58,9 @@ async function loadLists() {
       getJson("/coupons?status=OPEN&limit=20"),
       getJson("/coupons?status=UPCOMING&limit=20"),
     ]);
-    const events = [...open.items, ...scheduled.items].map((e) => item("event", e.eventId, e.name, e.status === "OPEN" ? "open now" : `opens ${when(e.opensAt)}`));
+    const events = [...open.items, ...scheduled.items].map((e) =>
+      item("event", e.eventId, e.name, e.status === "OPEN" ? "open now" : `opens ${when(e.opensAt)}`),
+    );
     const coupons = [
       ...claimable.items.map((c) => item("coupon", c.couponId, c.name, `open · ${fmt(c.remaining)} left`)),
       ...upcoming.items.map((c) => item("coupon", c.couponId, c.name, `opens ${when(c.claimOpensAt)}`)),
@@ -76,7 +78,12 @@ function bar(key, label, total) {
   return h(
     "div",
     { class: "bar", "data-key": key, "data-total": total },
-    h("div", { class: "label" }, h("span", {}, label), h("span", {}, h("b", { class: "remaining", "data-value": 0 }), " left · ", h("span", { class: "used", "data-value": 0 }), " taken of ", fmt(total))),
+    h(
+      "div",
+      { class: "label" },
+      h("span", {}, label),
+      h("span", {}, h("b", { class: "remaining", "data-value": 0 }), " left · ", h("span", { class: "used", "data-value": 0 }), " taken of ", fmt(total)),
+    ),
     h("div", { class: "track" }, h("div", { class: "fill" })),
   );
 }
@@ -161,7 +168,9 @@ function showSnapshot(kind, snap) {
 
 function showStatus(status, snap) {
   $("meta").dataset.status = status;
-  $("meta").textContent = snap ? `Sale event · ${status} · from ${when(snap.opensAt)}${snap.closesAt ? ` to ${when(snap.closesAt)}` : ""}` : `Sale event · ${status}`;
+  $("meta").textContent = snap
+    ? `Sale event · ${status} · from ${when(snap.opensAt)}${snap.closesAt ? ` to ${when(snap.closesAt)}` : ""}`
+    : `Sale event · ${status}`;
 }
 
 function connect() {

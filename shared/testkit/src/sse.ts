@@ -107,5 +107,15 @@ export async function openSse(url: string, opts: { localAddress?: string } = {})
     }
   };
 
-  return { status: res.statusCode ?? 0, headers, problem: null, next, received: () => [...all], comments: () => comments, retry: () => retry, ended, close: () => req.destroy() };
+  return {
+    status: res.statusCode ?? 0,
+    headers,
+    problem: null,
+    next,
+    received: () => [...all],
+    comments: () => comments,
+    retry: () => retry,
+    ended,
+    close: () => req.destroy(),
+  };
 }

@@ -16,8 +16,7 @@ const open = async (couponId: string) => {
   clients.push(client);
   return client;
 };
-const subscribers = async () =>
-  Number(/^coupon_live_stream_subscribers\{[^}]*\} (\S+)$/m.exec(await (await fetch(`${apps.query}/metrics`)).text())?.[1]);
+const subscribers = async () => Number(/^coupon_live_stream_subscribers\{[^}]*\} (\S+)$/m.exec(await (await fetch(`${apps.query}/metrics`)).text())?.[1]);
 
 /** A coupon drop open now, and its read model caught up with it. */
 async function createDrop(quantity: number) {

@@ -149,7 +149,9 @@ describe("live stream caps", () => {
       body: { name: "CAPPED", discount: { type: "FIXED", amount: 1000 }, quantity: 5 },
     });
     expect(coupon.status).toBe(201);
-    await http("GET", `${apps.query}/coupons/${coupon.body.couponId}`, { headers: { "X-Min-Position": String(Math.max(positionOf(sale.reply), positionOf(coupon))) } });
+    await http("GET", `${apps.query}/coupons/${coupon.body.couponId}`, {
+      headers: { "X-Min-Position": String(Math.max(positionOf(sale.reply), positionOf(coupon))) },
+    });
     const openCoupon = async (localAddress: string) => {
       const client = await openSse(`${apps.query}/coupons/${coupon.body.couponId}/live`, { localAddress });
       clients.push(client);
