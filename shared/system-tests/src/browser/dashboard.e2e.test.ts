@@ -123,6 +123,9 @@ describe("GET /dashboard in headless Chromium", () => {
     const readModel = (await http("GET", `${apps.query}/coupons/${couponId}`)).body;
     expect(readModel).toMatchObject({ claimed: 100, remaining: 0 });
     await untilShown(page, "coupon", { remaining: readModel.remaining, used: readModel.claimed }, "the read model's numbers");
+    // No personal data: none of the claimants' user ids is anywhere on the page.
+    const text = (await page.locator("body").textContent()) ?? "";
+    expect(text).not.toContain("dash-c");
     // The rate chart was drawn from the claims per second the stream sent.
     await waitFor("the rate line", async () => (await chartPoints()) > 1, 15_000);
     await closeClean(page);
