@@ -8,8 +8,12 @@ import { type Logger } from "pino";
 import { type Metrics } from "@surge/platform/http/metrics";
 import { auditRoutes } from "./audit-routes.js";
 import { couponRoutes } from "@surge/areas/coupons/query-routes";
-import type { LiveHub } from "@surge/areas/sales/live-hub";
+import type { LiveHub } from "@surge/platform/live/hub";
 import { liveRoutes } from "@surge/areas/sales/live-route";
+import type { LiveState } from "@surge/areas/sales/live-state";
+import { couponLiveRoutes } from "@surge/areas/coupons/live-route";
+import type { CouponLiveState } from "@surge/areas/coupons/live-state";
+import { dashboardRoutes } from "./dashboard/routes.js";
 import { saleRoutes } from "@surge/areas/sales/query-routes";
 import { orderRoutes } from "@surge/areas/orders/query-routes";
 import type { ProjectionPosition } from "@surge/platform/http/projection-position";
@@ -43,8 +47,11 @@ export interface QueryAppDeps {
   /** The client address a request counts against (per-address limits and caps). */
   clientAddress: (c: Context) => string;
   tokenVerifier: TokenVerifier;
-  live: LiveHub;
+  /** One poll loop per watched sale event or coupon drop, shared by its streams. */
+  live: { sales: LiveHub<LiveState>; coupons: LiveHub<CouponLiveState> };
   liveHeartbeatMs: number;
+  /** The `retry:` of the live streams: how long a browser waits before it reconnects. */
+  liveRetryMs: number;
   logger: Logger;
   metrics: Metrics;
   dependencies: Dependency[];
@@ -102,8 +109,10 @@ export function createQueryApp(deps: QueryAppDeps) {
   auditRoutes(app, deps);
   couponRoutes(app, deps);
   saleRoutes(app, deps);
-  const slots = new StreamSlots(deps.limits.live, deps.clientAddress);
-  liveRoutes(app, { db: deps.db, live: deps.live, heartbeatMs: deps.liveHeartbeatMs, slots });
+  // One set of caps over every live stream: a client's sale and coupon streams count together.
+  const streams = { slots: new StreamSlots(deps.limits.live, deps.clientAddress), heartbeatMs: deps.liveHeartbeatMs, retryMs: deps.liveRetryMs };
+  liveRoutes(app, { db: deps.db, live: deps.live.sales, streams });
+  couponLiveRoutes(app, { db: deps.db, live: deps.live.coupons, streams });
   orderRoutes(app, deps);
   walletRoutes(app, deps);
   productRoutes(app, deps);
@@ -114,5 +123,6 @@ export function createQueryApp(deps: QueryAppDeps) {
     businessTz: deps.businessTz ?? DEFAULT_BUSINESS_TZ,
     weights: deps.rankingWeights ?? DEFAULT_WEIGHTS,
   });
+  dashboardRoutes(app);
   return app;
 }

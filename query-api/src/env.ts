@@ -17,10 +17,12 @@ const schema = baseEnvSchema
     MIN_POSITION_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     /** How often this process re-reads the projector checkpoint while requests wait for it. */
     CHECKPOINT_POLL_MS: z.coerce.number().int().min(1).max(1000).default(15),
-    /** How often each watched event's read model is polled for GET /events/{id}/live (one loop per event per process). */
+    /** How often each watched event or coupon drop is polled for its live stream (one loop per watched thing per process). */
     LIVE_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(200),
     /** Interval of the comment lines that keep idle live streams open through proxies. */
     LIVE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
+    /** The `retry:` the live streams send: how long a browser's EventSource waits before reconnecting after a drop. */
+    LIVE_RETRY_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
     /** Per-user token bucket over the authenticated reads (/me, /orders, /admin): a dashboard's page loads and polls fit well inside it. */
     QUERY_RATE_LIMIT_PER_SECOND: perSecond(50),
     QUERY_RATE_LIMIT_BURST: count(100),
@@ -32,7 +34,7 @@ const schema = baseEnvSchema
      * client address is the socket's peer and the header is ignored (any client can send one).
      */
     TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
-    /** Open GET /events/{id}/live streams per client address, and in this process. */
+    /** Open live streams (GET /events/{id}/live and /coupons/{id}/live together) per client address, and in this process. */
     LIVE_MAX_PER_CLIENT: count(20),
     LIVE_MAX_TOTAL: count(10_000),
     /** max-age of the public reads' Cache-Control: a few seconds at most, they show stock. */

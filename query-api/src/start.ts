@@ -4,8 +4,9 @@ import { jwtVerifierOptions } from "@surge/platform/config";
 import { TokenVerifier } from "@surge/platform/http/token-verifier";
 import { createQueryApp } from "./app.js";
 import type { QueryApiEnv } from "./env.js";
-import { LiveHub } from "@surge/areas/sales/live-hub";
+import { LiveHub } from "@surge/platform/live/hub";
 import { readLiveState } from "@surge/areas/sales/live-state";
+import { readCouponLiveState } from "@surge/areas/coupons/live-state";
 import { ProjectionPosition } from "@surge/platform/http/projection-position";
 import { StoreHead } from "@surge/platform/http/store-head";
 import { clientAddressOf } from "@surge/platform/http/client-address";
@@ -16,7 +17,19 @@ export async function startQueryApi(env: QueryApiEnv) {
   const tokenVerifier = new TokenVerifier(jwtVerifierOptions(env));
   // The contract's /ready names Redis for both services; query-api also caches rankings in it.
   const { logger, stack, db, redis, metrics, dependencies, drain } = await openInfrastructure("query-api", env);
-  const live = new LiveHub((eventId) => readLiveState(db, eventId), env.LIVE_POLL_MS, logger, metrics);
+  const poll = { pollMs: env.LIVE_POLL_MS, logger, metrics };
+  const live = {
+    sales: new LiveHub({
+      ...poll,
+      read: (eventId) => readLiveState(db, eventId),
+      gauge: { name: "live_stream_subscribers", help: "Open /events/{id}/live streams" },
+    }),
+    coupons: new LiveHub({
+      ...poll,
+      read: (couponId) => readCouponLiveState(db, couponId),
+      gauge: { name: "coupon_live_stream_subscribers", help: "Open /coupons/{id}/live streams" },
+    }),
+  };
 
   const app = createQueryApp({
     db,
@@ -32,6 +45,7 @@ export async function startQueryApi(env: QueryApiEnv) {
     tokenVerifier,
     live,
     liveHeartbeatMs: env.LIVE_HEARTBEAT_MS,
+    liveRetryMs: env.LIVE_RETRY_MS,
     logger,
     metrics,
     dependencies,
@@ -45,7 +59,10 @@ export async function startQueryApi(env: QueryApiEnv) {
   const server = await listen(app.fetch, env.QUERY_API_PORT, { drain });
   stack.add(() => server.close());
   // Stopped before the server closes (the stack runs in reverse): open live streams end first.
-  stack.add(async () => live.stop());
+  stack.add(async () => {
+    live.sales.stop();
+    live.coupons.stop();
+  });
   logger.info({ url: server.url }, "query-api listening");
   return { url: server.url, port: server.port, logger, stop: () => stack.stop() };
 }

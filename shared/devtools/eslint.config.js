@@ -32,6 +32,19 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's script runs in the browser, as it is, with the browser's globals.
+    files: ["query-api/assets/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        ["window", "document", "location", "fetch", "EventSource", "CSS", "console", "setTimeout", "clearTimeout", "setInterval", "clearInterval"].map((g) => [
+          g,
+          "readonly",
+        ]),
+      ),
+    },
+  },
+  {
     files: ["shared/devtools/**", "shared/testkit/**", "shared/system-tests/**", "**/cli.ts", "batch/src/migrate.ts"],
     rules: { "no-console": "off" },
   },

@@ -15,6 +15,8 @@ export interface SseClient {
   /** Every message received so far, taken or not. */
   received: () => SseMessage[];
   comments: () => number;
+  /** The last `retry:` the server sent (ms an EventSource waits before reconnecting), or null. */
+  retry: () => number | null;
   /** Settles once the stream is over, however it ended. */
   ended: Promise<void>;
   close: () => void;
@@ -37,6 +39,7 @@ export async function openSse(url: string, opts: { localAddress?: string } = {})
   const all: SseMessage[] = [];
   const pending: SseMessage[] = [];
   let comments = 0;
+  let retry: number | null = null;
   let wake: () => void = () => undefined;
 
   if (!headers["content-type"]?.startsWith("text/event-stream")) {
@@ -50,6 +53,7 @@ export async function openSse(url: string, opts: { localAddress?: string } = {})
       next: () => Promise.reject(new Error("no stream")),
       received: () => [],
       comments: () => 0,
+      retry: () => null,
       ended: Promise.resolve(),
       close: () => undefined,
     };
@@ -71,6 +75,7 @@ export async function openSse(url: string, opts: { localAddress?: string } = {})
             if (line.startsWith(":")) comments++;
             else if (line.startsWith("event: ")) event = line.slice(7);
             else if (line.startsWith("data: ")) data.push(line.slice(6));
+            else if (line.startsWith("retry: ")) retry = Number(line.slice(7));
           }
           if (data.length > 0) {
             const message = { event, data: JSON.parse(data.join("\n")) };
@@ -102,5 +107,15 @@ export async function openSse(url: string, opts: { localAddress?: string } = {})
     }
   };
 
-  return { status: res.statusCode ?? 0, headers, problem: null, next, received: () => [...all], comments: () => comments, ended, close: () => req.destroy() };
+  return {
+    status: res.statusCode ?? 0,
+    headers,
+    problem: null,
+    next,
+    received: () => [...all],
+    comments: () => comments,
+    retry: () => retry,
+    ended,
+    close: () => req.destroy(),
+  };
 }

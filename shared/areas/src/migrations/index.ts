@@ -13,6 +13,7 @@ import * as catalogCartEngagement from "./20261122T0900_catalog_cart_engagement.
 import * as binaryIds from "./20261203T2300_binary_ids.js";
 import * as chainFormat from "./20261204T0900_chain_format.js";
 import * as paymentRetries from "./20261205T0900_payment_retries.js";
+import * as couponClaimsRecent from "./20261205T1000_coupon_claims_recent.js";
 
 /** Static list instead of a folder scan, so migrations work the same from src (tsx) and dist. */
 export const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   "20261203T2300_binary_ids": binaryIds,
   "20261204T0900_chain_format": chainFormat,
   "20261205T0900_payment_retries": paymentRetries,
+  "20261205T1000_coupon_claims_recent": couponClaimsRecent,
 };
 
 /** Brings a database to the latest schema; returns the migrations that ran. */

@@ -6,6 +6,7 @@ import { bearer, http, type HttpResponse } from "@surge/testkit/http";
 import { positionOf } from "@surge/testkit/http";
 import { createSale } from "@surge/testkit/sales";
 import { openSse, type SseClient } from "@surge/testkit/sse";
+import { waitFor } from "@surge/testkit/wait";
 import { startApps, type Apps } from "../apps.js";
 
 let ctx: TestContext;
@@ -138,6 +139,38 @@ describe("live stream caps", () => {
     expectRefused(await open(sale.eventId, "127.0.0.2"));
 
     for (const c of [a2, b1, again]) c.close();
+  });
+
+  it("counts a client's coupon streams with its event streams", async () => {
+    const admin = await ctx.token("admin1", "admin");
+    const sale = await createSale(apps.command, admin, { deals: [{ price: 1_000, stock: 5 }] });
+    const coupon = await http("POST", `${apps.command}/admin/coupons`, {
+      token: admin,
+      body: { name: "CAPPED", discount: { type: "FIXED", amount: 1000 }, quantity: 5 },
+    });
+    expect(coupon.status).toBe(201);
+    await http("GET", `${apps.query}/coupons/${coupon.body.couponId}`, {
+      headers: { "X-Min-Position": String(Math.max(positionOf(sale.reply), positionOf(coupon))) },
+    });
+    const openCoupon = async (localAddress: string) => {
+      const client = await openSse(`${apps.query}/coupons/${coupon.body.couponId}/live`, { localAddress });
+      clients.push(client);
+      return client;
+    };
+
+    const onEvent = await openWhenFree(sale.eventId, "127.0.0.6");
+    // Slots of the streams earlier tests closed free once the server sees those connections end.
+    const onCoupon = await waitFor("a free slot", async () => {
+      const client = await openCoupon("127.0.0.6");
+      return client.status === 429 ? null : client;
+    });
+    expect([onEvent.status, onCoupon.status]).toEqual([200, 200]);
+    await onCoupon.next("snapshot");
+    // The client's third stream, of either kind, is refused.
+    expectRefused(await openCoupon("127.0.0.6"));
+    expectRefused(await open(sale.eventId, "127.0.0.6"));
+    onEvent.close();
+    onCoupon.close();
   });
 
   it("a request for an unknown event holds no slot", async () => {
