@@ -12,6 +12,7 @@ import * as idempotencyInRedis from "./20261121T1400_idempotency_in_redis.js";
 import * as catalogCartEngagement from "./20261122T0900_catalog_cart_engagement.js";
 import * as binaryIds from "./20261203T2300_binary_ids.js";
 import * as chainFormat from "./20261204T0900_chain_format.js";
+import * as notifications from "./20261205T0900_notifications.js";
 
 /** Static list instead of a folder scan, so migrations work the same from src (tsx) and dist. */
 export const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   "20261122T0900_catalog_cart_engagement": catalogCartEngagement,
   "20261203T2300_binary_ids": binaryIds,
   "20261204T0900_chain_format": chainFormat,
+  "20261205T0900_notifications": notifications,
 };
 
 /** Brings a database to the latest schema; returns the migrations that ran. */
