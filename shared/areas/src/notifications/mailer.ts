@@ -69,10 +69,17 @@ export class EmailSender extends PollingLoop {
         this.options.onOutcome?.("dropped");
         continue;
       }
-      const mail = renderEmail(row.type as EmailType, JSON.parse(row.data) as Record<string, unknown>, (row.language ?? "en") as Language);
+      const language = (row.language ?? "en") as Language;
+      const mail = renderEmail(row.type as EmailType, JSON.parse(row.data) as Record<string, unknown>, language);
       let error: string | null = null;
       try {
-        await this.transport.sendMail({ from: this.options.from, to: row.email, messageId: `<${row.message_id}@surge>`, ...mail });
+        await this.transport.sendMail({
+          from: this.options.from,
+          to: row.email,
+          messageId: `<${row.message_id}@surge>`,
+          headers: { "Content-Language": language },
+          ...mail,
+        });
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
       }
