@@ -14,7 +14,7 @@ import { GIVE_UP_AFTER_MS } from "./retry.js";
 const logger = createLogger("test", "silent", false);
 let ctx: TestContext;
 let server: Server;
-let status = 503;
+const status = 503;
 const seen: string[] = [];
 
 beforeAll(async () => {

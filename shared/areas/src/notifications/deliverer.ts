@@ -61,7 +61,7 @@ export class WebhookDeliverer extends PollingLoop {
       .select((eb) => eb.fn.min("created_at").as("oldest"))
       .where("status", "=", "PENDING")
       .executeTakeFirst();
-    const oldest = row?.oldest ? new Date(row.oldest as Date).getTime() : null;
+    const oldest = row?.oldest ? new Date(row.oldest).getTime() : null;
     return oldest === null ? 0 : Math.max(0, (this.now().getTime() - oldest) / 1000);
   }
 

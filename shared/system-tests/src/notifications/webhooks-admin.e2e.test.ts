@@ -89,6 +89,24 @@ describe("webhook admin API", () => {
     expect(await webhooks()).toEqual([]);
   });
 
+  it("documents its routes in command-api's OpenAPI document", async () => {
+    const doc = (await http("GET", `${api.url}/openapi.json`)).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/admin/webhooks",
+        "/admin/webhooks/{webhookId}",
+        "/admin/webhooks/{webhookId}/deliveries",
+        "/admin/webhooks/{webhookId}/deliveries/{deliveryId}/retry",
+        "/me/contact",
+      ]),
+    );
+    expect(Object.keys(doc.paths["/admin/webhooks"])).toEqual(expect.arrayContaining(["get", "post"]));
+    expect(Object.keys(doc.paths["/me/contact"])).toEqual(expect.arrayContaining(["put", "delete"]));
+    expect(Object.keys(doc.paths["/admin/webhooks"].post.responses)).toEqual(expect.arrayContaining(["201", "400"]));
+    expect(Object.keys(doc.paths["/admin/webhooks/{webhookId}"].delete.responses)).toEqual(expect.arrayContaining(["204", "404"]));
+    expect(Object.keys(doc.paths["/admin/webhooks/{webhookId}/deliveries/{deliveryId}/retry"].post.responses)).toContain("202");
+  });
+
   it("is for admins only", async () => {
     const user = await ctx.token("someone");
     expect((await http("GET", `${api.url}/admin/webhooks`, { token: user })).status).toBe(403);
