@@ -10,6 +10,8 @@ import { createWebhook } from "./webhooks.js";
 import { NotificationFollower } from "./follower.js";
 import { WebhookDeliverer } from "./deliverer.js";
 import { GIVE_UP_AFTER_MS } from "./retry.js";
+import { appendOpenSale, appendOrder, placed } from "@surge/testkit/sale-events";
+import { orderStream } from "../orders/events.js";
 
 const logger = createLogger("test", "silent", false);
 let ctx: TestContext;
@@ -79,5 +81,29 @@ describe("notifications consumer", () => {
     } finally {
       await deliverer.stop();
     }
+  });
+
+  it("emails the owner of an order about its notifications (the order's first event names the owner), only users with an address, once", async () => {
+    const sale = await appendOpenSale(ctx.store, [10]);
+    const mine = placed(sale, "mailer1", [[0, 1]]);
+    const theirs = placed(sale, "silent1", [[0, 1]]);
+    await appendOrder(ctx.store, mine);
+    await appendOrder(ctx.store, theirs);
+    await ctx.db.insertInto("user_contacts").values({ user_id: "mailer1", email: "m@example.com", language: "ko", updated_at: new Date() }).execute();
+    const from = await ctx.store.headPosition();
+    for (const order of [mine, theirs]) {
+      const failed = { orderId: order.orderId, eventId: order.eventId, paymentId: "p1", reason: "LIMIT_EXCEEDED", failedAt: new Date().toISOString() };
+      await ctx.store.append(orderStream(order.orderId), "any", [
+        rawEvent("PaymentFailed", failed),
+        rawEvent("OrderExpired", { orderId: order.orderId, eventId: order.eventId, expiredAt: failed.failedAt }),
+      ]);
+    }
+    const follower = new NotificationFollower(ctx.db, ctx.store, { email: true }, logger);
+    const events = await ctx.store.readAll(from, 100);
+    await follower.handle(events);
+    await follower.handle(events);
+    const rows = await ctx.db.selectFrom("email_outbox").selectAll().execute();
+    // OrderExpired is a webhook type, not an email one.
+    expect(rows.map((r) => [r.user_id, r.type, r.status, JSON.parse(r.data).orderId])).toEqual([["mailer1", "PaymentFailed", "PENDING", mine.orderId]]);
   });
 });
