@@ -102,5 +102,8 @@ export class EmailSender extends PollingLoop {
   }
 }
 
-/** The SMTP transport of SMTP_URL (`smtp://user:pass@host:587`, `smtps://…:465`). */
-export const smtpTransport = (url: string): Transporter => createTransport(url);
+/**
+ * The SMTP transport of SMTP_URL (`smtp://user:pass@host:587`, `smtps://…:465`). nodemailer waits
+ * up to 2 minutes for a connection by default; an SMTP server that is away should cost a retry, not stall the outbox.
+ */
+export const smtpTransport = (url: string): Transporter => createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
