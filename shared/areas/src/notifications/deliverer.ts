@@ -56,9 +56,11 @@ export class WebhookDeliverer extends PollingLoop {
 
   /** Age in seconds of the oldest delivery still PENDING, 0 when none. */
   async oldestPendingSeconds(): Promise<number> {
+    // Joined with the webhooks: a delivery recorded while its webhook was being deleted is never sent and must not age here.
     const row = await this.db
       .selectFrom("webhook_deliveries")
-      .select((eb) => eb.fn.min("created_at").as("oldest"))
+      .innerJoin("webhooks", "webhooks.webhook_id", "webhook_deliveries.webhook_id")
+      .select((eb) => eb.fn.min("webhook_deliveries.created_at").as("oldest"))
       .where("status", "=", "PENDING")
       .executeTakeFirst();
     const oldest = row?.oldest ? new Date(row.oldest).getTime() : null;
