@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { productionSecrets } from "@surge/areas/production-secrets";
 import { baseEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
+import { webhookEnvShape } from "@surge/areas/notifications/config";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -39,6 +40,15 @@ const schema = baseEnvSchema.extend({
   AUDIT_CHECKPOINT_FILE: z.string().optional(),
   /** `npm run audit -- checkpoint`: URL each checkpoint is POSTed to as JSON (default for --url). */
   AUDIT_CHECKPOINT_URL: z.string().url().optional(),
+  ...webhookEnvShape,
+  /** Per webhook request: a receiver that has not answered by then counts as a failed attempt. */
+  WEBHOOK_TIMEOUT_MS: ms(5_000),
+  /** How often the webhook deliverer and the email sender look for work when they have none. */
+  NOTIFICATIONS_POLL_MS: ms(250),
+  /** `smtp://user:pass@host:587` or `smtps://…`: with it set, users with a contact address get email. */
+  SMTP_URL: z.string().url().optional(),
+  /** The From of notification emails. */
+  EMAIL_FROM: z.string().min(3).default("Surge <no-reply@surge.local>"),
 });
 
 export type BatchEnv = z.infer<typeof schema>;

@@ -21,6 +21,11 @@ import { LogTail } from "@surge/platform/process/log-tail";
 import { batchMetrics } from "./metrics.js";
 import { Periodic } from "@surge/platform/process/periodic";
 import { NightlyRankings, rankingCrons } from "@surge/areas/rankings/jobs/nightly";
+import { NotificationFollower } from "@surge/areas/notifications/follower";
+import { WebhookDeliverer } from "@surge/areas/notifications/deliverer";
+import { EmailSender, smtpTransport } from "@surge/areas/notifications/mailer";
+import { notificationMetrics } from "@surge/areas/notifications/metrics";
+import { allowInsecureWebhooks } from "@surge/areas/notifications/config";
 
 /** Reads per poll of the log: one round trip covers a busy second of a flash sale. */
 const TAIL_BATCH_SIZE = 500;
@@ -60,7 +65,27 @@ export async function startBatch(env: BatchEnv) {
     onMismatch: () => m.settleMismatches.inc(),
     onReleased: () => m.submissionsReleased.inc(),
   });
-  const handlers = [scheduler, expiry, follower, compensation, refunds, goods, settler];
+  const notifications = new NotificationFollower(db, store, { email: env.SMTP_URL !== undefined }, logger);
+  const deliverer = new WebhookDeliverer(
+    db,
+    {
+      pollMs: env.NOTIFICATIONS_POLL_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      allowInsecure: allowInsecureWebhooks(env),
+      onOutcome: (o) => notified.onDelivery(o),
+    },
+    logger,
+  );
+  const notified = notificationMetrics(metrics.registry, db, store, () => deliverer.oldestPendingSeconds());
+  const mailer = env.SMTP_URL
+    ? new EmailSender(
+        db,
+        smtpTransport(env.SMTP_URL),
+        { from: env.EMAIL_FROM, pollMs: env.NOTIFICATIONS_POLL_MS, onOutcome: (o) => notified.onEmail(o) },
+        logger,
+      )
+    : null;
+  const handlers = [scheduler, expiry, follower, compensation, refunds, goods, settler, notifications];
   const tail = new LogTail(store, handlers, { batchSize: TAIL_BATCH_SIZE, idleMs: env.BATCH_TAIL_IDLE_MS }, logger, (handler) =>
     m.handlerErrors.inc({ handler }),
   );
@@ -101,11 +126,13 @@ export async function startBatch(env: BatchEnv) {
   );
 
   tail.start();
+  deliverer.start();
+  mailer?.start();
   for (const p of periodic) p.start();
   nightly.start();
   // Stopped first (the stack runs in reverse): no new work, then the work in flight finishes before the pools close.
   stack.add(async () => {
-    await Promise.all([tail.stop(), scheduler.stop(), nightly.stop(), ...periodic.map((p) => p.stop())]);
+    await Promise.all([tail.stop(), deliverer.stop(), mailer?.stop(), scheduler.stop(), nightly.stop(), ...periodic.map((p) => p.stop())]);
   });
 
   logger.info({ url: server.url }, "batch running");

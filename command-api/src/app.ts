@@ -20,8 +20,9 @@ import { cartRoutes } from "@surge/areas/cart/command-routes";
 import { engagementRoutes } from "@surge/areas/engagement/command-routes";
 import type { LikeCounts } from "@surge/areas/engagement/like-counts";
 import type { ViewRecorder } from "@surge/areas/engagement/views";
+import { notificationRoutes, type NotificationRouteDeps } from "@surge/areas/notifications/command-routes";
 
-export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps {
+export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps, NotificationRouteDeps {
   db: Db;
   redis: Redis;
   tokenVerifier: TokenVerifier;
@@ -59,7 +60,7 @@ export function createCommandApp(deps: CommandAppDeps) {
   // Order matters: authenticate, then the gate (rate limit, Idempotency-Key).
   // Hono's "/orders/*" also matches "/orders", so each prefix is registered exactly once.
   app.use("/admin/*", requireAuth(deps.tokenVerifier, "admin"), gate);
-  for (const path of ["/cart/*", "/coupons/*", "/orders/*", "/products/*", "/wallet/*"]) app.use(path, requireAuth(deps.tokenVerifier), gate);
+  for (const path of ["/cart/*", "/coupons/*", "/me/*", "/orders/*", "/products/*", "/wallet/*"]) app.use(path, requireAuth(deps.tokenVerifier), gate);
 
   couponRoutes(app, deps);
   productRoutes(app, deps);
@@ -70,5 +71,6 @@ export function createCommandApp(deps: CommandAppDeps) {
   goodsRoutes(app, deps);
   engagementRoutes(app, deps);
   cartRoutes(app, deps);
+  notificationRoutes(app, deps);
   return app;
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { productionSecrets } from "@surge/areas/production-secrets";
 import { baseEnvSchema, corsEnvSchema, jwtEnvSchema, parseEnv, portSchema } from "@surge/platform/config";
 import { DEV_PG_WEBHOOK_SECRET } from "@surge/areas/payments/signature";
+import { webhookEnvShape } from "@surge/areas/notifications/config";
 
 /** Published, so refused in production: with it anyone could fingerprint guessed card numbers against kept request hashes. */
 export const DEV_IDEMPOTENCY_SECRET = "surge-dev-idempotency-secret-0123456789";
@@ -39,6 +40,7 @@ const schema = baseEnvSchema
       .default(600),
     /** How often the views counted are appended (one event per product and minute). */
     VIEW_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    ...webhookEnvShape,
   })
   .refine((e) => e.GUARD_APPEND_DEADLINE_MS < e.GUARD_RESERVATION_TTL_MS, {
     message: "GUARD_APPEND_DEADLINE_MS must be shorter than GUARD_RESERVATION_TTL_MS",

@@ -16,6 +16,7 @@ import type { CommandApiEnv } from "./env.js";
 import { ProductDirectory } from "@surge/areas/catalog/directory";
 import { LikeCounts } from "@surge/areas/engagement/like-counts";
 import { ViewRecorder } from "@surge/areas/engagement/views";
+import { allowInsecureWebhooks } from "@surge/areas/notifications/config";
 
 /** The composition root of command-api: builds every dependency once and knows how to stop them. */
 export async function startCommandApi(env: CommandApiEnv) {
@@ -72,6 +73,7 @@ export async function startCommandApi(env: CommandApiEnv) {
     likes: new LikeCounts(redis, store),
     views,
     corsOrigins: env.CORS_ORIGINS,
+    allowInsecureWebhooks: allowInsecureWebhooks(env),
     definitions: new CouponDefinitions(store),
     appendDeadlineMs: env.GUARD_APPEND_DEADLINE_MS,
     outcomes,

@@ -14,6 +14,7 @@ import * as binaryIds from "./20261203T2300_binary_ids.js";
 import * as chainFormat from "./20261204T0900_chain_format.js";
 import * as paymentRetries from "./20261205T0900_payment_retries.js";
 import * as couponClaimsRecent from "./20261205T1000_coupon_claims_recent.js";
+import * as notifications from "./20261205T0900_notifications.js";
 
 /** Static list instead of a folder scan, so migrations work the same from src (tsx) and dist. */
 export const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   "20261204T0900_chain_format": chainFormat,
   "20261205T0900_payment_retries": paymentRetries,
   "20261205T1000_coupon_claims_recent": couponClaimsRecent,
+  "20261205T0900_notifications": notifications,
 };
 
 /** Brings a database to the latest schema; returns the migrations that ran. */
