@@ -41,7 +41,12 @@ it("a log written before the chain_format migration verifies after it, followed 
   }
   await sql`UPDATE event_sequence SET last_position = 5, last_hash = ${previous} WHERE id = 1`.execute(db);
 
-  expect(await runMigrations(db, migrations)).toEqual(["20261204T0900_chain_format"]);
+  // The chain_format migration runs first among those left, so the old rows are sealed before later schema changes.
+  expect(await runMigrations(db, migrations)).toEqual(
+    Object.keys(migrations)
+      .filter((name) => name >= "20261204T0900_chain_format")
+      .sort(),
+  );
   const store = new MysqlEventStore(db);
   const meta = { correlationId: "c", causationId: null, userId: null, occurredAt: new Date().toISOString() };
   await store.append("new-1", "no_stream", [{ eventType: eventType("ThingHappened", z.object({ n: z.number() })), data: { n: 6 }, metadata: meta, tag: "t" }]);
