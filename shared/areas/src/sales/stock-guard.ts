@@ -116,6 +116,17 @@ export class StockGuard {
     await this.run(setStatusScript, eventId, status);
   }
 
+  /**
+   * Sets the status only where the guard holds the sale's state: a guard that does not will read
+   * the status from the store when it rebuilds. Returns whether it wrote.
+   */
+  async syncStatus(eventId: string, status: SaleStatus): Promise<boolean> {
+    const current = await this.redis.hget(saleKeys(eventId)[0], "status");
+    if (current === null || current === status) return false;
+    const [code] = await runScript<Reply>(this.redis, setStatusScript, saleKeys(eventId), [status]);
+    return code === "OK";
+  }
+
   async remaining(eventId: string): Promise<Record<string, number>> {
     await this.run(loadedScript, eventId);
     const stock = await this.redis.hgetall(saleKeys(eventId)[1]);
