@@ -44,10 +44,10 @@ export class CommitCutter {
   /** `databaseUrl` is the database to relay to; `admin` a pool that does not go through the relay (it issues KILL). */
   static async start(databaseUrl: string, admin: Db): Promise<{ cutter: CommitCutter; url: string }> {
     const target = new URL(databaseUrl);
-    let cutter: CommitCutter | undefined;
-    const server = net.createServer((client) => cutter!.relay(client, target.hostname, Number(target.port || 3306)));
+    const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    cutter = new CommitCutter(server, (server.address() as net.AddressInfo).port, admin);
+    const cutter = new CommitCutter(server, (server.address() as net.AddressInfo).port, admin);
+    server.on("connection", (client: net.Socket) => cutter.relay(client, target.hostname, Number(target.port || 3306)));
     const url = new URL(databaseUrl);
     url.hostname = "127.0.0.1";
     url.port = String(cutter.port);

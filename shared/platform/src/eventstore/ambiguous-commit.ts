@@ -10,7 +10,7 @@ export interface VerifyOptions {
   delayMs: number;
 }
 
-export const defaultVerify: VerifyOptions = { attempts: 8, delayMs: 50 };
+export const defaultVerify: VerifyOptions = { attempts: 5, delayMs: 50 };
 
 interface Found {
   streamId: string;
