@@ -73,8 +73,8 @@ export async function scheduleSale(deps: SaleDeps, input: ScheduleSaleInput, ctx
  */
 export async function transitionSale(deps: SaleDeps, eventId: string, to: "OPEN" | "CLOSED", forced: boolean, ctx: CommandContext) {
   const command = to === "OPEN" ? ({ type: "OpenSale", now: ctx.now, forced } as const) : ({ type: "CloseSale", now: ctx.now, forced } as const);
-  const { state, events, position } = await handle(deps.store, saleStream(eventId), saleDecider, command, { metadata: metadataFor(ctx) });
-  if (state.status !== "absent") await deps.stock.setStatus(eventId, state.status);
+  const { state, events, position, loaded } = await handle(deps.store, saleStream(eventId), saleDecider, command, { metadata: metadataFor(ctx) });
+  if (state.status !== "absent") await deps.stock.setStatus(eventId, state.status, loaded.version + events.length);
   return { state, changed: events.length > 0, position };
 }
 
@@ -84,7 +84,7 @@ export async function transitionSale(deps: SaleDeps, eventId: string, to: "OPEN"
  * this is what repairs the guard then. Returns whether the guard's status was wrong.
  */
 export async function syncSaleStatus(deps: SaleDeps, eventId: string): Promise<boolean> {
-  const { state } = await loadStream(deps.store, saleStream(eventId), saleDecider);
+  const { state, version } = await loadStream(deps.store, saleStream(eventId), saleDecider);
   if (state.status === "absent") return false;
-  return deps.stock.syncStatus(eventId, state.status);
+  return deps.stock.syncStatus(eventId, state.status, version);
 }

@@ -16,12 +16,12 @@ import { SaleScheduler } from "./scheduler-job.js";
 /** A guard whose next status writes fail, as a Redis that drops the write right after the append would. */
 class LosingStatusWrites extends StockGuard {
   lose = 0;
-  override async setStatus(eventId: string, status: SaleStatus): Promise<void> {
+  override async setStatus(eventId: string, status: SaleStatus, version: number): Promise<void> {
     if (this.lose > 0) {
       this.lose--;
       throw new Error("injected: the status write to Redis was lost");
     }
-    await super.setStatus(eventId, status);
+    await super.setStatus(eventId, status, version);
   }
 }
 
@@ -106,6 +106,19 @@ describe("the guard's sale status follows the store", () => {
     await scheduler.sweep();
     expect(await guardStatus(eventId)).toBe("OPEN");
     expect((await order(eventId)).code).toBe("OK");
+  });
+
+  it("a status read before a later transition, written after it, changes nothing", async () => {
+    const eventId = await scheduleSale(-1_000);
+    await transitionSale({ store: ctx.store, stock: guard }, eventId, "OPEN", true, systemContext("scheduler"));
+    await transitionSale({ store: ctx.store, stock: guard }, eventId, "CLOSED", true, systemContext("admin"));
+    // The scheduler's open (version 2) lands late, after the admin's close (version 3).
+    await guard.setStatus(eventId, "OPEN", 2);
+    expect(await guardStatus(eventId)).toBe("CLOSED");
+    // Rebuilt from the store, the guard knows the version too.
+    await ctx.redis.del(`evt:{${eventId}}:meta`);
+    await guard.setStatus(eventId, "OPEN", 2);
+    expect(await guardStatus(eventId)).toBe("CLOSED");
   });
 
   it("a sale whose guard state is not loaded is left to the guard's rebuild, which reads the store", async () => {
