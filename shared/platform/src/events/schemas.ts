@@ -10,3 +10,7 @@ export const instant = z.iso.datetime({ offset: true });
 export const MAX_AMOUNT = 100_000_000_000;
 /** Money is whole won, never negative, never a float, never above MAX_AMOUNT. */
 export const won = z.number().int().min(0).max(MAX_AMOUNT);
+/** The most units anything counts (stock, a line's quantity, a limit): what the HTTP schemas allow, well inside an INT column. */
+export const MAX_UNITS = 10_000_000;
+/** A count of units: a whole number from 1 to MAX_UNITS. */
+export const units = z.number().int().min(1).max(MAX_UNITS);
