@@ -18,7 +18,7 @@ const schema = baseEnvSchema.extend(kafkaEnvSchema.shape).extend({
   PROJECTOR_KAFKA_GROUP: z.string().min(1).default("surge-projector"),
   /** Kafka mode: one instance consumes at a time; a standby takes over this long after it stops renewing. */
   PROJECTOR_LEASE_TTL_MS: z.coerce.number().int().min(300).default(10_000),
-  /** Kafka mode: a handler failing this often (not for a database reason) sends its event to surge.dlt. */
+  /** A handler failing this often (not for a database reason) dead-letters its event: projection_failures (and surge.dlt in Kafka mode). */
   PROJECTOR_POISON_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
 });
 

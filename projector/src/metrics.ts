@@ -45,7 +45,7 @@ export function projectorMetrics(metrics: Metrics, db: Db, store: EventStore) {
     failures: new Counter({ name: "projector_failures_total", help: "Batches that failed and were retried", registers }),
     deadLettered: new Counter({
       name: "projector_dead_lettered_total",
-      help: "Kafka mode: poison events sent to surge.dlt and recorded in projection_failures",
+      help: "Poison events recorded in projection_failures and skipped (in Kafka mode also sent to surge.dlt)",
       registers,
     }),
     refilled: new Counter({

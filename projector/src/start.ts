@@ -62,8 +62,8 @@ export async function startProjector(env: ProjectorEnv) {
 
   const poller = new StorePoller(
     store,
-    { apply, checkpoint: () => readCheckpoint(db), onError: () => m.failures.inc() },
-    { batchSize: env.PROJECTOR_BATCH_SIZE, idleMs: env.PROJECTOR_IDLE_MS, retryMs: env.PROJECTOR_RETRY_MS },
+    { apply, checkpoint: () => readCheckpoint(db), onError: () => m.failures.inc(), onDeadLetter: () => m.deadLettered.inc() },
+    { batchSize: env.PROJECTOR_BATCH_SIZE, idleMs: env.PROJECTOR_IDLE_MS, retryMs: env.PROJECTOR_RETRY_MS, attempts: env.PROJECTOR_POISON_ATTEMPTS },
     logger,
   );
   poller.start();

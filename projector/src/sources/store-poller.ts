@@ -1,24 +1,35 @@
 import { PollingLoop } from "@surge/platform/lifecycle";
 import { type EventStore, type StoredEvent } from "@surge/platform/eventstore/types";
+import { EventHandlerError } from "@surge/platform/projection/apply";
+import { classifyFailure, failureMessage, type FailureInfo, type Quarantine } from "@surge/platform/projection/failures";
 import { type Logger } from "pino";
 
 export interface StorePollerOptions {
   batchSize: number;
   idleMs: number;
   retryMs: number;
+  /** A handler failing this many times (for a reason other than the database) dead-letters its event. */
+  attempts?: number;
 }
 
 export interface StorePollerHooks {
-  /** Applies a batch and commits the checkpoint with it. */
-  apply: (events: StoredEvent[]) => Promise<void>;
+  /** Applies a batch and commits the checkpoint with it; quarantined events are recorded as failures instead. */
+  apply: (events: StoredEvent[], quarantine: Quarantine) => Promise<void>;
   /** The committed checkpoint, read at start and after every failure. */
   checkpoint: () => Promise<number>;
   onError?: (err: unknown) => void;
+  /** An event was set aside as poison (it is recorded in projection_failures once its batch commits). */
+  onDeadLetter?: (info: FailureInfo) => void;
 }
 
 /**
  * Embedded mode: tails the MySQL event store by global position. The store makes positions visible
  * in order, so polling after the checkpoint never skips an event, and no other state is needed.
+ *
+ * A poison event cannot stop it: as in Kafka mode, an event whose handler keeps failing (at once
+ * if its data does not fit its schema) is recorded in projection_failures in its batch's
+ * transaction, marked handled, and the events after it go on (retry-failed applies it later). The
+ * database failing is retried without limit and dead-letters nothing.
  */
 export class StorePoller extends PollingLoop {
   constructor(
@@ -35,6 +46,9 @@ export class StorePoller extends PollingLoop {
     let checkpoint: number | null = null;
     // The next batch, read while the current one applies (a full batch says more is waiting).
     let prefetch: Promise<StoredEvent[]> | null = null;
+    // Poison events of the batch being retried, and failed tries per event (a restart counts again).
+    const quarantine = new Map<string, FailureInfo>();
+    const attempts = new Map<string, number>();
     while (!this.stopping) {
       try {
         checkpoint ??= await this.hooks.checkpoint();
@@ -50,17 +64,42 @@ export class StorePoller extends PollingLoop {
           prefetch = this.store.readAll(last.position, this.options.batchSize);
           prefetch.catch(() => undefined);
         }
-        await this.hooks.apply(events);
+        await this.hooks.apply(events, quarantine);
         checkpoint = last.position;
+        for (const e of events) {
+          quarantine.delete(e.eventId);
+          attempts.delete(e.eventId);
+        }
       } catch (err) {
         prefetch = null;
         this.hooks.onError?.(err);
-        this.logger.error({ err, checkpoint }, "projecting failed; retrying from the committed checkpoint");
         checkpoint = null;
+        // Set aside: apply the batch again at once, without it.
+        if (this.setAside(err, quarantine, attempts)) continue;
+        this.logger.error({ err }, "projecting failed; retrying from the committed checkpoint");
         await this.sleep(this.options.retryMs);
       }
     }
     // No read left in flight when stop() returns (the pool closes next).
     await prefetch?.catch(() => undefined);
+  }
+
+  /** Counts a handler's failure against its event; true when the event is now quarantined. */
+  private setAside(err: unknown, quarantine: Map<string, FailureInfo>, attempts: Map<string, number>): boolean {
+    if (!(err instanceof EventHandlerError)) return false;
+    const kind = classifyFailure(err.cause);
+    if (kind === "transient") return false;
+    const { event } = err;
+    const tries = (attempts.get(event.eventId) ?? 0) + 1;
+    attempts.set(event.eventId, tries);
+    if (kind !== "schema" && tries < (this.options.attempts ?? 3)) return false;
+    const info: FailureInfo = { error: failureMessage(err.cause), attempts: tries, source: "store" };
+    quarantine.set(event.eventId, info);
+    this.hooks.onDeadLetter?.(info);
+    this.logger.error(
+      { eventId: event.eventId, type: event.type, position: event.position, error: info.error, attempts: tries },
+      "poison event dead-lettered; going on without it",
+    );
+    return true;
   }
 }

@@ -90,6 +90,22 @@ export class StaleAppendError extends Error {
 }
 
 /**
+ * Raised by the event store when an append's COMMIT may have run (the connection was lost during
+ * it) and the store stayed unreachable while it looked the events up by id. Whatever the append
+ * reserved (stock, a coupon unit) must stay reserved: a guard's sweeper settles it once the store
+ * answers (confirmed if the events are there, released if not). Giving it back now could oversell.
+ */
+export class AppendOutcomeUnknownError extends Error {
+  constructor(
+    readonly streamIds: readonly string[],
+    cause: unknown,
+  ) {
+    super(`append to ${streamIds.join(", ")} may have committed; the store could not tell`, { cause });
+    this.name = "AppendOutcomeUnknownError";
+  }
+}
+
+/**
  * Raised by the event store, before anything is written, when an event's data does not match its
  * event type's schema or its metadata the platform's: a bug in whatever built the event.
  */

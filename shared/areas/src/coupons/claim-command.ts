@@ -1,4 +1,4 @@
-import { AppError, FenceError, notFound, unavailable } from "@surge/platform/errors";
+import { AppendOutcomeUnknownError, AppError, FenceError, notFound, unavailable } from "@surge/platform/errors";
 import { couponFenceKey, type ClaimVerdict, type CouponGuard } from "./guard.js";
 import { CouponClaimed, couponStream, type CouponDefinition, type CouponEvent } from "./coupon-events.js";
 import { decideCoupon } from "./coupon.js";
@@ -39,7 +39,8 @@ function decide(def: CouponDefinition, verdict: ClaimVerdict, claimId: string, c
 
 /**
  * Claim path: the Lua guard takes a unit (and writes a ledger entry), the CouponClaimed event is
- * appended, and only then the client hears 201. A failed append gives the unit back at once.
+ * appended, and only then the client hears 201. An append that failed gives the unit back at
+ * once; one that may have committed (AppendOutcomeUnknownError) leaves it to the sweeper.
  *
  * With an Idempotency-Key the claim id derives from it (`keyedClaimId`): a claim this key made
  * before is answered from the store, so a retry after Redis lost the key's record (and the guard's
@@ -115,6 +116,11 @@ async function attemptClaim(deps: ClaimDeps, def: CouponDefinition, ctx: Command
     deps.guard.confirm(def.couponId, claimId).catch((err: unknown) => deps.logger.warn({ err, claimId }, "confirm failed; the sweeper will"));
     return { claim: { ...claimed.data, status: "AVAILABLE" as const }, position: appended.lastPosition, replayed: false };
   } catch (err) {
+    // The claim may be in the store: its unit stays taken until the sweeper finds out (giving it back now could hand it out twice).
+    if (err instanceof AppendOutcomeUnknownError) {
+      deps.logger.warn({ err, claimId }, "a claim's append may have committed; the sweeper settles its unit");
+      throw unavailable("The claim may not have been recorded; try again shortly.", err);
+    }
     await deps.guard.release(def.couponId, claimId).catch((e: unknown) => deps.logger.error({ err: e, claimId }, "release failed; the sweeper will"));
     if (err instanceof FenceError) {
       await deps.guard.invalidate(def.couponId, verdict.fence).catch(() => undefined);

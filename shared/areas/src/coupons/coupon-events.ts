@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { eventType, type EventOf } from "@surge/platform/events/event-type";
-import { instant } from "@surge/platform/events/schemas";
+import { instant, units, won } from "@surge/platform/events/schemas";
 
 export const discountSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("FIXED"), amount: z.number().int().min(1).max(100_000_000) }),
@@ -18,9 +18,9 @@ export const CouponCreated = eventType(
     couponId: z.string(),
     name: z.string(),
     discount: discountSchema,
-    quantity: z.number().int().positive(),
-    perUserLimit: z.number().int().positive(),
-    minOrderAmount: z.number().int().nonnegative(),
+    quantity: units,
+    perUserLimit: units,
+    minOrderAmount: won,
     claimOpensAt: instant,
     claimClosesAt: instant.nullable(),
     validUntil: instant.nullable(),

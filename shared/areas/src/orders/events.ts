@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { eventType, type EventOf } from "@surge/platform/events/event-type";
-import { instant, won } from "@surge/platform/events/schemas";
+import { instant, units, won } from "@surge/platform/events/schemas";
 
 export const orderItemSchema = z.object({
   dealId: z.string(),
   productId: z.string(),
   productName: z.string(),
-  quantity: z.number().int().positive(),
+  quantity: units,
   unitPrice: won,
   lineAmount: won,
 });

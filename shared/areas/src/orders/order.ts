@@ -1,4 +1,5 @@
 import { AppError } from "@surge/platform/errors";
+import { MAX_AMOUNT } from "@surge/platform/events/schemas";
 import { discountFor } from "../coupons/coupon.js";
 import type { CouponDefinition } from "../coupons/coupon-events.js";
 import type { SaleState } from "../sales/sale.js";
@@ -133,11 +134,21 @@ export function priceLines(sale: SaleState, lines: PlaceOrder["lines"]): OrderIt
   });
 }
 
+/** An amount no event may carry is refused here, before any stock is taken, not by the store's schema check after. */
+function assertInRange(items: OrderItem[], totalAmount: number): void {
+  const errors = items.flatMap((item, i) =>
+    item.lineAmount > MAX_AMOUNT ? [{ path: `items.${i}.quantity`, message: `the line's amount would pass ${MAX_AMOUNT}` }] : [],
+  );
+  if (errors.length === 0 && totalAmount > MAX_AMOUNT) errors.push({ path: "items", message: `the order's total would pass ${MAX_AMOUNT}` });
+  if (errors.length > 0) throw new AppError("VALIDATION_FAILED", `An order's amount may not pass ${MAX_AMOUNT}.`, { errors });
+}
+
 function place(command: PlaceOrder): OrderEvent[] {
   const sale = command.sale;
   const items = priceLines(sale, command.lines);
   if (sale.status !== "OPEN") throw new AppError("EVENT_NOT_OPEN", "The event is not open for orders.");
   const totalAmount = items.reduce((n, i) => n + i.lineAmount, 0);
+  assertInRange(items, totalAmount);
   const coupon = command.coupon;
   if (coupon && totalAmount < coupon.definition.minOrderAmount)
     throw new AppError("COUPON_NOT_USABLE", `The coupon needs an order of at least ${coupon.definition.minOrderAmount}.`);

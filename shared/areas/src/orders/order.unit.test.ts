@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { specFor, type Outcome } from "@surge/platform/events/spec";
+import { MAX_AMOUNT } from "@surge/platform/events/schemas";
 import type { CouponDefinition } from "../coupons/coupon-events.js";
 import type { SaleState } from "../sales/sale.js";
 import { orderDecider, type PlaceOrder } from "./order.js";
@@ -111,6 +112,17 @@ describe("order decider", () => {
     for (const status of ["SCHEDULED", "CLOSED"] as const) {
       expect(spec.given([]).when(place({ sale: sale(status) }))).toMatchObject({ error: { code: "EVENT_NOT_OPEN" } });
     }
+  });
+
+  it("refuses a line or a total above MAX_AMOUNT (400), and takes one at it", () => {
+    const dear = sale("OPEN", [100_000_000, 100_000_000]);
+    expect(spec.given([]).when(place({ sale: dear, lines: [{ dealId: "d1", quantity: 1_001 }] }))).toMatchObject({ error: { code: "VALIDATION_FAILED" } });
+    const twoLines = [
+      { dealId: "d1", quantity: 600 },
+      { dealId: "d2", quantity: 500 },
+    ];
+    expect(spec.given([]).when(place({ sale: dear, lines: twoLines }))).toMatchObject({ error: { code: "VALIDATION_FAILED" } });
+    expect(amounts(spec.given([]).when(place({ sale: dear, lines: [{ dealId: "d1", quantity: 1_000 }] })))).toMatchObject({ totalAmount: MAX_AMOUNT });
   });
 
   it("refuses an unknown deal with 404", () => {

@@ -1,4 +1,4 @@
-import { AppError, ConcurrencyError, FenceError, notFound, unavailable } from "@surge/platform/errors";
+import { AppendOutcomeUnknownError, AppError, ConcurrencyError, FenceError, notFound, unavailable } from "@surge/platform/errors";
 import type { EventStore, StreamAppend } from "@surge/platform/eventstore/types";
 import type { StockGuard } from "../sales/stock-guard.js";
 import { saleFenceKey } from "../sales/stock-guard.js";
@@ -124,6 +124,9 @@ export async function placeOrder(
     void deps.stock.confirm(eventId, input.orderId).catch(() => undefined);
     return { order: placed.data, position: Math.max(...results.map((r) => r.lastPosition)), replayed: false };
   } catch (err) {
+    // The order may be in the store: its stock stays reserved until the sweeper finds out (releasing
+    // it now could sell it twice). A retry with the same key answers the order if it is there.
+    if (err instanceof AppendOutcomeUnknownError) throw unavailable("The order may not have been recorded; retry with the same Idempotency-Key.", err);
     // Only this request's reservation: an order already in the store answered DUPLICATE above.
     await deps.stock.release(eventId, input.orderId).catch(() => undefined);
     if (err instanceof ConcurrencyError && err.streamId.startsWith("claim-"))

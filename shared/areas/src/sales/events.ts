@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { eventType, type EventOf } from "@surge/platform/events/event-type";
-import { instant, won } from "@surge/platform/events/schemas";
+import { instant, units, won } from "@surge/platform/events/schemas";
 
 export const dealSchema = z.object({
   dealId: z.string(),
   productId: z.string(),
   productName: z.string(),
   salePrice: won,
-  stock: z.number().int().positive(),
-  perUserLimit: z.number().int().positive(),
+  stock: units,
+  perUserLimit: units,
 });
 export type Deal = z.infer<typeof dealSchema>;
 
@@ -20,7 +20,7 @@ export const EventScheduled = eventType(
     opensAt: instant,
     closesAt: instant.nullable(),
     deals: z.array(dealSchema).min(1),
-    goods: z.object({ name: z.string(), quantity: z.number().int().positive() }).nullable(),
+    goods: z.object({ name: z.string(), quantity: units }).nullable(),
   }),
 );
 export const EventOpened = eventType("EventOpened", z.object({ eventId: z.string(), openedAt: instant, forced: z.boolean() }));

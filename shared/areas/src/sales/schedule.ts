@@ -8,6 +8,7 @@ import { decideSale, initialSaleState, saleDecider } from "./sale.js";
 import { saleStream, saleEventTypes, type SaleDefinition } from "./events.js";
 import { metadataFor, type CommandContext } from "@surge/platform/command/context";
 import { handle } from "@surge/platform/command/handle";
+import { loadStream } from "@surge/platform/command/load";
 import { bindEvents } from "@surge/platform/events/new-event";
 import { appendEndPosition, replayOf } from "@surge/platform/command/replay";
 
@@ -90,7 +91,18 @@ async function scheduledBefore(store: EventStore, eventId: string, ctx: CommandC
  */
 export async function transitionSale(deps: SaleDeps, eventId: string, to: "OPEN" | "CLOSED", forced: boolean, ctx: CommandContext) {
   const command = to === "OPEN" ? ({ type: "OpenSale", now: ctx.now, forced } as const) : ({ type: "CloseSale", now: ctx.now, forced } as const);
-  const { state, events, position } = await handle(deps.store, saleStream(eventId), saleDecider, command, { metadata: metadataFor(ctx) });
-  if (state.status !== "absent") await deps.stock.setStatus(eventId, state.status);
+  const { state, events, position, loaded } = await handle(deps.store, saleStream(eventId), saleDecider, command, { metadata: metadataFor(ctx) });
+  if (state.status !== "absent") await deps.stock.setStatus(eventId, state.status, loaded.version + events.length);
   return { state, changed: events.length > 0, position };
+}
+
+/**
+ * Sets the guard's status to the sale's status in the store. A transition's own status write can
+ * fail after its append (Redis down for a moment), and its retry finds nothing left to append:
+ * this is what repairs the guard then. Returns whether the guard's status was wrong.
+ */
+export async function syncSaleStatus(deps: SaleDeps, eventId: string): Promise<boolean> {
+  const { state, version } = await loadStream(deps.store, saleStream(eventId), saleDecider);
+  if (state.status === "absent") return false;
+  return deps.stock.syncStatus(eventId, state.status, version);
 }

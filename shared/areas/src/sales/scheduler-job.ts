@@ -2,7 +2,7 @@ import { scheduleJob, type Job } from "node-schedule";
 import { parseEvent } from "@surge/platform/events/event-type";
 import { saleEventTypes } from "./events.js";
 import { systemContext } from "@surge/platform/command/context";
-import { transitionSale, type SaleDeps } from "./schedule.js";
+import { syncSaleStatus, transitionSale, type SaleDeps } from "./schedule.js";
 import { type Logger } from "pino";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
 import { backoffMs, sleep } from "@surge/platform/backoff";
@@ -31,6 +31,11 @@ const LOCK_TTL_MS = 10_000;
  * node-schedule job per pending transition. A transition due while nobody ran (or lost to an
  * error) is done by the sweep: once caught up at start, then every sweep interval.
  *
+ * The guard's status follows the store: every transition seen on the log (whoever appended it: this
+ * scheduler, an admin, another scheduler) marks its sale unsynced, and the sweep (or a retry that
+ * finds the transition already done) sets the guard's status from the store and clears the mark.
+ * Without it, a status write lost after its append stays lost: the retry sees nothing to append.
+ *
  * Two schedulers may run: a Redis lock per transition keeps them from doing the same work, and
  * transitionSale is idempotent anyway (decide + optimistic concurrency), so exactly one
  * EventOpened is appended whatever the timing.
@@ -44,6 +49,11 @@ export class SaleScheduler implements TailHandler {
   /** Per event, the transitions in flight, chained so OPEN and CLOSED never race each other. */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly retries = new Set<NodeJS.Timeout>();
+  /**
+   * Sales whose guard status may differ from the store's, with a count of the marks: a sync clears
+   * the mark only if none came while it ran (its read of the store may predate that transition).
+   */
+  private readonly unsynced = new Map<string, number>();
   private caughtUp = false;
   private stopped = false;
 
@@ -73,8 +83,10 @@ export class SaleScheduler implements TailHandler {
       } else if (e.type === "EventOpened") {
         const t = this.events.get(id);
         if (t) t.status = "OPEN";
+        this.markUnsynced(id);
       } else {
         this.events.delete(id);
+        this.markUnsynced(id);
       }
       this.dirty.add(id);
     }
@@ -89,15 +101,18 @@ export class SaleScheduler implements TailHandler {
     return Promise.resolve();
   }
 
-  /** Fires every transition that is due and not done (missed while down, lost to an error). */
-  sweep(): Promise<void> {
-    if (!this.caughtUp) return Promise.resolve();
+  /**
+   * Fires every transition that is due and not done (missed while down, lost to an error), and
+   * sets the guard's status of every unsynced sale from the store (waiting for those).
+   */
+  async sweep(): Promise<void> {
+    if (!this.caughtUp) return;
     const now = Date.now();
     for (const [id, t] of this.events) {
       const next = nextTransition(t, now);
       if (next && next.at <= now) void this.fire(id, next.to);
     }
-    return Promise.resolve();
+    await Promise.all([...this.unsynced.keys()].map((id) => this.chain(id, () => this.sync(id))));
   }
 
   tracked(): number {
@@ -140,7 +155,12 @@ export class SaleScheduler implements TailHandler {
   }
 
   private fire(id: string, to: Transition, attempt = 0): Promise<void> {
-    const run = (this.chains.get(id) ?? Promise.resolve()).then(() => this.transition(id, to, attempt));
+    return this.chain(id, () => this.transition(id, to, attempt));
+  }
+
+  /** Runs `step` after every step in flight for this sale, so transitions and syncs never race each other. */
+  private chain(id: string, step: () => Promise<void>): Promise<void> {
+    const run = (this.chains.get(id) ?? Promise.resolve()).then(step);
     this.chains.set(id, run);
     void run.finally(() => {
       if (this.chains.get(id) === run) this.chains.delete(id);
@@ -150,8 +170,13 @@ export class SaleScheduler implements TailHandler {
 
   /** Never throws: a failure is logged and retried with back-off (and the sweep is the backstop). */
   private async transition(id: string, to: Transition, attempt: number): Promise<void> {
+    if (this.stopped) return;
     const t = this.events.get(id);
-    if (this.stopped || !t || dueAt(t, to, Date.now()) === null) return;
+    if (!t || dueAt(t, to, Date.now()) === null) {
+      // Done already, perhaps by an attempt whose status write failed after its append.
+      if (this.unsynced.has(id)) await this.sync(id);
+      return;
+    }
     // Timers may fire a millisecond early; the decider would then decide nothing until the sweep.
     const early = (to === "OPEN" ? t.opensAt : t.closesAt!) - Date.now();
     if (early > 0) await sleep(early + 1);
@@ -174,8 +199,27 @@ export class SaleScheduler implements TailHandler {
         t.status = "OPEN";
       }
     } catch (err) {
+      // The append may have committed before the failure: the guard's status is doubtful until synced.
+      this.markUnsynced(id);
       this.logger.error({ err, eventId: id, to, attempt }, "sale event transition failed; retrying");
       this.retry(id, to, attempt + 1);
+    }
+  }
+
+  private markUnsynced(id: string): void {
+    this.unsynced.set(id, (this.unsynced.get(id) ?? 0) + 1);
+  }
+
+  /** Never throws: a sale still unsynced after a failure is synced by the next sweep. */
+  private async sync(id: string): Promise<void> {
+    const marks = this.unsynced.get(id);
+    if (marks === undefined || this.stopped) return;
+    try {
+      const repaired = await syncSaleStatus(this.deps, id);
+      if (this.unsynced.get(id) === marks) this.unsynced.delete(id);
+      if (repaired) this.logger.warn({ eventId: id }, "the guard's sale status differed from the store's; set from the store");
+    } catch (err) {
+      this.logger.error({ err, eventId: id }, "setting the guard status from the store failed; the next sweep retries");
     }
   }
 

@@ -112,8 +112,20 @@ export class StockGuard {
     await this.run(releaseGoodsScript, eventId, orderId);
   }
 
-  async setStatus(eventId: string, status: SaleStatus): Promise<void> {
-    await this.run(setStatusScript, eventId, status);
+  /** `version`: the sale stream's version the status was read at; an older one than the guard's changes nothing. */
+  async setStatus(eventId: string, status: SaleStatus, version: number): Promise<void> {
+    await this.run(setStatusScript, eventId, status, version);
+  }
+
+  /**
+   * Sets the status only where the guard holds the sale's state: a guard that does not will read
+   * the status from the store when it rebuilds. Returns whether it wrote.
+   */
+  async syncStatus(eventId: string, status: SaleStatus, version: number): Promise<boolean> {
+    const current = await this.redis.hget(saleKeys(eventId)[0], "status");
+    if (current === null || current === status) return false;
+    const [code] = await runScript<Reply>(this.redis, setStatusScript, saleKeys(eventId), [status, version]);
+    return code === "OK";
   }
 
   async remaining(eventId: string): Promise<Record<string, number>> {
@@ -140,9 +152,11 @@ export class StockGuard {
       if ((await this.redis.exists(keys[0])) === 1) return "loaded";
       const fence = await this.store.rotateFence(saleFenceKey(eventId));
       let sale = initialSaleState();
+      let saleVersion = 0;
       for (const raw of await this.store.readStream(saleStream(eventId))) {
         const e = parseEvent(saleEventTypes, raw);
         if (e) sale = evolveSale(sale, e);
+        saleVersion = raw.version;
       }
       if (sale.status === "absent") return "absent";
 
@@ -174,16 +188,21 @@ export class StockGuard {
         ledger.push([orderId, `${o.userId}|0|${lines}|C`]);
         live++;
       }
-      const published = await publishState(this.redis, keys[0], { status: sale.status, fence, goodsQuantity: sale.definition.goods?.quantity ?? 0 }, [
-        [keys[1], [...stock]],
-        [keys[2], sale.definition.deals.map((d) => [d.dealId, d.perUserLimit])],
-        [keys[3], [...bought]],
-        [keys[4], ledger],
-        [keys[5], [...goods].map((o) => [o, 1])],
-        // Nothing is pending in a rebuilt state (every order came from the store): publishing no
-        // entries deletes the sorted set of the state it replaces.
-        [keys[6], []],
-      ]);
+      const published = await publishState(
+        this.redis,
+        keys[0],
+        { status: sale.status, statusVersion: saleVersion, fence, goodsQuantity: sale.definition.goods?.quantity ?? 0 },
+        [
+          [keys[1], [...stock]],
+          [keys[2], sale.definition.deals.map((d) => [d.dealId, d.perUserLimit])],
+          [keys[3], [...bought]],
+          [keys[4], ledger],
+          [keys[5], [...goods].map((o) => [o, 1])],
+          // Nothing is pending in a rebuilt state (every order came from the store): publishing no
+          // entries deletes the sorted set of the state it replaces.
+          [keys[6], []],
+        ],
+      );
       // Torn: Redis lost the staged state mid-rebuild; report busy so the caller rebuilds again.
       if (published !== "published") return published === "already" ? "loaded" : "busy";
       await this.redis.sadd(LOADED_SALES, eventId);

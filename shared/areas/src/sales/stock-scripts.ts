@@ -96,9 +96,15 @@ export const loadedScript = `${header}
 return {'OK'}
 `;
 
-/** ARGV: status. */
+/**
+ * ARGV: status, the sale stream's version it was read at. A status read at an older version than
+ * the one the guard holds is STALE and changes nothing: two writers (an admin's close, the
+ * scheduler's open) may land in either order, and the later transition must win.
+ */
 export const setStatusScript = `${header}
-redis.call('HSET', KEYS[1], 'status', ARGV[1])
+local known = tonumber(redis.call('HGET', KEYS[1], 'statusVersion') or '0')
+if tonumber(ARGV[2]) < known then return {'STALE'} end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'statusVersion', ARGV[2])
 return {'OK'}
 `;
 

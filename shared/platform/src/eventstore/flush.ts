@@ -18,6 +18,27 @@ export interface AppendRequest {
 
 export type Outcome = AppendResult[] | Error;
 
+/**
+ * A batch failed once its COMMIT may have reached the server (the connection was lost, or the
+ * server's answer to it never came): the events may be in the store or not. The store looks
+ * them up by id before it answers anyone (see ambiguous-commit.ts).
+ */
+export class CommitUnknownError extends Error {
+  constructor(cause: unknown) {
+    super(`the batch's commit may have run: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "CommitUnknownError";
+  }
+}
+
+// Errors the server returned for a statement of the transaction, while the connection lived on: the
+// statement did not run, so the COMMIT after it in the same round trip did not either. Interrupted
+// (KILL QUERY) is left out: it may strike the COMMIT itself.
+const ER_QUERY_INTERRUPTED = 1317;
+function answeredByServer(err: unknown): boolean {
+  const e = err as { errno?: unknown; fatal?: unknown } | null;
+  return typeof e === "object" && e !== null && typeof e.errno === "number" && e.fatal !== true && e.errno !== ER_QUERY_INTERRUPTED;
+}
+
 export function prepare(e: NewEvent): PreparedEvent {
   return {
     event_id: e.eventId ?? newId(),
@@ -50,6 +71,10 @@ function versionMatches(expected: ExpectedVersion, current: number): boolean {
  * move the sequence, commit. Fewer trips keep the lock short. The hash chain is computed in
  * between, in memory, over every column the insert writes. Each request gets its own outcome: a
  * conflict fails that append alone.
+ *
+ * A failure before the COMMIT is sent is definite: nothing was written. Once it is sent, only an
+ * error the server answered (the connection then rolls back) is; anything else throws
+ * CommitUnknownError, because the transaction may have committed without its answer arriving.
  */
 export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: (lastPosition: number) => Promise<void>): Promise<Outcome[]> {
   return db.connection().execute(async (conn) => {
@@ -62,6 +87,8 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
         sql` UNION ALL `,
       )};
       SELECT fence_key, token FROM guard_fences WHERE fence_key IN (${fenceKeys.length > 0 ? sql.join(fenceKeys) : sql`NULL`})`;
+    // Set just before the round trip that carries the COMMIT.
+    let commitSent = false;
     try {
       const [, seqRows, versionRows, fenceRows] = (await reads.execute(conn)).rows as unknown as [
         unknown,
@@ -85,15 +112,21 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
       }
       params.push(position, hash);
       const write = CompiledQuery.raw(`${insertSql(rows.length)}; ${MOVE_SEQUENCE}${beforeCommit ? "" : "; COMMIT"}`, params);
+      commitSent = !beforeCommit;
       await conn.executeQuery(write);
       if (beforeCommit) {
         await beforeCommit(position);
+        commitSent = true;
         await sql`COMMIT`.execute(conn);
       }
       // Callers of a multi-stream append care about the last position of the whole append.
       return outcomes.map((o) => (o instanceof Error ? o : o.map((r) => ({ ...r, lastPosition: o[o.length - 1]!.lastPosition }))));
     } catch (err) {
-      await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+      const rolledBack = await sql`ROLLBACK`.execute(conn).then(
+        () => true,
+        () => false,
+      );
+      if (commitSent && !(rolledBack && answeredByServer(err))) throw new CommitUnknownError(err);
       throw err;
     }
   });

@@ -3,7 +3,8 @@ import { newId } from "../ids.js";
 import type { Database } from "../db/schema.js";
 import type { Db } from "../db/database.js";
 import { GroupCommit, type BatchLimits } from "./group-commit.js";
-import { flushBatch, prepare, type AppendRequest, type Row } from "./flush.js";
+import { CommitUnknownError, flushBatch, prepare, type AppendRequest, type Outcome, type Row } from "./flush.js";
+import { committedEvents, defaultVerify, settleUnknownCommit, type VerifyOptions } from "./ambiguous-commit.js";
 import { checkEvent } from "./check.js";
 import type { AppendOptions, AppendResult, EventStore, ExpectedVersion, NewEvent, ReadStreamOptions, StoredEvent, StreamAppend } from "./types.js";
 
@@ -13,6 +14,8 @@ export interface MysqlEventStoreOptions {
   onBatch?: (size: number) => void;
   /** Runs inside the append transaction just before commit; fault-injection tests delay or throw here. */
   beforeCommit?: (lastPosition: number) => Promise<void>;
+  /** How a batch whose COMMIT may have run is looked up before its appends are answered. */
+  verify?: Partial<VerifyOptions>;
 }
 
 const lockSequence = (trx: Transaction<Database>) =>
@@ -36,6 +39,11 @@ function toStored(r: Row): StoredEvent {
  * MySQL/MariaDB adapter. Every append transaction first locks the one `event_sequence` row and
  * takes positions from it, so transactions assign and commit positions in the same order and a
  * rollback returns its numbers: readers can never see N+1 before N.
+ *
+ * An append whose COMMIT may have run without its answer arriving (a connection lost during it) is
+ * looked up by event id before it is answered: committed, it succeeds; absent, it fails; unknown
+ * (the database stayed away), it fails with AppendOutcomeUnknownError and its caller keeps what
+ * it reserved. So no caller gives a reservation back for an event that is in the store.
  */
 export class MysqlEventStore implements EventStore {
   private readonly committer: GroupCommit<AppendRequest, AppendResult[]>;
@@ -44,11 +52,21 @@ export class MysqlEventStore implements EventStore {
     private readonly db: Db,
     options: MysqlEventStoreOptions = {},
   ) {
+    const verify = { ...defaultVerify, ...options.verify };
     this.committer = new GroupCommit(
-      (batch) => flushBatch(db, batch, options.beforeCommit),
+      (batch) => this.flush(batch, options.beforeCommit, verify),
       { maxItems: 500, maxBytes: 4 * 1024 * 1024, ...options.limits },
       options.onBatch,
     );
+  }
+
+  private async flush(batch: AppendRequest[], beforeCommit: MysqlEventStoreOptions["beforeCommit"], verify: VerifyOptions): Promise<Outcome[]> {
+    try {
+      return await flushBatch(this.db, batch, beforeCommit);
+    } catch (err) {
+      if (!(err instanceof CommitUnknownError)) throw err;
+      return settleUnknownCommit(this.db, batch, err.cause, verify);
+    }
   }
 
   async append(streamId: string, expected: ExpectedVersion, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -111,15 +129,7 @@ export class MysqlEventStore implements EventStore {
   }
 
   async committedEventIds(eventIds: string[]): Promise<Set<string>> {
-    if (eventIds.length === 0) return new Set();
-    return this.db
-      .transaction()
-      .setIsolationLevel("read committed")
-      .execute(async (trx) => {
-        await lockSequence(trx);
-        const rows = await trx.selectFrom("events").select("event_id").where("event_id", "in", eventIds).execute();
-        return new Set(rows.map((r) => r.event_id));
-      });
+    return new Set((await committedEvents(this.db, eventIds)).keys());
   }
 
   async close(): Promise<void> {

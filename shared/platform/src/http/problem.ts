@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
-import { AppError, type ErrorCode } from "../errors.js";
+import { AppendOutcomeUnknownError, AppError, type ErrorCode } from "../errors.js";
 import { keepText } from "./response-text.js";
 
 /** The one mapping of error codes to HTTP statuses (contract: Conventions, Errors). */
@@ -84,6 +84,9 @@ export function toAppError(err: unknown): AppError {
     const code = fromHttpStatus[err.status] ?? (err.status >= 500 ? "INTERNAL" : "VALIDATION_FAILED");
     return new AppError(code, err.message || title(code));
   }
+  // Not a fault: the store could not tell whether the change committed, and a retry with the same key finds out.
+  if (err instanceof AppendOutcomeUnknownError)
+    return new AppError("UNAVAILABLE", "The change may not have been recorded; retry with the same Idempotency-Key.", { cause: err });
   return new AppError("INTERNAL", "An unexpected error occurred.");
 }
 

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, http } from "@surge/testkit/http";
 import { createProduct, createSale, freshKey } from "@surge/testkit/sales";
+import { createLogger } from "@surge/platform/logging";
+import { saleTag } from "@surge/areas/sales/events";
+import { StockGuard, saleKeys } from "@surge/areas/sales/stock-guard";
 import { useApi } from "../command-harness.js";
 
 const { ctx, api } = useApi();
@@ -114,6 +117,22 @@ describe("POST /orders", () => {
       401,
       "UNAUTHENTICATED",
     );
+  });
+
+  it("an order whose amount would pass the largest amount stored → 400; no event, no stock taken", async () => {
+    // 100,000,000 a unit (the most a deal may ask) × 1,001 units passes MAX_AMOUNT (100,000,000,000).
+    const product = await createProduct(api.url, admin, "Dear", 100_000_000);
+    const deals = [{ productId: product, salePrice: 100_000_000, stock: 2_000, perUserLimit: 2_000 }];
+    const dear = (await post("/admin/events", { name: "Dear", opensAt: new Date(Date.now() - 1000).toISOString(), deals })).body;
+    const deal: string = dear.deals[0].dealId;
+    const body = await rejected(postOrder({ items: [{ dealId: deal, quantity: 1_001 }] }), 400, "VALIDATION_FAILED");
+    expect(body.errors).toEqual([expect.objectContaining({ path: "items.0.quantity" })]);
+    expect(await ctx.store.readByTag(saleTag(dear.eventId))).toEqual([]);
+    const guard = new StockGuard(ctx.redis, ctx.store, { reservationTtlMs: 30_000 }, createLogger("test", "silent", false));
+    expect(await guard.remaining(dear.eventId)).toEqual({ [deal]: 2_000 });
+    expect(await ctx.redis.hlen(saleKeys(dear.eventId)[4])).toBe(0);
+    // At the maximum exactly, the order is taken.
+    expect((await postOrder({ items: [{ dealId: deal, quantity: 1_000 }] })).status).toBe(201);
   });
 
   it("cancel of an unknown order → 404", () => rejected(post("/orders/nope/cancel", undefined, user), 404, "NOT_FOUND"));
