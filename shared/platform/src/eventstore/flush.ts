@@ -35,7 +35,9 @@ export function prepare(e: NewEvent): PreparedEvent {
 // The characters that end or bend a single-quoted literal under the server's default backslash
 // escapes (mysql2's own escaping assumes the same sql_mode, without NO_BACKSLASH_ESCAPES). A double
 // quote needs nothing inside single quotes, so JSON, full of them, is almost always copied as is.
+// eslint-disable-next-line no-control-regex -- NUL and SUB (\x1a) are among the characters escaped, on purpose
 const SPECIAL = /[\0\n\r\x1a\\']/;
+// eslint-disable-next-line no-control-regex -- as above
 const SPECIALS = /[\0\n\r\x1a\\']/g;
 const ESCAPED: Record<string, string> = { "\0": "\\0", "\n": "\\n", "\r": "\\r", "\x1a": "\\Z", "\\": "\\\\", "'": "\\'" };
 

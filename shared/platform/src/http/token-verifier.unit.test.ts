@@ -74,11 +74,11 @@ describe("TokenVerifier, HS256", () => {
     for (const t of tokens) await v.verify(t, now);
     // Before its iat (beyond the leeway) only a cached token passes: that tells which ones are kept.
     const early = now - 10_000;
-    expect([await outcome(() => v.verify(tokens[0]!, early)), await outcome(() => v.verify(tokens[1]!, early)), await outcome(() => v.verify(tokens[2]!, early))]).toEqual([
-      "UNAUTHENTICATED",
-      "ok",
-      "ok",
-    ]);
+    expect([
+      await outcome(() => v.verify(tokens[0]!, early)),
+      await outcome(() => v.verify(tokens[1]!, early)),
+      await outcome(() => v.verify(tokens[2]!, early)),
+    ]).toEqual(["UNAUTHENTICATED", "ok", "ok"]);
   });
 });
 
