@@ -4,8 +4,6 @@ import { discountSchema } from "./coupon-events.js";
 import { type AppEnv } from "@surge/platform/http/app";
 import { commandContext, positionHeader } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
-import { zodFieldErrors } from "@surge/platform/http/validation";
-import { validationFailed } from "@surge/platform/errors";
 import { claimCoupon, type ClaimDeps } from "./claim-command.js";
 import { createCoupon } from "./create-command.js";
 
@@ -48,19 +46,12 @@ const createCouponRoute = createRoute({
   responses: { 201: { content: { "application/json": { schema: couponBody } }, description: "Created" }, 400: problem, 401: problem, 403: problem },
 });
 
-const claimParams = z.object({ couponId: z.string().min(1).max(64) });
-
-/**
- * The claim is the drop's hot path, so its one parameter is checked in the handler (same schema,
- * same VALIDATION_FAILED) and documented by hand: the route's generated validator reads the
- * Content-Type header first, which makes @hono/node-server build a fetch Headers for every claim.
- */
 const claimRoute = createRoute({
   method: "post",
   path: "/coupons/{couponId}/claims",
   tags: ["coupons"],
   security,
-  parameters: [{ name: "couponId", in: "path", required: true, schema: { type: "string", minLength: 1, maxLength: 64 } }],
+  request: { params: z.object({ couponId: z.string().min(1).max(64) }) },
   responses: { 201: { content: { "application/json": { schema: claimBody } }, description: "Claimed" }, 404: problem, 409: problem, 503: problem },
 });
 
@@ -72,9 +63,7 @@ export function couponRoutes(app: OpenAPIHono<AppEnv>, deps: ClaimDeps): void {
   });
 
   app.openapi(claimRoute, async (c) => {
-    const params = claimParams.safeParse({ couponId: c.req.param("couponId") });
-    if (!params.success) throw validationFailed(zodFieldErrors(params.error));
-    const { claim, position } = await claimCoupon(deps, params.data.couponId, commandContext(c));
+    const { claim, position } = await claimCoupon(deps, c.req.valid("param").couponId, commandContext(c));
     positionHeader(c, position);
     return jsonResponse(c, claim, 201);
   });

@@ -1,5 +1,5 @@
 import { Kysely, MysqlDialect } from "kysely";
-import { createPool, format, type Pool } from "mysql2";
+import { createPool, type Pool } from "mysql2";
 import type { Database } from "./schema.js";
 
 export type Db = Kysely<Database>;
@@ -9,28 +9,19 @@ export interface DbOptions {
   poolSize?: number;
 }
 
-const TIMEZONE = "Z";
-const formatQuery = (sql: string, values: Parameters<typeof format>[1][] | undefined): string =>
-  !values || values.length === 0 ? sql : format(sql, values, false, TIMEZONE);
-
 function poolFor(url: string, poolSize: number): Pool {
   return createPool({
     uri: url,
     connectionLimit: poolSize,
     // All instants are stored as UTC DATETIME(3); the session zone must agree on MySQL and MariaDB.
-    timezone: TIMEZONE,
+    timezone: "Z",
     dateStrings: false,
     supportBigNumbers: true,
     bigNumberStrings: false,
     enableKeepAlive: true,
     // The event store sends an append as two round trips of several statements each. Every query
-    // is built by kysely with bound parameters, except the append's INSERT, whose values the store
-    // encodes itself (eventstore/flush.ts, sqlString; tested with every special character).
+    // is built by kysely with bound parameters; no SQL is ever assembled from input.
     multipleStatements: true,
-    // mysql2's default formatting scans the whole statement for placeholders even when there is no
-    // value to put in: for a pre-encoded append that is a character-by-character walk over every
-    // event's JSON, under the sequence lock. Statements with values are formatted as by default.
-    queryFormat: formatQuery,
   });
 }
 

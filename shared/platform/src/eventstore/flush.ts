@@ -9,10 +9,7 @@ import type { AppendOptions, AppendResult, ExpectedVersion, NewEvent } from "./t
 export type Row = Omit<EventsTable, "hash">;
 
 /** An event serialized when it is submitted, outside the sequence lock that its batch will hold. */
-export type PreparedEvent = Pick<Row, "event_id" | "type" | "data" | "metadata" | "tag" | "occurred_at"> & {
-  /** Those columns as the SQL literals of its INSERT row, encoded once, by the request's own turn. */
-  literals: string;
-};
+export type PreparedEvent = Pick<Row, "event_id" | "type" | "data" | "metadata" | "tag" | "occurred_at">;
 
 export interface AppendRequest {
   parts: Array<{ streamId: string; expected: ExpectedVersion; events: PreparedEvent[] }>;
@@ -22,38 +19,23 @@ export interface AppendRequest {
 export type Outcome = AppendResult[] | Error;
 
 export function prepare(e: NewEvent): PreparedEvent {
-  const event_id = e.eventId ?? newId();
-  const type = e.eventType.type;
-  const data = JSON.stringify(e.data);
-  const metadata = JSON.stringify(e.metadata);
-  const tag = e.tag ?? null;
-  const occurred_at = new Date(e.metadata.occurredAt);
-  const literals = `${sqlString(event_id)}, ${sqlString(type)}, ${sqlString(data)}, ${sqlString(metadata)}, ${tag === null ? "NULL" : sqlString(tag)}, ${sqlDate(occurred_at)}`;
-  return { event_id, type, data, metadata, tag, occurred_at, literals };
+  return {
+    event_id: e.eventId ?? newId(),
+    type: e.eventType.type,
+    data: JSON.stringify(e.data),
+    metadata: JSON.stringify(e.metadata),
+    tag: e.tag ?? null,
+    occurred_at: new Date(e.metadata.occurredAt),
+  };
 }
 
-// The characters that end or bend a single-quoted literal under the server's default backslash
-// escapes (mysql2's own escaping assumes the same sql_mode, without NO_BACKSLASH_ESCAPES). A double
-// quote needs nothing inside single quotes, so JSON, full of them, is almost always copied as is.
-// eslint-disable-next-line no-control-regex -- NUL and SUB (\x1a) are among the characters escaped, on purpose
-const SPECIAL = /[\0\n\r\x1a\\']/;
-// eslint-disable-next-line no-control-regex -- as above
-const SPECIALS = /[\0\n\r\x1a\\']/g;
-const ESCAPED: Record<string, string> = { "\0": "\\0", "\n": "\\n", "\r": "\\r", "\x1a": "\\Z", "\\": "\\\\", "'": "\\'" };
-
-/** A string as a MariaDB/MySQL literal. */
-export const sqlString = (s: string): string => (SPECIAL.test(s) ? `'${s.replace(SPECIALS, (c) => ESCAPED[c]!)}'` : `'${s}'`);
-
-/** A DATETIME(3) literal in UTC, as the pool's `timezone: "Z"` writes and reads them. */
-export const sqlDate = (d: Date): string => `'${d.toISOString().slice(0, 23).replace("T", " ")}'`;
-
-// A batch's INSERT is written by hand, pre-encoded: each event's literals were built when it was
-// submitted, so the flush, under the sequence lock, only adds position, version, recorded_at and
-// hash. Bound parameters cost sql-escaper's format and escape per value inside the lock (the
-// largest client-side share of an append), and kysely building a 500-row statement cost more still.
+// A batch's INSERT is written by hand: kysely building a 500-row statement (node tree, freezing,
+// compiling) cost more CPU than the rest of the append. Values stay bound parameters.
 const INSERT_HEAD =
-  "INSERT INTO events (event_id, type, data, metadata, tag, occurred_at, stream_id, position, version, recorded_at, chain_format, hash) VALUES ";
-const moveSequence = (position: number, hash: string) => `UPDATE event_sequence SET last_position = ${position}, last_hash = ${sqlString(hash)} WHERE id = 1`;
+  "INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, tag, occurred_at, recorded_at, chain_format, hash) VALUES ";
+const ROW_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const MOVE_SEQUENCE = "UPDATE event_sequence SET last_position = ?, last_hash = ? WHERE id = 1";
+const insertSql = (rows: number) => INSERT_HEAD + Array.from({ length: rows }, () => ROW_PLACEHOLDERS).join(", ");
 
 function versionMatches(expected: ExpectedVersion, current: number): boolean {
   if (expected === "any") return true;
@@ -96,13 +78,13 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
         return outcomes;
       }
       let hash = seq.last_hash;
-      const recordedAt = sqlDate(seq.now);
-      let values = "";
+      const params: unknown[] = [];
       for (const r of rows) {
         hash = chainHash(hash, r);
-        values += `${values === "" ? "" : ", "}(${r.literals}, ${sqlString(r.stream_id)}, ${r.position}, ${r.version}, ${recordedAt}, ${r.chain_format}, '${hash}')`;
+        params.push(r.position, r.event_id, r.stream_id, r.version, r.type, r.data, r.metadata, r.tag, r.occurred_at, r.recorded_at, r.chain_format, hash);
       }
-      const write = CompiledQuery.raw(`${INSERT_HEAD}${values}; ${moveSequence(position, hash)}${beforeCommit ? "" : "; COMMIT"}`, []);
+      params.push(position, hash);
+      const write = CompiledQuery.raw(`${insertSql(rows.length)}; ${MOVE_SEQUENCE}${beforeCommit ? "" : "; COMMIT"}`, params);
       await conn.executeQuery(write);
       if (beforeCommit) {
         await beforeCommit(position);
@@ -120,7 +102,7 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
 /** Checks every request against the current versions and fences and assigns positions: pure. */
 function decideBatch(batch: AppendRequest[], lastPosition: number, versions: Map<string, number>, fences: Map<string, string>, recordedAt: Date) {
   let position = lastPosition;
-  const rows: Array<Row & Pick<PreparedEvent, "literals">> = [];
+  const rows: Row[] = [];
   const now = Date.now();
   const outcomes = batch.map((req): Outcome => {
     if (req.options.notAfter !== undefined && now > req.options.notAfter) return new StaleAppendError(req.parts[0]!.streamId);
