@@ -35,6 +35,13 @@ export type ErrorCode = (typeof errorCodes)[number];
 /** Codes that mean "try again shortly": they default to a one-second Retry-After. */
 const retryable: ReadonlySet<ErrorCode> = new Set(["UNAVAILABLE", "PROJECTION_LAG"]);
 
+/**
+ * Faults: logged with their stack (see http/problem.ts). Every other code is an expected answer, a
+ * refusal thrown thousands of times a second after a sell-out, whose stack nobody reads; capturing
+ * it was a visible share of a 409's CPU.
+ */
+const faults: ReadonlySet<ErrorCode> = new Set(["INTERNAL", "UNAVAILABLE", "PROJECTION_LAG"]);
+
 export interface FieldError {
   path: string;
   message: string;
@@ -48,7 +55,10 @@ export class AppError extends Error {
   readonly retryAfterS: number | undefined;
 
   constructor(code: ErrorCode, detail: string, opts: { extra?: Record<string, unknown>; errors?: FieldError[]; retryAfterS?: number; cause?: unknown } = {}) {
+    const limit = Error.stackTraceLimit;
+    if (!faults.has(code)) Error.stackTraceLimit = 0;
     super(detail, opts.cause === undefined ? undefined : { cause: opts.cause });
+    Error.stackTraceLimit = limit;
     this.name = "AppError";
     this.code = code;
     this.extra = opts.extra ?? {};

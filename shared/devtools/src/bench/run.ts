@@ -8,6 +8,8 @@ type Bench = (argv: string[], cleanup: Cleanup) => Promise<number>;
 // Loaded lazily so one bench's imports never slow down or break another; add siblings here.
 const benches: Record<string, () => Promise<{ run: Bench }>> = {
   claims: () => import("./claims.js"),
+  rejections: () => import("./rejections.js"),
+  system: () => import("./system.js"),
   lag: () => import("./lag.js"),
   orders: () => import("./orders.js"),
   projector: () => import("./projector.js"),

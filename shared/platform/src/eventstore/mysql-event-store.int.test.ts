@@ -209,3 +209,36 @@ describe("tamper evidence", () => {
     }
   });
 });
+
+describe("pre-encoded rows", () => {
+  const NoteTaken = eventType("NoteTaken", z.object({ text: z.string() }));
+  const nasty = [
+    "it's",
+    "back\\slash and \\' and a trailing \\",
+    "nul\0byte",
+    "line\nbreak\r\n",
+    "substitute\x1a",
+    "? and ?? and ??? placeholders",
+    `"double" 'single' \`tick\``,
+    "'; DELETE FROM events; --",
+    "emoji 🎉, ü, 中文, \u2028",
+    "",
+  ];
+
+  it("stores every character of data, tag and ids exactly, and the chain seals what was stored", async () => {
+    const local = await createTestContext();
+    try {
+      const s = `note-'\\-${newId()}`;
+      const tag = "tag 'with' \\ quotes\0";
+      const events = nasty.map((text) => rawEvent(NoteTaken, { text }, { correlationId: "c'\\", tag }));
+      await local.store.append(s, "no_stream", events);
+      const read = await local.store.readStream(s);
+      expect(read.map((e) => (e.data as { text: string }).text)).toEqual(nasty);
+      expect(read.map((e) => [e.streamId, e.tag, e.metadata.correlationId])).toEqual(nasty.map(() => [s, tag, "c'\\"]));
+      const { verifyChain } = await import("./chain.js");
+      expect(await verifyChain(local.db)).toMatchObject({ checked: nasty.length, broken: null });
+    } finally {
+      await local.close();
+    }
+  });
+});

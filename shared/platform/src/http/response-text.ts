@@ -8,13 +8,16 @@ import type { InvalidJSONValue, JSONParsed, JSONValue } from "hono/utils/types";
  * Response and makes @hono/node-server stream the body out instead of writing the string: it
  * nearly tripled the CPU of a minimal keyed POST, where a look-up here adds nothing measurable.
  */
-const texts = new WeakMap<Response, string>();
+const TEXT = Symbol("renderedText");
+// A property of the response itself, not a WeakMap entry: every command response is kept, and a
+// WeakMap set per response (an ephemeron for the collector to trace) was a visible share of a claim.
+type WithText = Response & { [TEXT]?: string };
 
 /** The body of a response rendered by jsonResponse, jsonTextResponse or problemResponse. */
-export const renderedText = (res: Response): string | undefined => texts.get(res);
+export const renderedText = (res: Response): string | undefined => (res as WithText)[TEXT];
 
 export function keepText<R extends Response>(res: R, text: string): R {
-  texts.set(res, text);
+  (res as WithText)[TEXT] = text;
   return res;
 }
 

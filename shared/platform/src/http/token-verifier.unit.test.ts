@@ -67,6 +67,19 @@ describe("TokenVerifier, HS256", () => {
     expect(await outcome(() => v.verify(token, now))).toBe("ok");
     expect(await outcome(() => v.verify(token, exp * 1000 + 5000))).toBe("UNAUTHENTICATED");
   });
+
+  it("past its limit drops the oldest token only, so a crowd larger than the limit is not verified all over again", async () => {
+    const v = verifier({ cacheLimit: 2 });
+    const tokens = ["u1", "u2", "u3"].map((sub) => hs({ sub, role: "user", iat: nowS, exp }));
+    for (const t of tokens) await v.verify(t, now);
+    // Before its iat (beyond the leeway) only a cached token passes: that tells which ones are kept.
+    const early = now - 10_000;
+    expect([
+      await outcome(() => v.verify(tokens[0]!, early)),
+      await outcome(() => v.verify(tokens[1]!, early)),
+      await outcome(() => v.verify(tokens[2]!, early)),
+    ]).toEqual(["UNAUTHENTICATED", "ok", "ok"]);
+  });
 });
 
 describe("issuer and audience", () => {

@@ -138,9 +138,11 @@ function concernOf(id: number, byId: Map<number, ProfileNode>, parent: Map<numbe
   return UNMATCHED;
 }
 
-export function formatSummary(s: Summary, top = 25): string {
+export function formatSummary(s: Summary, top = 25, requests?: number): string {
   const pct = (v: number) => `${((v / s.totalMs) * 100).toFixed(1).padStart(5)}%`;
-  const rows = (xs: Array<[string, number]>, n: number) => xs.slice(0, n).map(([k, v]) => `  ${pct(v)} ${v.toFixed(0).padStart(7)} ms  ${k}`);
+  // µs per request: the unit the goals are set in, comparable between runs of different rates.
+  const per = (v: number) => (requests ? ` ${((v * 1000) / requests).toFixed(1).padStart(6)} µs/req` : "");
+  const rows = (xs: Array<[string, number]>, n: number) => xs.slice(0, n).map(([k, v]) => `  ${pct(v)} ${v.toFixed(0).padStart(7)} ms${per(v)}  ${k}`);
   return [
     `profile span ${s.totalMs.toFixed(0)} ms (percent of wall time on the main thread)`,
     "by concern (each sample billed to the nearest recognizable caller):",
@@ -169,8 +171,12 @@ export async function profileIn(dir: string): Promise<string | null> {
 }
 
 /** The summary of one child's profile over a window, or a note that it wrote none. */
-export async function profileReport(root: string, name: string, window: Window, top: number): Promise<string> {
+export async function profileReport(root: string, name: string, window: Window, top: number, requests?: number): Promise<string> {
   const file = await profileIn(join(root, name));
   if (!file) return `no CPU profile found for ${name}`;
-  return `\n--- CPU profile of ${name} during the measured window (${file}) ---\n${formatSummary(summarize(await loadProfile(file), window), top)}`;
+  const s = summarize(await loadProfile(file), window);
+  const total = requests
+    ? `, ${((s.byConcern.reduce((a, [k, v]) => (k === "(idle)" ? a : a + v), 0) * 1000) / requests).toFixed(1)} µs busy per request over ${requests} requests`
+    : "";
+  return `\n--- CPU profile of ${name} during the measured window (${file}${total}) ---\n${formatSummary(s, top, requests)}`;
 }
