@@ -45,6 +45,11 @@ const schema = baseEnvSchema.extend({
   WEBHOOK_TIMEOUT_MS: ms(5_000),
   /** How often the webhook deliverer and the email sender look for work when they have none. */
   NOTIFICATIONS_POLL_MS: ms(250),
+  /**
+   * The notifications lease: one batch process sends webhooks and email at a time; a standby takes
+   * over this long after the sender died (a clean stop frees it at once).
+   */
+  NOTIFICATIONS_LEASE_TTL_MS: ms(10_000),
   /** `smtp://user:pass@host:587` or `smtps://…`: with it set, users with a contact address get email. */
   SMTP_URL: z.string().url().optional(),
   /** The From of notification emails. */

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { createBaseApp } from "@surge/platform/http/app";
 import { GatewayClient } from "@surge/areas/payments/gateway-client";
 import { KeyedQueue } from "@surge/platform/command/keyed-queue";
@@ -21,6 +23,7 @@ import { LogTail } from "@surge/platform/process/log-tail";
 import { batchMetrics } from "./metrics.js";
 import { Periodic } from "@surge/platform/process/periodic";
 import { NightlyRankings, rankingCrons } from "@surge/areas/rankings/jobs/nightly";
+import { Lease } from "@surge/platform/db/lease";
 import { NotificationFollower } from "@surge/areas/notifications/follower";
 import { WebhookDeliverer } from "@surge/areas/notifications/deliverer";
 import { EmailSender, smtpTransport } from "@surge/areas/notifications/mailer";
@@ -65,6 +68,9 @@ export async function startBatch(env: BatchEnv) {
     onMismatch: () => m.settleMismatches.inc(),
     onReleased: () => m.submissionsReleased.inc(),
   });
+  const sender = new Lease(db, "notifications", `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, env.NOTIFICATIONS_LEASE_TTL_MS, (err) =>
+    logger.warn({ err }, "notifications lease renewal failed"),
+  );
   const notifications = new NotificationFollower(db, store, { email: env.SMTP_URL !== undefined }, logger);
   const deliverer = new WebhookDeliverer(
     db,
@@ -73,6 +79,7 @@ export async function startBatch(env: BatchEnv) {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       allowInsecure: allowInsecureWebhooks(env),
       onOutcome: (o) => notified.onDelivery(o),
+      mayRun: () => sender.held,
     },
     logger,
   );
@@ -81,7 +88,7 @@ export async function startBatch(env: BatchEnv) {
     ? new EmailSender(
         db,
         smtpTransport(env.SMTP_URL),
-        { from: env.EMAIL_FROM, pollMs: env.NOTIFICATIONS_POLL_MS, onOutcome: (o) => notified.onEmail(o) },
+        { from: env.EMAIL_FROM, pollMs: env.NOTIFICATIONS_POLL_MS, onOutcome: (o) => notified.onEmail(o), mayRun: () => sender.held },
         logger,
       )
     : null;
@@ -126,6 +133,7 @@ export async function startBatch(env: BatchEnv) {
   );
 
   tail.start();
+  sender.start();
   deliverer.start();
   mailer?.start();
   for (const p of periodic) p.start();
@@ -133,6 +141,7 @@ export async function startBatch(env: BatchEnv) {
   // Stopped first (the stack runs in reverse): no new work, then the work in flight finishes before the pools close.
   stack.add(async () => {
     await Promise.all([tail.stop(), deliverer.stop(), mailer?.stop(), scheduler.stop(), nightly.stop(), ...periodic.map((p) => p.stop())]);
+    await sender.stop();
   });
 
   logger.info({ url: server.url }, "batch running");

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "@surge/platform/logging";
+import { Lease } from "@surge/platform/db/lease";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { rawEvent } from "@surge/testkit/raw-event";
 import { waitFor } from "@surge/testkit/wait";
@@ -105,5 +106,48 @@ describe("notifications consumer", () => {
     const rows = await ctx.db.selectFrom("email_outbox").selectAll().execute();
     // OrderExpired is a webhook type, not an email one.
     expect(rows.map((r) => [r.user_id, r.type, r.status, JSON.parse(r.data).orderId])).toEqual([["mailer1", "PaymentFailed", "PENDING", mine.orderId]]);
+  });
+
+  it("two batch processes send each delivery once: only the holder of the notifications lease sends", async () => {
+    const received = new Map<string, number>();
+    const receiver = createServer((req, res) => {
+      const id = String(req.headers["surge-delivery-id"]);
+      received.set(id, (received.get(id) ?? 0) + 1);
+      req.resume();
+      req.on("end", () => res.writeHead(200).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const hook = await createWebhook(ctx.db, ctx.store, { url, types: ["CouponClaimed"] }, new Date());
+    const from = await ctx.store.headPosition();
+    await ctx.store.append(
+      couponStream("c2"),
+      "any",
+      Array.from({ length: 40 }, (_, i) => claimed(100 + i)),
+    );
+    await new NotificationFollower(ctx.db, ctx.store, { email: false }, logger).handle(await ctx.store.readAll(from, 100));
+
+    const senders = ["a", "b"].map((owner) => {
+      const lease = new Lease(ctx.db, "notifications", owner, 2_000);
+      const deliverer = new WebhookDeliverer(ctx.db, { pollMs: 10, timeoutMs: 1000, allowInsecure: true, mayRun: () => lease.held }, logger);
+      return { lease, deliverer };
+    });
+    for (const s of senders) {
+      s.lease.start();
+      s.deliverer.start();
+    }
+    try {
+      const mine = () => ctx.db.selectFrom("webhook_deliveries").select("status").where("webhook_id", "=", hook.webhookId).execute();
+      await waitFor("all 40 delivered", async () => {
+        const r = await mine();
+        return r.length === 40 && r.every((d) => d.status === "DELIVERED");
+      });
+      expect(received.size).toBe(40);
+      expect([...received.values()].every((n) => n === 1)).toBe(true);
+    } finally {
+      await Promise.all(senders.map((s) => s.deliverer.stop()));
+      await Promise.all(senders.map((s) => s.lease.stop()));
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });

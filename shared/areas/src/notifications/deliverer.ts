@@ -15,6 +15,11 @@ export interface DelivererOptions {
   /** The clock of retry decisions and signatures (tests move it). */
   now?: () => Date;
   onOutcome?: (outcome: "delivered" | "retry" | "failed") => void;
+  /**
+   * Whether this process may send now (it holds the notifications lease). Two senders would both
+   * send every delivery and could interleave one webhook's order; absent, this one always may.
+   */
+  mayRun?: () => boolean;
 }
 
 interface Target {
@@ -37,6 +42,7 @@ export class WebhookDeliverer extends PollingLoop {
   private readonly workers = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private readonly now: () => Date;
+  private readonly mayRun: () => boolean;
 
   constructor(
     private readonly db: Db,
@@ -45,6 +51,7 @@ export class WebhookDeliverer extends PollingLoop {
   ) {
     super();
     this.now = options.now ?? (() => new Date());
+    this.mayRun = options.mayRun ?? (() => true);
   }
 
   override async stop(): Promise<void> {
@@ -70,7 +77,7 @@ export class WebhookDeliverer extends PollingLoop {
   protected async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        const targets = await this.db.selectFrom("webhooks").select(["webhook_id", "url", "secret"]).execute();
+        const targets = this.mayRun() ? await this.db.selectFrom("webhooks").select(["webhook_id", "url", "secret"]).execute() : [];
         for (const t of targets) {
           if (this.workers.has(t.webhook_id)) continue;
           const worker = this.drain(t)
@@ -97,7 +104,7 @@ export class WebhookDeliverer extends PollingLoop {
         .execute();
       if (rows.length === 0) return;
       for (const row of rows) {
-        if (this.stopping || row.next_attempt_at.getTime() > this.now().getTime()) return;
+        if (this.stopping || !this.mayRun() || row.next_attempt_at.getTime() > this.now().getTime()) return;
         const outcome = await this.attempt(target, row);
         if (this.stopping) return;
         if (!(await this.record(row, outcome))) return;

@@ -13,6 +13,8 @@ export interface MailerOptions {
   pollMs: number;
   now?: () => Date;
   onOutcome?: (outcome: "sent" | "retry" | "failed" | "dropped") => void;
+  /** Whether this process may send now (it holds the notifications lease, as the webhook deliverer does). */
+  mayRun?: () => boolean;
 }
 
 const PAGE = 50;
@@ -53,6 +55,7 @@ export class EmailSender extends PollingLoop {
   }
 
   private async pass(): Promise<boolean> {
+    if (this.options.mayRun && !this.options.mayRun()) return false;
     const rows = await this.db
       .selectFrom("email_outbox")
       .leftJoin("user_contacts", "user_contacts.user_id", "email_outbox.user_id")
@@ -63,7 +66,7 @@ export class EmailSender extends PollingLoop {
       .limit(PAGE)
       .execute();
     for (const row of rows) {
-      if (this.stopping) return false;
+      if (this.stopping || (this.options.mayRun && !this.options.mayRun())) return false;
       if (!row.email) {
         await this.db.deleteFrom("email_outbox").where("message_id", "=", row.message_id).execute();
         this.options.onOutcome?.("dropped");

@@ -34,6 +34,8 @@ async function startBatchProcess(): Promise<ChildApp> {
     BATCH_TAIL_IDLE_MS: "50",
     NOTIFICATIONS_POLL_MS: "50",
     WEBHOOK_TIMEOUT_MS: "1000",
+    // The restarted process takes the sending lease over once the killed one's expires.
+    NOTIFICATIONS_LEASE_TTL_MS: "1000",
   });
   await waitFor("batch up", async () => (await http("GET", `http://127.0.0.1:${batchPort}/health`).catch(() => null))?.status === 200, {
     timeoutMs: 30_000,
