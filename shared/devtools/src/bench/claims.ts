@@ -46,8 +46,9 @@ export async function runClaims(mode: ClaimsMode, argv: string[], cleanup: Clean
   const phasesFile = args.phases && workDir ? join(workDir, "phases.json") : undefined;
   const signing = benchSigning(fx.jwtSecret, args);
   const minting = performance.now();
-  const tokens = await userTokens(signing, USERS);
-  log(`${mode}: ${USERS.toLocaleString("en-US")} user tokens minted in ${((performance.now() - minting) / 1000).toFixed(1)} s`);
+  const users = args.users ?? USERS;
+  const tokens = await userTokens(signing, users);
+  log(`${mode}: ${users.toLocaleString("en-US")} user tokens minted in ${((performance.now() - minting) / 1000).toFixed(1)} s`);
   // fetch and browsers send Content-Length: 0 on a bodiless POST; autocannon would send none.
   const headers = rotatingHeaders(tokens, { "content-length": "0" });
   const servers = await backingServers(fx.redisUrl);

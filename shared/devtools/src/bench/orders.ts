@@ -87,7 +87,8 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const machine = await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db));
   log(`machine: ${machineLine(machine)}`);
   const signing = benchSigning(fx.jwtSecret, args);
-  const tokens = await userTokens(signing, USERS);
+  const users = args.users ?? USERS;
+  const tokens = await userTokens(signing, users);
   const servers = await backingServers(fx.redisUrl);
 
   log("orders: starting command-api");
@@ -95,7 +96,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const api = await startCommandApiChild(fx, args, cleanup, { profileRoot });
   const admin = await adminToken(signing);
   const sale = await createOpenSale(api.url, admin);
-  const couponId = await createBenchCoupon(api.url, admin, USERS, 1);
+  const couponId = await createBenchCoupon(api.url, admin, users, 1);
   const couponClaims = await claimCoupons(api.url, couponId, tokens);
   log(`orders: ${couponClaims.size} users hold a claimed coupon for their first order`);
   // Each request: the next user, a fresh Idempotency-Key, one to three lines of the event's deals,
@@ -104,7 +105,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   let user = 0;
   const authorization = tokens.map((t) => `Bearer ${t}`);
   const headers = () => {
-    user = n % USERS;
+    user = n % users;
     return { "content-type": "application/json", authorization: authorization[user]!, "idempotency-key": `bench-${n++}` };
   };
   const items = [1, 2, 3].map((k) => sale.dealIds.slice(0, k).map((dealId) => ({ dealId, quantity: 1 })));
@@ -112,7 +113,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   let b = 0;
   const body = () => {
     const k = b++ % bodies.length;
-    const claimId = n <= USERS ? couponClaims.get(user) : undefined;
+    const claimId = n <= users ? couponClaims.get(user) : undefined;
     if (!claimId) return bodies[k]!;
     return JSON.stringify({ items: items[k], couponClaimId: claimId });
   };

@@ -46,7 +46,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const profileRoot = args.profile ? await mkdtemp(join(tmpdir(), "surge-bench-")) : undefined;
   const store = new MysqlEventStore(fx.db);
   const signing = benchSigning(fx.jwtSecret, args);
-  const headers = rotatingHeaders(await userTokens(signing, USERS), { "content-length": "0" });
+  const headers = rotatingHeaders(await userTokens(signing, args.users ?? USERS), { "content-length": "0" });
 
   log("system: starting command-api, projector, query-api and batch");
   const [api, projector, query, batch] = await Promise.all([

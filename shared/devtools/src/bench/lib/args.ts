@@ -12,6 +12,8 @@ export interface BenchArgs {
   writeDocs: boolean;
   /** Extra env entries for the app under test, e.g. DATABASE_POOL_SIZE=20, to try a tuning. */
   childEnv: Record<string, string>;
+  /** Distinct users instead of the mode's own number (claims, rejections, orders, system). */
+  users: number | undefined;
 }
 
 export const USAGE = `options:
@@ -22,6 +24,8 @@ export const USAGE = `options:
   --phases             time each stage of a claim inside command-api (docs not written)
   --no-docs            do not update docs/benchmarks.md
   --env KEY=VALUE      extra env for the app under test (repeatable)
+  --users <n>          distinct users (claims, rejections, orders, system; default 100000): a run with
+                       another number is not the goals' run, so it leaves the docs alone
 lag also takes:
   --source <s>         how its projector is fed: embedded, kafka or both (default both)
 projector takes only:
@@ -47,6 +51,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
       phases: { type: "boolean", default: false },
       "no-docs": { type: "boolean", default: false },
       env: { type: "string", multiple: true, default: [] },
+      users: { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -64,7 +69,8 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     profile: values.profile,
     phases: values.phases,
     // Profiled or probed runs are slower by design; their numbers must not land in the docs.
-    writeDocs: !values["no-docs"] && !values.profile && !values.phases,
+    writeDocs: !values["no-docs"] && !values.profile && !values.phases && values.users === undefined,
     childEnv,
+    users: values.users === undefined ? undefined : positiveInt("users", values.users, 0),
   };
 }
