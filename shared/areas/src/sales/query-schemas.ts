@@ -24,4 +24,3 @@ export const saleBody = z
   })
   .openapi("SaleEventView");
 
-export const saleIdParam = z.object({ eventId: z.string().min(1).max(64) });

@@ -1,7 +1,9 @@
-import { z } from "@hono/zod-openapi";
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { notFound } from "../errors.js";
+import type { AppEnv } from "../http/app.js";
 import { streamSSE } from "hono/streaming";
-import { problem } from "../http/query-openapi.js";
+import { problem, queryHeaders } from "../http/query-openapi.js";
 import type { StreamSlots } from "../http/stream-slots.js";
 import { LiveClient, type LiveDiff } from "./client.js";
 import type { LiveHub } from "./hub.js";
@@ -69,3 +71,41 @@ export const liveResponses = (description: string) => ({
   429: { ...problem, description: "Too many live streams are open, from this client or in all (Retry-After)" },
   503: problem,
 });
+
+export interface LiveRoute<V, S> {
+  /** The route's path, with the watched thing's id as its one parameter, e.g. "/coupons/{couponId}/live". */
+  path: string;
+  tag: string;
+  description: string;
+  hub: LiveHub<S>;
+  /** The snapshot of the thing with this id, or null when there is none (404 naming `what`). */
+  find: (id: string) => Promise<V | null>;
+  what: string;
+  diff: (snapshot: V) => LiveDiff<S>;
+}
+
+/** Mounts the live stream of one kind of watched thing, answered by serveLive. */
+export function mountLiveRoute<V, S>(app: OpenAPIHono<AppEnv>, streams: LiveStreams, r: LiveRoute<V, S>): void {
+  const name = /\{(\w+)\}/.exec(r.path)?.[1];
+  if (!name) throw new Error(`a live route's path names its id: ${r.path}`);
+  const route = createRoute({
+    method: "get",
+    path: r.path,
+    tags: [r.tag],
+    request: { params: z.object({ [name]: z.string().min(1).max(64) }), headers: queryHeaders },
+    responses: liveResponses(r.description),
+  });
+  app.openapi(route, async (c) => {
+    const id = c.req.valid("param")[name]!;
+    return serveLive(c, streams, {
+      hub: r.hub,
+      key: id,
+      snapshot: async () => {
+        const found = await r.find(id);
+        if (!found) throw notFound(r.what);
+        return found;
+      },
+      diff: r.diff,
+    });
+  });
+}
