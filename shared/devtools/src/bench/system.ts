@@ -1,29 +1,25 @@
 import type {} from "@surge/areas/coupons/tables";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { couponStream } from "@surge/areas/coupons/coupon-events";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
 import { PROJECTOR_CHECKPOINT, readCheckpoint } from "@surge/platform/db/checkpoints";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
-import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
+import { type BenchArgs } from "./lib/args.js";
+import { startBench } from "./lib/start.js";
 import { appEnv, startBenchChild } from "./lib/bench-child.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { COUPON_UNITS, createBenchCoupon, guardClaimed } from "./lib/coupon.js";
 import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine, noiseWarning, type Watched } from "./lib/cpu-usage.js";
-import { countEvents, probeCommit, serverInfo } from "./lib/database.js";
-import { readBenchEnv } from "./lib/env.js";
-import { createFixture } from "./lib/fixture.js";
+import { countEvents } from "./lib/database.js";
 import { cpuUs, p99Line, startRssSampler, verdict } from "./lib/goals.js";
 import { startLagSampler } from "./lib/lag-sampler.js";
-import { describeMachine, machineLine } from "./lib/machine.js";
+import { machineLine } from "./lib/machine.js";
 import { count, measure } from "./lib/measure.js";
 import { startProjectorChild } from "./lib/pipeline-apps.js";
 import { startQueryApiChild } from "./lib/query-apps.js";
 import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
-import { adminToken, benchSigning, rotatingHeaders, userTokens } from "./lib/tokens.js";
+import { adminToken } from "./lib/tokens.js";
 import { USERS } from "./claims.js";
 
 const GOAL_RATIO = 0.35;
@@ -39,14 +35,8 @@ const log = (line: string) => console.log(line);
  * load of `bench claims`, then the bare route alone on the same box.
  */
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
-  const args: BenchArgs = parseBenchArgs(argv);
-  const fx = await createFixture(readBenchEnv(), cleanup);
-  const machine = await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db));
-  log(`machine: ${machineLine(machine)}`);
-  const profileRoot = args.profile ? await mkdtemp(join(tmpdir(), "surge-bench-")) : undefined;
+  const { args, fx, machine, profileRoot, signing, headers } = await startBench(argv, cleanup, USERS, log);
   const store = new MysqlEventStore(fx.db);
-  const signing = benchSigning(fx.jwtSecret, args);
-  const headers = rotatingHeaders(await userTokens(signing, args.users ?? USERS), { "content-length": "0" });
 
   log("system: starting command-api, projector, query-api and batch");
   const [api, projector, query, batch] = await Promise.all([

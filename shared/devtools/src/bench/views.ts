@@ -1,20 +1,15 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Db } from "@surge/platform/db/database";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
-import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
+import { type BenchArgs } from "./lib/args.js";
+import { startBench } from "./lib/start.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine, cpuPerRequestLine, noiseWarning } from "./lib/cpu-usage.js";
-import { probeCommit, serverInfo } from "./lib/database.js";
-import { readBenchEnv } from "./lib/env.js";
-import { createFixture } from "./lib/fixture.js";
-import { describeMachine, machineLine } from "./lib/machine.js";
+import { machineLine } from "./lib/machine.js";
 import { count, measure } from "./lib/measure.js";
 import { scrapeMetrics } from "./lib/metrics.js";
 import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
-import { adminToken, benchSigning, rotatingHeaders, userTokens } from "./lib/tokens.js";
+import { adminToken } from "./lib/tokens.js";
 
 const USERS = 1000;
 /** Short, so users come back within a run and both outcomes (counted, repeated) are measured. */
@@ -23,13 +18,7 @@ const GOAL_RATIO = 0.7;
 const log = (line: string) => console.log(line);
 
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
-  const args: BenchArgs = parseBenchArgs(argv);
-  const fx = await createFixture(readBenchEnv(), cleanup);
-  const machine = await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db));
-  log(`machine: ${machineLine(machine)}`);
-  const profileRoot = args.profile ? await mkdtemp(join(tmpdir(), "surge-bench-")) : undefined;
-  const signing = benchSigning(fx.jwtSecret, args);
-  const headers = rotatingHeaders(await userTokens(signing, USERS), { "content-length": "0" });
+  const { args, fx, machine, profileRoot, signing, headers } = await startBench(argv, cleanup, USERS, log);
   const servers = await backingServers(fx.redisUrl);
 
   log("views: starting command-api");
