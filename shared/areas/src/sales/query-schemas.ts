@@ -23,4 +23,3 @@ export const saleBody = z
     goods: z.object({ name: z.string(), quantity: z.number().int(), allocated: z.number().int() }).nullable(),
   })
   .openapi("SaleEventView");
-
