@@ -1,3 +1,5 @@
+import { backoffMs } from "@surge/platform/backoff";
+
 /** The first retry comes 1 s after the first failure (contract: within 2 s). */
 export const FIRST_RETRY_MS = 1000;
 /** Retries double up to this gap. */
@@ -6,9 +8,7 @@ export const MAX_RETRY_GAP_MS = 10 * 60_000;
 export const GIVE_UP_AFTER_MS = 24 * 3600_000;
 
 /** The wait after the `failures`-th failed attempt (1 = the first): 1 s, 2 s, 4 s, … capped at 10 min. */
-export function retryDelayMs(failures: number): number {
-  return Math.min(FIRST_RETRY_MS * 2 ** Math.min(Math.max(failures - 1, 0), 30), MAX_RETRY_GAP_MS);
-}
+export const retryDelayMs = (failures: number): number => backoffMs(failures, FIRST_RETRY_MS, MAX_RETRY_GAP_MS);
 
 export interface PendingDelivery {
   attempts: number;

@@ -3,6 +3,7 @@ import type { Selectable } from "kysely";
 import type { PaymentRetriesTable } from "./tables.js";
 import { isBreakerOpen } from "./gateway-client.js";
 import { inChunks } from "@surge/platform/process/checkpoint";
+import { backoffMs } from "@surge/platform/backoff";
 
 export type PaymentRetry = Selectable<PaymentRetriesTable>;
 
@@ -22,7 +23,7 @@ export interface RetryHooks {
 }
 
 /** The wait before the next attempt after `attempts` failures. */
-export const retryDelayMs = (attempts: number, p: RetryPolicy) => Math.min(p.baseDelayMs * 2 ** Math.max(0, attempts - 1), p.maxDelayMs);
+export const retryDelayMs = (attempts: number, p: RetryPolicy) => backoffMs(attempts, p.baseDelayMs, p.maxDelayMs);
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1000);
 
