@@ -1,7 +1,7 @@
 import type {} from "./tables.js";
 import type { Db } from "@surge/platform/db/database";
 import type { LiveDiff, LiveMessage } from "@surge/platform/live/client";
-import type { CouponView } from "./queries.js";
+import { couponRemaining, type CouponView } from "./queries.js";
 
 /** The claims-per-second figure averages over this many seconds, so one claim shows as 0.2/s for 5 s. */
 export const CLAIM_RATE_WINDOW_S = 5;
@@ -27,7 +27,7 @@ export async function readCouponLiveState(db: Db, couponId: string, now = new Da
   if (!coupon) return null;
   return {
     claimed: coupon.claimed,
-    remaining: Math.max(0, coupon.quantity - coupon.claimed),
+    remaining: couponRemaining(coupon.quantity, coupon.claimed),
     perSecond: Number(recent.n) / CLAIM_RATE_WINDOW_S,
   };
 }

@@ -73,6 +73,9 @@ export async function listCoupons(
   return rows.map(couponViewOf);
 }
 
+/** What is left to claim, as every coupon read shows it (never below 0). */
+export const couponRemaining = (quantity: number, claimed: number) => Math.max(0, quantity - claimed);
+
 function couponViewOf(row: CouponViewTable): CouponView {
   return {
     couponId: row.coupon_id,
@@ -80,7 +83,7 @@ function couponViewOf(row: CouponViewTable): CouponView {
     discount: discountOf(row.discount),
     quantity: row.quantity,
     claimed: row.claimed,
-    remaining: Math.max(0, row.quantity - row.claimed),
+    remaining: couponRemaining(row.quantity, row.claimed),
     perUserLimit: row.per_user_limit,
     minOrderAmount: Number(row.min_order_amount),
     claimOpensAt: row.claim_opens_at.toISOString(),
