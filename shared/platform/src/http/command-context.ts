@@ -27,8 +27,7 @@ export function positionHeader(c: Context<AppEnv>, position: number, replayed = 
  * Without a key it is fresh.
  */
 export function createdIdFor(c: Context<AppEnv>, namespace: string): string {
-  const key = requestHeader(c, "idempotency-key");
-  return key === undefined ? newId() : idForKey(namespace, c.get("user").id, key);
+  return keyedIdFor(c, namespace) ?? newId();
 }
 
 /** The id derived from the request's Idempotency-Key, or undefined when it carries none. */
