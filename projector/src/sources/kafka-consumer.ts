@@ -5,8 +5,8 @@ import { type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, ty
 import { type Lease } from "@surge/platform/db/lease";
 import { type Logger } from "pino";
 import { type StoredEvent } from "@surge/platform/eventstore/types";
-import { EventHandlerError } from "@surge/platform/projection/apply";
-import { classifyFailure, failureMessage, type FailureInfo, type Quarantine } from "@surge/platform/projection/failures";
+import type { FailureInfo, Quarantine } from "@surge/platform/projection/failures";
+import { PoisonJudge } from "@surge/platform/projection/poison";
 import { PartitionMerge, type ReadyEvent, type TopicPartition } from "./partition-merge.js";
 
 export interface KafkaSourceOptions {
@@ -85,8 +85,8 @@ export class KafkaSource {
   private readonly paused = new Map<string, TopicPartition>();
   /** Woken whenever the drain commits a batch or ends: reading ahead waits here. */
   private readonly progress: Array<() => void> = [];
-  /** Failed attempts per event id (a restart starts counting again). */
-  private readonly attempts = new Map<string, number>();
+  /** Counts each event's handler failures and says when it is poison (a restart starts counting again). */
+  private readonly poison: PoisonJudge;
   private readonly topics: readonly string[];
 
   constructor(
@@ -97,6 +97,7 @@ export class KafkaSource {
     private readonly logger: Logger,
   ) {
     this.topics = options.topics ?? EVENT_TOPICS;
+    this.poison = new PoisonJudge(options.attempts);
   }
 
   start(): void {
@@ -327,29 +328,25 @@ export class KafkaSource {
         return true;
       } catch (err) {
         this.hooks.onError?.(err);
-        const kind = err instanceof EventHandlerError ? classifyFailure(err.cause) : "transient";
-        if (!(err instanceof EventHandlerError) || kind === "transient") {
+        const verdict = this.poison.judge(err, (e) => ready.find((r) => r.event.eventId === e.eventId)?.source ?? "unknown");
+        if (verdict.kind === "transient") {
           transient++;
           this.logger[transient > 3 ? "error" : "warn"]({ err, failures: transient }, "applying a batch failed; retrying");
           await this.wait(this.backoff(transient), heartbeat);
           continue;
         }
-        const { event } = err;
-        const attempts = (this.attempts.get(event.eventId) ?? 0) + 1;
-        this.attempts.set(event.eventId, attempts);
-        if (kind === "schema" || attempts >= this.options.attempts) {
-          const source = ready.find((r) => r.event.eventId === event.eventId)?.source ?? "unknown";
-          const info: FailureInfo = { error: failureMessage(err.cause), attempts, source };
+        if (verdict.kind === "poison") {
+          const { event, info } = verdict;
           await this.deadLetter(event, info, heartbeat);
           quarantine.set(event.eventId, info);
-          this.attempts.delete(event.eventId);
           this.hooks.onDeadLetter?.(info);
           this.logger.error(
-            { eventId: event.eventId, type: event.type, position: event.position, source, error: info.error, attempts },
+            { eventId: event.eventId, type: event.type, position: event.position, source: info.source, error: info.error, attempts: info.attempts },
             "poison event dead-lettered; going on without it",
           );
           continue;
         }
+        const { attempts } = verdict;
         this.logger.warn({ err, attempts }, "a handler failed; retrying the batch");
         await this.wait(this.backoff(attempts), heartbeat);
       }

@@ -1,7 +1,7 @@
 import { PollingLoop } from "@surge/platform/lifecycle";
 import { type EventStore, type StoredEvent } from "@surge/platform/eventstore/types";
-import { EventHandlerError } from "@surge/platform/projection/apply";
-import { classifyFailure, failureMessage, type FailureInfo, type Quarantine } from "@surge/platform/projection/failures";
+import type { FailureInfo, Quarantine } from "@surge/platform/projection/failures";
+import { PoisonJudge } from "@surge/platform/projection/poison";
 import { type Logger } from "pino";
 
 export interface StorePollerOptions {
@@ -48,7 +48,7 @@ export class StorePoller extends PollingLoop {
     let prefetch: Promise<StoredEvent[]> | null = null;
     // Poison events of the batch being retried, and failed tries per event (a restart counts again).
     const quarantine = new Map<string, FailureInfo>();
-    const attempts = new Map<string, number>();
+    const judge = new PoisonJudge(this.options.attempts ?? 3);
     while (!this.stopping) {
       try {
         checkpoint ??= await this.hooks.checkpoint();
@@ -68,14 +68,14 @@ export class StorePoller extends PollingLoop {
         checkpoint = last.position;
         for (const e of events) {
           quarantine.delete(e.eventId);
-          attempts.delete(e.eventId);
+          judge.forget(e.eventId);
         }
       } catch (err) {
         prefetch = null;
         this.hooks.onError?.(err);
         checkpoint = null;
         // Set aside: apply the batch again at once, without it.
-        if (this.setAside(err, quarantine, attempts)) continue;
+        if (this.setAside(err, quarantine, judge)) continue;
         this.logger.error({ err }, "projecting failed; retrying from the committed checkpoint");
         await this.sleep(this.options.retryMs);
       }
@@ -85,19 +85,14 @@ export class StorePoller extends PollingLoop {
   }
 
   /** Counts a handler's failure against its event; true when the event is now quarantined. */
-  private setAside(err: unknown, quarantine: Map<string, FailureInfo>, attempts: Map<string, number>): boolean {
-    if (!(err instanceof EventHandlerError)) return false;
-    const kind = classifyFailure(err.cause);
-    if (kind === "transient") return false;
-    const { event } = err;
-    const tries = (attempts.get(event.eventId) ?? 0) + 1;
-    attempts.set(event.eventId, tries);
-    if (kind !== "schema" && tries < (this.options.attempts ?? 3)) return false;
-    const info: FailureInfo = { error: failureMessage(err.cause), attempts: tries, source: "store" };
+  private setAside(err: unknown, quarantine: Map<string, FailureInfo>, judge: PoisonJudge): boolean {
+    const verdict = judge.judge(err, () => "store");
+    if (verdict.kind !== "poison") return false;
+    const { event, info } = verdict;
     quarantine.set(event.eventId, info);
     this.hooks.onDeadLetter?.(info);
     this.logger.error(
-      { eventId: event.eventId, type: event.type, position: event.position, error: info.error, attempts: tries },
+      { eventId: event.eventId, type: event.type, position: event.position, error: info.error, attempts: info.attempts },
       "poison event dead-lettered; going on without it",
     );
     return true;
