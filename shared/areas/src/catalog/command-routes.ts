@@ -9,7 +9,7 @@ import { type AppEnv } from "@surge/platform/http/app";
 import { type EventStore } from "@surge/platform/eventstore/types";
 import { commandContext, createdIdFor, positionHeader } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
-import { json, jsonBody, problem, security } from "@surge/platform/http/openapi";
+import { idempotencyKeyParameter, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
 const productBody = z.strictObject({ name: z.string().min(1).max(200), price: z.number().int().min(0).max(100_000_000) });
 const product = z.object({ productId: z.string(), name: z.string(), price: z.number().int() }).openapi("Product");
@@ -19,7 +19,8 @@ const createProductRoute = createRoute({
   path: "/admin/products",
   tags: ["sales"],
   security,
-  request: { headers: z.object({ "idempotency-key": z.string().min(1).max(128).optional() }), body: jsonBody(productBody) },
+  parameters: [idempotencyKeyParameter(false)],
+  request: { body: jsonBody(productBody) },
   responses: { 201: json(product, "Created"), 400: problem, 401: problem, 403: problem },
 });
 

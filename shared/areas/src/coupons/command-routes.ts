@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { couponBody } from "./http-schemas.js";
 import { discountSchema } from "./coupon-events.js";
 import { type AppEnv } from "@surge/platform/http/app";
+import { idempotencyKeyParameter } from "@surge/platform/http/openapi";
 import { commandContext, createdIdFor, keyedIdFor, positionHeader } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
 import { claimCoupon, type ClaimDeps } from "./claim-command.js";
@@ -36,8 +37,6 @@ const problem = {
   description: "Problem",
 };
 const security = [{ bearer: [] }];
-/** Optional here (the contract requires it only on orders, payments and charges); with it a retry creates nothing twice. */
-const keyHeader = z.object({ "idempotency-key": z.string().min(1).max(128).optional() });
 
 /** Coupon and claim ids derive from (user, Idempotency-Key) when the request has one (see createdIdFor). */
 const COUPON_ID_NAMESPACE = "a3c1e7f2-94b6-4d08-8e5a-2b7f1c9d3e64";
@@ -48,7 +47,8 @@ const createCouponRoute = createRoute({
   path: "/admin/coupons",
   tags: ["coupons"],
   security,
-  request: { headers: keyHeader, body: { required: true, content: { "application/json": { schema: createCouponBody } } } },
+  parameters: [idempotencyKeyParameter(false)],
+  request: { body: { required: true, content: { "application/json": { schema: createCouponBody } } } },
   responses: { 201: { content: { "application/json": { schema: couponBody } }, description: "Created" }, 400: problem, 401: problem, 403: problem },
 });
 
@@ -57,7 +57,8 @@ const claimRoute = createRoute({
   path: "/coupons/{couponId}/claims",
   tags: ["coupons"],
   security,
-  request: { headers: keyHeader, params: z.object({ couponId: z.string().min(1).max(64) }) },
+  parameters: [idempotencyKeyParameter(false)],
+  request: { params: z.object({ couponId: z.string().min(1).max(64) }) },
   responses: { 201: { content: { "application/json": { schema: claimBody } }, description: "Claimed" }, 404: problem, 409: problem, 503: problem },
 });
 

@@ -1,13 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { type AppEnv } from "@surge/platform/http/app";
 import { cancelOrder, type PaymentDeps } from "../payments/pay.js";
-import { idForKey } from "@surge/platform/ids";
 import { type OrderDeps, placeOrder } from "./place.js";
 import { placeOrderFromCart } from "./from-cart.js";
 import { orderView, viewOf } from "./view.js";
-import { commandContext, keyedIdFor, positionHeader } from "@surge/platform/http/command-context";
+import { commandContext, keyedIdFor, positionHeader, requiredKeyedIdFor } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
-import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
+import { id, idempotencyKeyParameter, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
 const orderBody = z
   .strictObject({
@@ -55,7 +54,8 @@ const placeRoute = createRoute({
   path: "/orders",
   tags: ["orders"],
   security,
-  request: { headers: z.object({ "idempotency-key": z.string().min(1).max(128) }), body: jsonBody(orderBody) },
+  parameters: [idempotencyKeyParameter(true)],
+  request: { body: jsonBody(orderBody) },
   responses: { 201: json(orderViewSchema, "Placed"), 400: problem, 404: problem, 409: problem, 422: problem, 429: problem, 503: problem },
 });
 
@@ -64,20 +64,20 @@ const cancelRoute = createRoute({
   path: "/orders/{orderId}/cancel",
   tags: ["orders"],
   security,
-  request: { params: z.object({ orderId: id }), headers: z.object({ "idempotency-key": z.string().min(1).max(128).optional() }) },
+  parameters: [idempotencyKeyParameter(false)],
+  request: { params: z.object({ orderId: id }) },
   responses: { 200: json(orderViewSchema, "Cancelled"), 404: problem, 409: problem },
 });
 
 /** Order ids derive from (user, Idempotency-Key): a retried or taken-over request can never place a second order. */
 const ORDER_ID_NAMESPACE = "8f4e2a1c-6b1d-4d5e-9a57-3c2f1e0d9b7a";
-export const orderIdFor = (userId: string, key: string) => idForKey(ORDER_ID_NAMESPACE, userId, key);
 /** A keyed cancel's OrderCancelled id derives from (user, Idempotency-Key): a retry finds its first answer in the store. */
 const CANCEL_ID_NAMESPACE = "e47b2c9a-1f6d-4e83-9a25-8c3d7b1f6e09";
 
 export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: OrderDeps & PaymentDeps): void {
   app.openapi(placeRoute, async (c) => {
     const ctx = commandContext(c);
-    const orderId = orderIdFor(ctx.userId, c.req.valid("header")["idempotency-key"]);
+    const orderId = requiredKeyedIdFor(c, ORDER_ID_NAMESPACE);
     const { items, fromCart, couponClaimId } = c.req.valid("json");
     const { order, position, replayed } = fromCart
       ? await placeOrderFromCart(deps, { orderId, couponClaimId }, ctx)

@@ -2,12 +2,11 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { type AppEnv } from "@surge/platform/http/app";
 import { AppError } from "@surge/platform/errors";
 import { applyOrderCommand, type PaymentDeps, payWithPoints, requestCardPayment } from "./pay.js";
-import { idForKey } from "@surge/platform/ids";
 import { outcomeOf } from "./outcome.js";
 import { systemContext } from "@surge/platform/command/context";
-import { commandContext, positionHeader } from "@surge/platform/http/command-context";
+import { commandContext, positionHeader, requiredKeyedIdFor } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
-import { id, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
+import { id, idempotencyKeyParameter, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 import { PG_SIGNATURE_HEADER, verifySignature } from "./signature.js";
 import type { CardSubmitter } from "./submitter.js";
 import type { Logger } from "pino";
@@ -29,7 +28,8 @@ const payRoute = createRoute({
   path: "/orders/{orderId}/payments",
   tags: ["payments"],
   security,
-  request: { params: z.object({ orderId: id }), headers: z.object({ "idempotency-key": z.string().min(1).max(128) }), body: jsonBody(payBody) },
+  parameters: [idempotencyKeyParameter(true)],
+  request: { params: z.object({ orderId: id }), body: jsonBody(payBody) },
   responses: { 200: json(paymentView, "Paid with points"), 202: json(paymentView, "Card payment pending"), 404: problem, 409: problem },
 });
 
@@ -58,7 +58,7 @@ export function paymentRoutes(app: OpenAPIHono<AppEnv>, deps: PaymentRouteDeps):
     const user = c.get("user");
     const owner = { userId: user.id, isAdmin: user.role === "admin" };
     const orderId = c.req.valid("param").orderId;
-    const paymentId = idForKey(PAYMENT_ID_NAMESPACE, user.id, c.req.valid("header")["idempotency-key"]);
+    const paymentId = requiredKeyedIdFor(c, PAYMENT_ID_NAMESPACE);
     const body = c.req.valid("json");
     if (body.method === "POINTS") {
       const { payment, position, replayed } = await payWithPoints(deps, orderId, paymentId, ctx, owner);

@@ -5,7 +5,7 @@ import { type SaleDefinitions } from "./definitions.js";
 import { type SaleDefinition } from "./events.js";
 import { commandContext, createdIdFor, positionHeader } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
-import { instant, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
+import { idempotencyKeyParameter, instant, json, jsonBody, problem, security } from "@surge/platform/http/openapi";
 
 const saleBody = z.strictObject({
   name: z.string().min(1).max(200),
@@ -52,7 +52,8 @@ const createSaleRoute = createRoute({
   path: "/admin/events",
   tags: ["sales"],
   security,
-  request: { headers: z.object({ "idempotency-key": z.string().min(1).max(128).optional() }), body: jsonBody(saleBody) },
+  parameters: [idempotencyKeyParameter(false)],
+  request: { body: jsonBody(saleBody) },
   responses: { 201: json(saleView, "Created"), 400: problem, 401: problem, 403: problem },
 });
 

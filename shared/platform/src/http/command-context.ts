@@ -35,3 +35,10 @@ export function keyedIdFor(c: Context<AppEnv>, namespace: string): string | unde
   const key = requestHeader(c, "idempotency-key");
   return key === undefined ? undefined : idForKey(namespace, c.get("user").id, key);
 }
+
+/** keyedIdFor on a route where the gate requires the key: its absence here is a wiring bug. */
+export function requiredKeyedIdFor(c: Context<AppEnv>, namespace: string): string {
+  const id = keyedIdFor(c, namespace);
+  if (id === undefined) throw new Error(`${c.req.method} ${c.req.path} needs the command gate to require an Idempotency-Key`);
+  return id;
+}

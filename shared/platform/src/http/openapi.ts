@@ -9,4 +9,14 @@ export const problem = {
 export const security = [{ bearer: [] }];
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
-export const idempotencyHeader = z.object({ "idempotency-key": z.string().min(1).max(128).optional() });
+/**
+ * The Idempotency-Key header, for the OpenAPI document only (as a route's `parameters`): the
+ * command gate checks it (1–128 characters, present where the contract requires it) before any
+ * route runs. Validating it again per route made hono build every request's header object.
+ */
+export const idempotencyKeyParameter = (required: boolean) => ({
+  name: "Idempotency-Key",
+  in: "header" as const,
+  required,
+  schema: { type: "string" as const, minLength: 1, maxLength: 128 },
+});

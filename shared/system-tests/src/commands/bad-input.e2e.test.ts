@@ -103,6 +103,13 @@ describe("claims and routing", () => {
     expect((await http("GET", `${api.url}/ready`)).body).toEqual({ status: "ready", down: {} });
     const doc = await http("GET", `${api.url}/openapi.json`);
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/admin/coupons", "/coupons/{couponId}/claims"]));
+    // The gate checks Idempotency-Key; the document still states where it is required and its bounds.
+    const keyOf = (path: string) =>
+      (doc.body.paths[path].post.parameters as Array<{ name: string; in: string; required: boolean; schema: unknown }>).find(
+        (p) => p.name === "Idempotency-Key",
+      );
+    expect(keyOf("/orders")).toEqual({ name: "Idempotency-Key", in: "header", required: true, schema: { type: "string", minLength: 1, maxLength: 128 } });
+    expect(keyOf("/coupons/{couponId}/claims")).toMatchObject({ in: "header", required: false });
     expect((await http("GET", `${api.url}/docs`)).text).toContain("swagger");
     const metrics = (await http("GET", `${api.url}/metrics`)).text;
     expect(metrics).toContain("http_request_duration_seconds");
