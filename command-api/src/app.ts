@@ -42,6 +42,8 @@ export interface CommandAppDeps extends ClaimDeps, OrderDeps, PaymentRouteDeps, 
 
 /** Routes where the contract requires an Idempotency-Key; on every other POST it is optional. */
 const KEY_REQUIRED = [/^\/orders$/, /^\/orders\/[^/]+\/payments$/, /^\/wallet\/charges$/];
+/** The drop's hot route: its guard script spends the rate-limit token in the same Redis call. */
+const CLAIM = /^\/coupons\/[^/]+\/claims$/;
 
 export function createCommandApp(deps: CommandAppDeps) {
   const app = createBaseApp({
@@ -56,6 +58,7 @@ export function createCommandApp(deps: CommandAppDeps) {
     failureKeepMs: deps.idempotencyFailureKeepMs,
     secret: deps.idempotencySecret,
     keyRequiredFor: (path) => KEY_REQUIRED.some((re) => re.test(path)),
+    tokenSpentByGuard: (path) => CLAIM.test(path),
   });
   // Order matters: authenticate, then the gate (rate limit, Idempotency-Key).
   // Hono's "/orders/*" also matches "/orders", so each prefix is registered exactly once.

@@ -41,6 +41,7 @@ function gateApp(limit = { perSecond: 100_000, burst: 100_000 }) {
       failureKeepMs: FAILURE_KEEP_MS,
       secret: "gate-test-secret-0123456789",
       keyRequiredFor: (path) => path === "/c/required",
+      tokenSpentByGuard: (path) => path === "/c/guarded",
     }),
   );
   const runs: Record<string, number> = {};
@@ -55,6 +56,11 @@ function gateApp(limit = { perSecond: 100_000, burst: 100_000 }) {
       return jsonResponse(c, { run: n, got: (await c.req.json()) as unknown }, 201);
     });
   }
+  // Stands for a route whose guard script spends the token: it reports what the gate left it.
+  app.post("/c/guarded", (c) => {
+    run("guarded");
+    return jsonResponse(c, { pendingToken: c.get("pendingToken") ?? null }, 201);
+  });
   app.post("/c/refuse", () => {
     run("refuse");
     throw new AppError("CONFLICT", "Not now.");
@@ -103,6 +109,20 @@ describe("command gate: rate limit", () => {
     expect((await post(app, "rl-1", "/c/echo", { i: 4 }, "rl-key-2")).status).toBe(429);
     expect(runs["/c/echo"]).toBe(2);
     expect((await post(app, "rl-2", "/c/echo", { i: 1 })).status).toBe(201);
+  });
+});
+
+describe("command gate: a token left to the guard", () => {
+  it("an unkeyed request there passes with its token pending and the bucket untouched; a keyed one spends it at the gate", async () => {
+    const { app, runs } = gateApp({ perSecond: 0.01, burst: 2 });
+    const unkeyed = await post(app, "pt-1", "/c/guarded", {});
+    expect(unkeyed.status).toBe(201);
+    expect(JSON.parse(unkeyed.text)).toEqual({ pendingToken: { key: "rl:{pt-1}", perSecond: 0.01, burst: 2 } });
+    expect(await ctx.redis.exists("rl:{pt-1}")).toBe(0);
+    const keyed = await post(app, "pt-1", "/c/guarded", {}, "pt-key");
+    expect(JSON.parse(keyed.text)).toEqual({ pendingToken: null });
+    expect(Number(await ctx.redis.hget("rl:{pt-1}", "tokens"))).toBeCloseTo(1, 1);
+    expect(runs["guarded"]).toBe(2);
   });
 });
 

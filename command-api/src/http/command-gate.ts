@@ -35,6 +35,11 @@ export interface CommandGateOptions {
   secret: string;
   /** Routes where the contract requires an Idempotency-Key; on every other POST it is optional. */
   keyRequiredFor: (path: string) => boolean;
+  /**
+   * Routes whose guard script spends the rate-limit token itself (CommandContext.pendingToken):
+   * an unkeyed request there passes the gate with no Redis call of its own.
+   */
+  tokenSpentByGuard: (path: string) => boolean;
 }
 
 /**
@@ -48,6 +53,10 @@ export function commandGate(redis: Redis, opts: CommandGateOptions): MiddlewareH
   return async (c, next) => {
     const bucket = bucketKey(c.get("user").id);
     const keyed = c.req.method === "POST" ? await KeyedRequest.of(c, opts.keyRequiredFor(c.req.path), opts.secret) : null;
+    if (!keyed && opts.tokenSpentByGuard(c.req.path)) {
+      c.set("pendingToken", { key: bucket, perSecond: opts.perSecond, burst: opts.burst });
+      return next();
+    }
     if (!keyed) {
       // Fails open without a key: the limit must not add an outage of its own (guarded writes answer 503 by themselves).
       const [code, waitMs] = await call([bucket], ["1"]).catch(() => ["NEW"] as GateReply);

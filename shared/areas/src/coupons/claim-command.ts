@@ -10,6 +10,7 @@ import { newEvent } from "@surge/platform/events/new-event";
 import { type Logger } from "pino";
 import type { Counter } from "prom-client";
 import type { CouponDefinitions } from "./definitions.js";
+import type { PendingToken } from "@surge/platform/redis/token-bucket";
 
 export interface ClaimView {
   claimId: string;
@@ -53,7 +54,15 @@ export async function claimCoupon(
   ctx: CommandContext,
   keyedClaimId?: string,
 ): Promise<{ claim: ClaimView; position: number; replayed: boolean }> {
-  const def = await deps.definitions.get(couponId);
+  let token = ctx.pendingToken;
+  let def = deps.definitions.known(couponId);
+  if (!def) {
+    // The guard script that would spend the token is not reached for an unknown coupon, and each
+    // such request reads the store: spend it first, so a flood of made-up ids is rate limited too.
+    if (token) await deps.guard.spendToken(token);
+    token = undefined;
+    def = (await deps.definitions.get(couponId)) ?? undefined;
+  }
   if (!def) throw notFound("coupon");
   if (keyedClaimId !== undefined) {
     const before = claimedBefore(await deps.store.readEvent(keyedClaimId), couponId, ctx);
@@ -61,7 +70,8 @@ export async function claimCoupon(
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await attemptClaim(deps, def, ctx, keyedClaimId ?? newId());
+      // A retry after a rebuild must not spend the user's token again.
+      const result = await attemptClaim(deps, def, ctx, keyedClaimId ?? newId(), attempt === 1 ? token : undefined);
       deps.outcomes.inc({ outcome: "CLAIMED" });
       return result;
     } catch (caught) {
@@ -85,10 +95,10 @@ function claimedBefore(event: StoredEvent | null, couponId: string, ctx: Command
   return { claim: { ...data, status: "AVAILABLE" as const }, position: first.position, replayed: true };
 }
 
-async function attemptClaim(deps: ClaimDeps, def: CouponDefinition, ctx: CommandContext, claimId: string) {
+async function attemptClaim(deps: ClaimDeps, def: CouponDefinition, ctx: CommandContext, claimId: string, token: PendingToken | undefined) {
   let verdict: ClaimVerdict;
   try {
-    verdict = await deps.guard.claim(def.couponId, ctx.userId, claimId, ctx.now);
+    verdict = await deps.guard.claim(def.couponId, ctx.userId, claimId, ctx.now, token);
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw unavailable("The coupon guard (Redis) is not answering.", err);

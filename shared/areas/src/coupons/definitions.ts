@@ -7,17 +7,22 @@ import { type EventStore } from "@surge/platform/eventstore/types";
  * store. Misses are remembered only briefly: the coupon may be created by another instance.
  */
 export class CouponDefinitions {
-  private readonly known = new Map<string, CouponDefinition>();
+  private readonly definitions = new Map<string, CouponDefinition>();
   private readonly missing = new Map<string, number>();
 
   constructor(private readonly store: EventStore) {}
 
   remember(definition: CouponDefinition): void {
-    this.known.set(definition.couponId, definition);
+    this.definitions.set(definition.couponId, definition);
+  }
+
+  /** A definition this process has already read, without going to the store. */
+  known(couponId: string): CouponDefinition | undefined {
+    return this.definitions.get(couponId);
   }
 
   async get(couponId: string): Promise<CouponDefinition | null> {
-    const hit = this.known.get(couponId);
+    const hit = this.definitions.get(couponId);
     if (hit) return hit;
     if ((this.missing.get(couponId) ?? 0) > Date.now()) return null;
     const [first] = await this.store.readStream(couponStream(couponId), { fromVersion: 1, toVersion: 1 });

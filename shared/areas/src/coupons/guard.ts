@@ -5,6 +5,8 @@ import { parseEvent } from "@surge/platform/events/event-type";
 import { couponEventTypes, couponStream, type CouponDefinition } from "./coupon-events.js";
 import { evolveCoupon, initialCouponState } from "./coupon.js";
 import { Coalescer } from "@surge/platform/redis/coalesce";
+import type { PendingToken } from "@surge/platform/redis/token-bucket";
+import { rateLimited, spendPendingToken } from "@surge/platform/http/rate-limit";
 import { claimScript, releaseScript } from "./guard-scripts.js";
 import {
   invalidateStale,
@@ -50,21 +52,26 @@ export class CouponGuard {
     private readonly logger: Logger,
   ) {}
 
-  async claim(couponId: string, userId: string, claimId: string, now: Date): Promise<ClaimVerdict> {
+  /** With `token`, the same call first spends the user's rate-limit token (429 when the bucket is empty). */
+  async claim(couponId: string, userId: string, claimId: string, now: Date, token?: PendingToken): Promise<ClaimVerdict> {
     const k = couponKeys(couponId);
     const t = now.getTime();
+    const keys = token ? [k.meta, k.users, k.resv, token.key] : [k.meta, k.users, k.resv];
+    const args = token
+      ? [userId, claimId, t, t + this.options.reservationTtlMs, token.perSecond, token.burst]
+      : [userId, claimId, t, t + this.options.reservationTtlMs];
     const [code, claimed, held, fence] = await whenLoaded(
-      () =>
-        runScript<[string, number, number, string]>(
-          this.redis,
-          claimScript,
-          [k.meta, k.users, k.resv],
-          [userId, claimId, t, t + this.options.reservationTtlMs],
-        ),
+      () => runScript<[string, number, number, string]>(this.redis, claimScript, keys, args),
       () => this.rebuild(couponId),
       "coupon",
     );
+    if (code === "LIMITED") throw rateLimited(Number(claimed));
     return { code: code as ClaimCode, claimedBefore: Number(claimed), heldBefore: Number(held), fence };
+  }
+
+  /** Spends a pending token on its own, where no claim script runs (see claimCoupon). */
+  spendToken(token: PendingToken): Promise<void> {
+    return spendPendingToken(this.redis, token);
   }
 
   /** The claim's event is in the store: drop its ledger entry. */

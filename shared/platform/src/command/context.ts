@@ -1,4 +1,5 @@
 import type { EventMetadata } from "../events/metadata.js";
+import type { PendingToken } from "../redis/token-bucket.js";
 
 /** Who asked and why: becomes every appended event's metadata. */
 export interface CommandContext {
@@ -7,6 +8,11 @@ export interface CommandContext {
   now: Date;
   /** The Idempotency-Key request's hash: kept in the events so a replay from the store can tell a reused key (422). */
   requestHash?: string | undefined;
+  /**
+   * The user's rate-limit token, when the command gate left it to the command's guard script: one
+   * Redis call then both spends it and decides (the hot claim path), instead of two in a row.
+   */
+  pendingToken?: PendingToken | undefined;
 }
 
 export const metadataFor = (ctx: CommandContext, causationId: string | null = null): EventMetadata => ({

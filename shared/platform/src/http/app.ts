@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { AppError } from "../errors.js";
 import type { AuthUser } from "./auth.js";
 import type { Metrics } from "./metrics.js";
+import type { PendingToken } from "../redis/token-bucket.js";
 import { corsFor } from "./cors.js";
 import { readBodyFromNode } from "./adapters/hono-body-cache.js";
 import { applyPendingHeaders, nodeRequest, requestHeader, responseHeader } from "./node-headers.js";
@@ -15,9 +16,12 @@ import { validationHook } from "./validation.js";
 
 /**
  * requestHash: set by the idempotency middleware for a keyed request (see CommandContext).
+ * pendingToken: the rate-limit token the command gate left to the route's guard script (see CommandContext).
  * projectionPosition: set by readModel on query paths (read-your-writes); read it with projectionPositionOf.
  */
-export type AppEnv = { Variables: { user: AuthUser; requestId: string; requestHash?: string; projectionPosition?: number } };
+export type AppEnv = {
+  Variables: { user: AuthUser; requestId: string; requestHash?: string; pendingToken?: PendingToken; projectionPosition?: number };
+};
 
 export interface Dependency {
   name: string;

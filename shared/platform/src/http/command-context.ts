@@ -9,6 +9,7 @@ export const commandContext = (c: Context<AppEnv>): CommandContext => ({
   correlationId: c.get("requestId"),
   now: new Date(),
   requestHash: c.get("requestHash"),
+  pendingToken: c.get("pendingToken"),
 });
 
 /**

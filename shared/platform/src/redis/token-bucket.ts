@@ -33,6 +33,11 @@ export interface BucketLimit {
   burst: number;
 }
 
+/** A token still to be spent, by a script that does the command's other Redis work in the same call. */
+export interface PendingToken extends BucketLimit {
+  key: string;
+}
+
 /** Spends a token of `key`'s bucket: 0 when one was there, else the ms until there is one. */
 export async function takeToken(redis: Redis, key: string, limit: BucketLimit): Promise<number> {
   const [allowed, waitMs] = await runScript<[number, number]>(redis, takeTokenScript, [key], [limit.perSecond, limit.burst, Date.now()]);

@@ -5,7 +5,7 @@ import type { CommandApi } from "@surge/command-api/start";
 import { idempotencyRecordKey } from "@surge/command-api/http/idempotency";
 import { bearer, http } from "@surge/testkit/http";
 import { createSale, order, soldInStore } from "@surge/testkit/sales";
-import { forgetKeyRecord, startApi, tally, useApi } from "../command-harness.js";
+import { claim, createCoupon, forgetKeyRecord, startApi, tally, useApi } from "../command-harness.js";
 
 const { ctx, api } = useApi();
 let limited: CommandApi;
@@ -236,5 +236,34 @@ describe("rate limit", () => {
     const limitedOne = results.find((r) => r.status === 429)!;
     expect(Number(limitedOne.headers["retry-after"])).toBeGreaterThanOrEqual(1);
     expect((await order(limited.url, await ctx.token("calm"), [{ dealId, quantity: 1 }])).status).toBe(201);
+  });
+
+  it("a claim spends its token in the guard's own Redis call: the same bucket as every other command", async () => {
+    const { couponId } = await createCoupon(limited.url, admin, { quantity: 100, perUserLimit: 100 });
+    const token = await ctx.token("claim-flooder");
+    const started = Date.now();
+    const claims = await Promise.all(Array.from({ length: 30 }, () => claim(limited.url, couponId, token)));
+    const t = tally(claims);
+    const refilled = Math.ceil(((Date.now() - started) / 1000) * 5);
+    expect(t["201"]).toBeGreaterThanOrEqual(10);
+    expect(t["201"]).toBeLessThanOrEqual(10 + refilled);
+    expect(t["429 RATE_LIMITED"]).toBe(30 - t["201"]!);
+    expect(Number(claims.find((r) => r.status === 429)!.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    // Limited claims took no unit: the store holds one CouponClaimed per 201.
+    const stored = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM events WHERE type = 'CouponClaimed' AND stream_id = ${`coupon-${couponId}`}`.execute(
+      ctx.db,
+    );
+    expect(Number(stored.rows[0]!.n)).toBe(t["201"]);
+    // The bucket is the user's, not the route's: an order right after is limited too.
+    expect((await order(limited.url, token, [{ dealId, quantity: 1 }], {}, "after-claims")).status).toBe(429);
+  });
+
+  it("claims of coupons that do not exist are limited too (each would read the store)", async () => {
+    const token = await ctx.token("id-guesser");
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => claim(limited.url, `no-such-coupon-${i}`, token)));
+    const t = tally(results);
+    expect(t["404 NOT_FOUND"]).toBeGreaterThanOrEqual(10);
+    expect(t["429 RATE_LIMITED"]).toBeGreaterThanOrEqual(1);
+    expect(t["404 NOT_FOUND"]! + t["429 RATE_LIMITED"]!).toBe(30);
   });
 });
