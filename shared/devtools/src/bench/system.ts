@@ -1,5 +1,6 @@
 import type {} from "@surge/areas/coupons/tables";
 import { setTimeout as delay } from "node:timers/promises";
+import { execFileSync } from "node:child_process";
 import { couponStream } from "@surge/areas/coupons/coupon-events";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
 import { PROJECTOR_CHECKPOINT, readCheckpoint } from "@surge/platform/db/checkpoints";
@@ -7,6 +8,7 @@ import { startBareChild, startCommandApiChild } from "./lib/apps.js";
 import { type BenchArgs } from "./lib/args.js";
 import { startBench } from "./lib/start.js";
 import { appEnv, startBenchChild } from "./lib/bench-child.js";
+import { REPO_ROOT } from "./lib/child.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { COUPON_UNITS, createBenchCoupon, guardClaimed } from "./lib/coupon.js";
 import { profileReport } from "./lib/cpuprofile.js";
@@ -30,7 +32,7 @@ const SAMPLE_MS = 200;
 const log = (line: string) => console.log(line);
 
 /**
- * The whole system as `npm start` runs it (command-api, projector, query-api, batch; no Kafka, so
+ * The whole system as `npm start` runs it, from the built dist (command-api, projector, query-api, batch; no Kafka, so
  * no relay; the card gateway simulator is left out: nothing in a claim calls it), under the claims
  * load of `bench claims`, then the bare route alone on the same box.
  */
@@ -38,12 +40,15 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const { args, fx, machine, profileRoot, signing, headers } = await startBench(argv, cleanup, USERS, log);
   const store = new MysqlEventStore(fx.db);
 
-  log("system: starting command-api, projector, query-api and batch");
+  // As `npm start` does: build, then run each app's dist (tsx's loader is not in the RSS measured).
+  log("system: npm run build");
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  log("system: starting command-api, projector, query-api and batch (built)");
   const [api, projector, query, batch] = await Promise.all([
-    startCommandApiChild(fx, args, cleanup, { profileRoot }),
-    startProjectorChild(fx, cleanup, { profileRoot }),
-    startQueryApiChild(fx, args, cleanup, profileRoot),
-    startBenchChild(cleanup, { name: "batch", entry: "batch/src/main.ts", portVar: "BATCH_PORT", profileRoot, env: appEnv(fx) }),
+    startCommandApiChild(fx, args, cleanup, { profileRoot, built: true }),
+    startProjectorChild(fx, cleanup, { profileRoot, built: true }),
+    startQueryApiChild(fx, args, cleanup, profileRoot, true),
+    startBenchChild(cleanup, { name: "batch", entry: "batch/src/main.ts", portVar: "BATCH_PORT", profileRoot, env: appEnv(fx), built: true }),
   ]);
   const watched: Watched[] = [
     { label: "command-api", pids: [api.pid] },

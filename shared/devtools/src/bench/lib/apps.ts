@@ -8,6 +8,8 @@ export interface Instrumentation {
   profileRoot?: string | undefined;
   /** Where the phase probe writes its JSON report on exit; no probe without it. */
   phasesFile?: string | undefined;
+  /** Run the built dist as `npm start` does (the probe needs the source: not with phasesFile). */
+  built?: boolean | undefined;
 }
 
 /** command-api as production runs it (NODE_ENV=production, quiet logs), on the bench's own stores. */
@@ -17,6 +19,7 @@ export function startCommandApiChild(fx: Fixture, args: BenchArgs, cleanup: Clea
     entry: "command-api/src/main.ts",
     portVar: "COMMAND_API_PORT",
     profileRoot: inst.profileRoot,
+    built: inst.built,
     ...(inst.phasesFile ? { nodeFlags: ["--import", "./shared/devtools/src/bench/lib/phase-probe.ts"], args: [`--bench-phases-out=${inst.phasesFile}`] } : {}),
     env: {
       ...appEnv(fx),

@@ -29,6 +29,8 @@ export interface BenchChildOptions {
   profileName?: string;
   args?: string[];
   nodeFlags?: string[];
+  /** Run the app's built dist, as `npm start` does (see NodeChildOptions.built). */
+  built?: boolean | undefined;
 }
 
 /** A child on a free port, stopped by the bench's cleanup however the bench ends. */
@@ -42,6 +44,7 @@ export async function startBenchChild(cleanup: Cleanup, o: BenchChildOptions): P
     env: o.portVar ? { ...o.env, [o.portVar]: String(port) } : o.env,
     profileDir: o.profileRoot ? join(o.profileRoot, o.profileName ?? o.name) : undefined,
     ...(o.nodeFlags ? { nodeFlags: o.nodeFlags } : {}),
+    ...(o.built ? { built: true } : {}),
   });
   cleanup.add(child.stop);
   return child;

@@ -3,6 +3,8 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../../../", import.meta.url));
 
@@ -26,6 +28,18 @@ export interface NodeChildOptions {
   profileDir?: string | undefined;
   /** Extra node flags, after tsx is loaded (e.g. `--import` of a .ts probe). */
   nodeFlags?: string[];
+  /**
+   * Runs the built JavaScript (`<app>/dist/….js`, with `--enable-source-maps`) as `npm start` does,
+   * instead of the TypeScript source through tsx: the loader's own memory is not the app's.
+   */
+  built?: boolean;
+}
+
+/** `command-api/src/main.ts` → `command-api/dist/main.js`, which `npm run build` must have written. */
+function builtEntry(entry: string): string {
+  const built = entry.replace(/\/src\/(.*)\.ts$/, "/dist/$1.js");
+  if (built === entry || !existsSync(join(REPO_ROOT, built))) throw new Error(`${built} is missing: run npm run build first`);
+  return built;
 }
 
 export async function freePort(): Promise<number> {
@@ -43,8 +57,10 @@ export async function freePort(): Promise<number> {
  */
 export async function startNodeChild(opts: NodeChildOptions): Promise<NodeChild> {
   const prof = opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : [];
-  const flags = [...prof, "--conditions=source", "--import", "tsx", ...(opts.nodeFlags ?? [])];
-  const child = spawn(process.execPath, [...flags, opts.entry, ...(opts.args ?? [])], {
+  const runtime = opts.built ? ["--enable-source-maps"] : ["--conditions=source", "--import", "tsx"];
+  const flags = [...prof, ...runtime, ...(opts.nodeFlags ?? [])];
+  const entry = opts.built ? builtEntry(opts.entry) : opts.entry;
+  const child = spawn(process.execPath, [...flags, entry, ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     env: opts.env,
     stdio: ["ignore", "inherit", "inherit"],

@@ -9,6 +9,8 @@ export interface PipelineChildOptions {
   /** Another database than the fixture's, e.g. a fresh one for a projector fed by Kafka. */
   databaseUrl?: string | undefined;
   profileRoot?: string | undefined;
+  /** Run the built dist as `npm start` does. */
+  built?: boolean | undefined;
 }
 
 /** The projector as production runs it, on the bench's own stores. */
@@ -19,6 +21,7 @@ export function startProjectorChild(fx: Fixture, cleanup: Cleanup, o: PipelineCh
     entry: "projector/src/main.ts",
     portVar: "PROJECTOR_PORT",
     profileRoot: o.profileRoot,
+    built: o.built,
     env: { ...appEnv(fx, o.databaseUrl), ...o.kafka },
   });
 }

@@ -5,12 +5,13 @@ import type { NodeChild } from "./child.js";
 import type { Fixture } from "./fixture.js";
 
 /** query-api as production runs it (NODE_ENV=production, quiet logs), on the bench's own stores. */
-export function startQueryApiChild(fx: Fixture, args: BenchArgs, cleanup: Cleanup, profileRoot?: string): Promise<NodeChild> {
+export function startQueryApiChild(fx: Fixture, args: BenchArgs, cleanup: Cleanup, profileRoot?: string, built = false): Promise<NodeChild> {
   return startBenchChild(cleanup, {
     name: "query-api",
     entry: "query-api/src/main.ts",
     portVar: "QUERY_API_PORT",
     profileRoot,
+    built,
     // The whole load comes from one address: the limiter still runs (its Redis call is part of the cost) but never answers 429.
     env: {
       ...appEnv(fx),
