@@ -2,7 +2,8 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { couponBody } from "./http-schemas.js";
 import { discountSchema } from "./coupon-events.js";
 import { type AppEnv } from "@surge/platform/http/app";
-import { idempotencyKeyParameter } from "@surge/platform/http/openapi";
+import { idempotencyKeyParameter, pathParameter } from "@surge/platform/http/openapi";
+import { pathParam } from "@surge/platform/http/validation";
 import { commandContext, createdIdFor, keyedIdFor, positionHeader } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
 import { claimCoupon, type ClaimDeps } from "./claim-command.js";
@@ -52,13 +53,15 @@ const createCouponRoute = createRoute({
   responses: { 201: { content: { "application/json": { schema: couponBody } }, description: "Created" }, 400: problem, 401: problem, 403: problem },
 });
 
+const couponIdParam = z.string().min(1).max(64);
+
 const claimRoute = createRoute({
   method: "post",
   path: "/coupons/{couponId}/claims",
   tags: ["coupons"],
   security,
-  parameters: [idempotencyKeyParameter(false)],
-  request: { params: z.object({ couponId: z.string().min(1).max(64) }) },
+  // The drop's hot route: its one parameter is checked in the handler (see pathParam).
+  parameters: [pathParameter("couponId", couponIdParam), idempotencyKeyParameter(false)],
   responses: { 201: { content: { "application/json": { schema: claimBody } }, description: "Claimed" }, 404: problem, 409: problem, 503: problem },
 });
 
@@ -70,7 +73,12 @@ export function couponRoutes(app: OpenAPIHono<AppEnv>, deps: ClaimDeps): void {
   });
 
   app.openapi(claimRoute, async (c) => {
-    const { claim, position, replayed } = await claimCoupon(deps, c.req.valid("param").couponId, commandContext(c), keyedIdFor(c, CLAIM_ID_NAMESPACE));
+    const { claim, position, replayed } = await claimCoupon(
+      deps,
+      pathParam(c, "couponId", couponIdParam),
+      commandContext(c),
+      keyedIdFor(c, CLAIM_ID_NAMESPACE),
+    );
     positionHeader(c, position, replayed);
     return jsonResponse(c, claim, 201);
   });

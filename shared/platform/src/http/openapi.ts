@@ -20,3 +20,9 @@ export const idempotencyKeyParameter = (required: boolean) => ({
   required,
   schema: { type: "string" as const, minLength: 1, maxLength: 128 },
 });
+
+/** The OpenAPI entry of a path parameter a handler checks itself with `pathParam`, from the same schema. */
+export function pathParameter(name: string, schema: z.ZodType) {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema) as Record<string, unknown>;
+  return { name, in: "path" as const, required: true, schema: json };
+}
