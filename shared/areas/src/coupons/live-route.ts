@@ -10,13 +10,11 @@ import { findCoupon } from "./queries.js";
 export function couponLiveRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db; live: LiveHub<CouponLiveState>; streams: LiveStreams }): void {
   mountLiveRoute(app, deps.streams, {
     path: "/coupons/{couponId}/live",
-    tag: "coupons",
     description:
       "Server-sent events: `snapshot` (the GET /coupons/{couponId} body) at once, then `claims` ({ claimed, remaining }) " +
       "and `rate` ({ perSecond }: claims per second over the last 5 s) as they change; comment heartbeats.",
     hub: deps.live,
     find: (couponId) => findCoupon(deps.db, couponId),
-    what: "coupon",
     diff: couponDiff,
   });
 }

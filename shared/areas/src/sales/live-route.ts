@@ -10,13 +10,11 @@ import { findSale } from "./queries.js";
 export function liveRoutes(app: OpenAPIHono<AppEnv>, deps: { db: Db; live: LiveHub<LiveState>; streams: LiveStreams }): void {
   mountLiveRoute(app, deps.streams, {
     path: "/events/{eventId}/live",
-    tag: "events",
     description:
       "Server-sent events: `snapshot` (the GET /events/{eventId} body) at once, then `status` ({ status }), " +
       "`stock` ({ dealId, remaining, sold }) and `rate` ({ ordersPerSecond }) as they change; comment heartbeats.",
     hub: deps.live,
     find: (eventId) => findSale(deps.db, eventId),
-    what: "event",
     diff: saleDiff,
   });
 }

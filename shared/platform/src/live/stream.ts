@@ -73,25 +73,28 @@ export const liveResponses = (description: string) => ({
 });
 
 export interface LiveRoute<V, S> {
-  /** The route's path, with the watched thing's id as its one parameter, e.g. "/coupons/{couponId}/live". */
+  /**
+   * The route's path, with the watched thing's id as its one parameter, e.g. "/coupons/{couponId}/live":
+   * its first segment is the OpenAPI tag, and the parameter without "Id" names the thing in a 404.
+   */
   path: string;
-  tag: string;
   description: string;
   hub: LiveHub<S>;
-  /** The snapshot of the thing with this id, or null when there is none (404 naming `what`). */
+  /** The snapshot of the thing with this id, or null when there is none (404). */
   find: (id: string) => Promise<V | null>;
-  what: string;
   diff: (snapshot: V) => LiveDiff<S>;
 }
 
 /** Mounts the live stream of one kind of watched thing, answered by serveLive. */
 export function mountLiveRoute<V, S>(app: OpenAPIHono<AppEnv>, streams: LiveStreams, r: LiveRoute<V, S>): void {
   const name = /\{(\w+)\}/.exec(r.path)?.[1];
-  if (!name) throw new Error(`a live route's path names its id: ${r.path}`);
+  const tag = r.path.split("/")[1];
+  if (!name || !tag) throw new Error(`a live route's path starts with its tag and names its id: ${r.path}`);
+  const what = name.replace(/Id$/, "");
   const route = createRoute({
     method: "get",
     path: r.path,
-    tags: [r.tag],
+    tags: [tag],
     request: { params: z.object({ [name]: z.string().min(1).max(64) }), headers: queryHeaders },
     responses: liveResponses(r.description),
   });
@@ -102,7 +105,7 @@ export function mountLiveRoute<V, S>(app: OpenAPIHono<AppEnv>, streams: LiveStre
       key: id,
       snapshot: async () => {
         const found = await r.find(id);
-        if (!found) throw notFound(r.what);
+        if (!found) throw notFound(what);
         return found;
       },
       diff: r.diff,
