@@ -2,13 +2,13 @@ import { decideOrder, orderDecider, type OrderCommand } from "@surge/areas/order
 import { decideWallet, walletDecider, type WalletCommand } from "@surge/areas/wallet/wallet";
 import { loadOrder } from "@surge/areas/orders/place";
 import { loadWallet } from "@surge/areas/wallet/charge";
-import { orderStream } from "@surge/areas/orders/events";
+import { OrderPlaced, orderStream, PaymentRequested, PaymentSubmitted } from "@surge/areas/orders/events";
 import { saleTag } from "@surge/areas/sales/events";
 import { viewOf, type OrderView } from "@surge/areas/orders/view";
 import { walletStream } from "@surge/areas/wallet/events";
 import { type EventStore } from "@surge/platform/eventstore/types";
 import { bindEvents } from "@surge/platform/events/new-event";
-import { rawMetadata } from "./raw-event.js";
+import { rawEvent, rawMetadata } from "./raw-event.js";
 
 /** Distributive Omit, so each command keeps its own fields. */
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -39,4 +39,33 @@ export async function commandView(store: EventStore, orderId: string): Promise<O
   const { state } = await loadOrder(store, orderId);
   if (state.status === "absent") throw new Error(`order ${orderId} not found`);
   return viewOf(state);
+}
+
+/**
+ * A one-unit order of `amount` and its card payment, as command-api appends them: OrderPlaced,
+ * PaymentRequested and, once the gateway took it (`transactionKey`), PaymentSubmitted.
+ */
+export function cardOrderEvents(o: { orderId: string; paymentId: string; amount: number; at: Date; expiresAt: Date; transactionKey?: string | undefined }) {
+  const ref = { orderId: o.orderId, eventId: "sale-1" };
+  const at = o.at.toISOString();
+  const item = { dealId: "d1", productId: "p1", productName: "P", quantity: 1, unitPrice: o.amount, lineAmount: o.amount };
+  return {
+    ref,
+    events: [
+      rawEvent(OrderPlaced, {
+        ...ref,
+        userId: "u1",
+        items: [item],
+        totalAmount: o.amount,
+        discountAmount: 0,
+        payableAmount: o.amount,
+        couponClaimId: null,
+        couponId: null,
+        placedAt: at,
+        expiresAt: o.expiresAt.toISOString(),
+      }),
+      rawEvent(PaymentRequested, { ...ref, paymentId: o.paymentId, method: "CARD", amount: o.amount, card: { type: "KB", last4: "3456" }, requestedAt: at }),
+      ...(o.transactionKey ? [rawEvent(PaymentSubmitted, { ...ref, paymentId: o.paymentId, transactionKey: o.transactionKey, submittedAt: at })] : []),
+    ],
+  };
 }

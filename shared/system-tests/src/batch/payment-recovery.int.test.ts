@@ -4,14 +4,14 @@ import { newId } from "@surge/platform/ids";
 import { RedisLocks } from "@surge/platform/redis/lock";
 import { KeyedQueue } from "@surge/platform/command/keyed-queue";
 import { loadOrder } from "@surge/areas/orders/place";
-import { orderStream, PaymentRequested, PaymentSubmitted, OrderPlaced } from "@surge/areas/orders/events";
+import { orderStream } from "@surge/areas/orders/events";
 import { GatewayClient, type PgPayment } from "@surge/areas/payments/gateway-client";
 import { PaymentSettler, RELEASE_UNSUBMITTED_AFTER_MS, SETTLE_AFTER_MS } from "@surge/areas/payments/settle-job";
 import { PaymentCompensation, PAYMENT_COMPENSATION_CHECKPOINT } from "@surge/areas/payments/compensation-job";
 import { RetryBook } from "@surge/areas/payments/retries";
 import { StockGuard } from "@surge/areas/sales/stock-guard";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
-import { rawEvent } from "@surge/testkit/raw-event";
+import { cardOrderEvents } from "@surge/testkit/payment-events";
 import { startGatewayStub, type GatewayStub } from "../gateway-stub.js";
 
 const logger = pino({ level: "silent" });
@@ -32,25 +32,9 @@ afterAll(async () => {
 async function requested(transactionKey?: string) {
   const orderId = newId();
   const paymentId = newId();
-  const ref = { orderId, eventId: "sale-1" };
   const now = new Date();
-  const item = { dealId: "d1", productId: "p1", productName: "P", quantity: 1, unitPrice: AMOUNT, lineAmount: AMOUNT };
-  await ctx.store.append(orderStream(orderId), "any", [
-    rawEvent(OrderPlaced, {
-      ...ref,
-      userId: "u1",
-      items: [item],
-      totalAmount: AMOUNT,
-      discountAmount: 0,
-      payableAmount: AMOUNT,
-      couponClaimId: null,
-      couponId: null,
-      placedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + 600_000).toISOString(),
-    }),
-    rawEvent(PaymentRequested, { ...ref, paymentId, method: "CARD", amount: AMOUNT, card: { type: "KB", last4: "3456" }, requestedAt: now.toISOString() }),
-    ...(transactionKey ? [rawEvent(PaymentSubmitted, { ...ref, paymentId, transactionKey, submittedAt: now.toISOString() })] : []),
-  ]);
+  const { events } = cardOrderEvents({ orderId, paymentId, amount: AMOUNT, at: now, expiresAt: new Date(now.getTime() + 600_000), transactionKey });
+  await ctx.store.append(orderStream(orderId), "any", events);
   return { orderId, paymentId, at: now.getTime() };
 }
 

@@ -3,7 +3,7 @@ import pino from "pino";
 import { newId } from "@surge/platform/ids";
 import { createMetrics } from "@surge/platform/http/metrics";
 import { readCheckpoint } from "@surge/platform/db/checkpoints";
-import { orderStream, OrderExpired, OrderPlaced, PaymentRequested, PaymentSubmitted, PaymentSucceeded } from "@surge/areas/orders/events";
+import { orderStream, OrderExpired, PaymentSucceeded } from "@surge/areas/orders/events";
 import { GatewayClient } from "@surge/areas/payments/gateway-client";
 import { REFUND_CHECKPOINT, RefundProcess } from "@surge/areas/payments/refund-job";
 import { RetryBook } from "@surge/areas/payments/retries";
@@ -11,6 +11,7 @@ import { batchMetrics } from "@surge/batch/metrics";
 import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { runCli } from "@surge/testkit/child-app";
 import { rawEvent } from "@surge/testkit/raw-event";
+import { cardOrderEvents } from "@surge/testkit/payment-events";
 import { startGatewayStub, type GatewayStub } from "../gateway-stub.js";
 
 const logger = pino({ level: "silent" });
@@ -31,24 +32,11 @@ afterAll(async () => {
 async function successAfterExpiry(transactionKey: string) {
   const orderId = newId();
   const paymentId = newId();
-  const ref = { orderId, eventId: "sale-1" };
-  const at = new Date().toISOString();
-  const item = { dealId: "d1", productId: "p1", productName: "P", quantity: 1, unitPrice: 1_000, lineAmount: 1_000 };
+  const now = new Date();
+  const at = now.toISOString();
+  const { ref, events } = cardOrderEvents({ orderId, paymentId, amount: 1_000, at: now, expiresAt: now, transactionKey });
   await ctx.store.append(orderStream(orderId), "any", [
-    rawEvent(OrderPlaced, {
-      ...ref,
-      userId: "u1",
-      items: [item],
-      totalAmount: 1_000,
-      discountAmount: 0,
-      payableAmount: 1_000,
-      couponClaimId: null,
-      couponId: null,
-      placedAt: at,
-      expiresAt: at,
-    }),
-    rawEvent(PaymentRequested, { ...ref, paymentId, method: "CARD", amount: 1_000, card: { type: "KB", last4: "3456" }, requestedAt: at }),
-    rawEvent(PaymentSubmitted, { ...ref, paymentId, transactionKey, submittedAt: at }),
+    ...events,
     rawEvent(OrderExpired, { ...ref, expiredAt: at }),
     rawEvent(PaymentSucceeded, { ...ref, paymentId, amount: 1_000, transactionKey, succeededAt: at }),
   ]);
