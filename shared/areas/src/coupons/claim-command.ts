@@ -54,15 +54,12 @@ export async function claimCoupon(
   ctx: CommandContext,
   keyedClaimId?: string,
 ): Promise<{ claim: ClaimView; position: number; replayed: boolean }> {
-  let token = ctx.pendingToken;
-  let def = deps.definitions.known(couponId);
-  if (!def) {
-    // The guard script that would spend the token is not reached for an unknown coupon, and each
-    // such request reads the store: spend it first, so a flood of made-up ids is rate limited too.
-    if (token) await deps.guard.spendToken(token);
-    token = undefined;
-    def = (await deps.definitions.get(couponId)) ?? undefined;
-  }
+  const known = deps.definitions.known(couponId);
+  // A coupon this process has not read yet costs a store read, and the guard script that would spend
+  // the token may never run (a made-up id): spend it first, so such floods are rate limited too.
+  if (!known && ctx.pendingToken) await deps.guard.spendToken(ctx.pendingToken);
+  const token = known ? ctx.pendingToken : undefined;
+  const def = known ?? (await deps.definitions.get(couponId));
   if (!def) throw notFound("coupon");
   if (keyedClaimId !== undefined) {
     const before = claimedBefore(await deps.store.readEvent(keyedClaimId), couponId, ctx);

@@ -21,8 +21,7 @@ export async function spendPendingToken(redis: Redis, token: PendingToken): Prom
  */
 export function rateLimit<E extends object = object>(redis: Redis, limit: BucketLimit, bucketOf: (c: Context<E>) => string): MiddlewareHandler<E> {
   return async (c, next) => {
-    const waitMs = await takeToken(redis, bucketOf(c), limit).catch(() => 0);
-    if (waitMs > 0) throw rateLimited(waitMs);
+    await spendPendingToken(redis, { key: bucketOf(c), ...limit });
     await next();
   };
 }
