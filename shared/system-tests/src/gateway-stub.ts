@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PgPayment } from "@surge/areas/payments/gateway-client";
+import { createTestContext } from "@surge/testkit/context";
+import { useStarted } from "@surge/testkit/fixture";
 
 /**
  * A tiny card gateway peer over real HTTP, answering what a test sets: the status list of an order
@@ -44,3 +46,13 @@ export async function startGatewayStub(): Promise<GatewayStub> {
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The file's own test context and a gateway stub, stopped after its tests (see useStarted). */
+export const useGatewayStub = () =>
+  useStarted(["ctx", "gw"], async (atEnd) => {
+    const ctx = await createTestContext();
+    atEnd(() => ctx.close());
+    const gw = await startGatewayStub();
+    atEnd(() => gw.close());
+    return { ctx, gw };
+  });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import pino from "pino";
 import { newId } from "@surge/platform/ids";
 import { RedisLocks } from "@surge/platform/redis/lock";
@@ -10,23 +10,12 @@ import { PaymentSettler, RELEASE_UNSUBMITTED_AFTER_MS, SETTLE_AFTER_MS } from "@
 import { PaymentCompensation, PAYMENT_COMPENSATION_CHECKPOINT } from "@surge/areas/payments/compensation-job";
 import { RetryBook } from "@surge/areas/payments/retries";
 import { StockGuard } from "@surge/areas/sales/stock-guard";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { cardOrderEvents } from "@surge/testkit/payment-events";
-import { startGatewayStub, type GatewayStub } from "../gateway-stub.js";
+import { useGatewayStub } from "../gateway-stub.js";
 
 const logger = pino({ level: "silent" });
 const AMOUNT = 30_000;
-let ctx: TestContext;
-let gw: GatewayStub;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  gw = await startGatewayStub();
-});
-afterAll(async () => {
-  await gw?.close();
-  await ctx?.close();
-});
+const { ctx, gw } = useGatewayStub();
 
 /** A card payment requested (as command-api appends it) and, if `transactionKey`, accepted by the gateway. */
 async function requested(transactionKey?: string) {

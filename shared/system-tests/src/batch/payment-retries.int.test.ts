@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import pino from "pino";
 import { newId } from "@surge/platform/ids";
 import { createMetrics } from "@surge/platform/http/metrics";
@@ -8,25 +8,14 @@ import { GatewayClient } from "@surge/areas/payments/gateway-client";
 import { REFUND_CHECKPOINT, RefundProcess } from "@surge/areas/payments/refund-job";
 import { RetryBook } from "@surge/areas/payments/retries";
 import { batchMetrics } from "@surge/batch/metrics";
-import { createTestContext, type TestContext } from "@surge/testkit/context";
 import { runCli } from "@surge/testkit/child-app";
 import { rawEvent } from "@surge/testkit/raw-event";
 import { cardOrderEvents } from "@surge/testkit/payment-events";
-import { startGatewayStub, type GatewayStub } from "../gateway-stub.js";
+import { useGatewayStub } from "../gateway-stub.js";
 
 const logger = pino({ level: "silent" });
 const POLICY = { baseDelayMs: 1_000, maxDelayMs: 60_000, maxAttempts: 3 };
-let ctx: TestContext;
-let gw: GatewayStub;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  gw = await startGatewayStub();
-});
-afterAll(async () => {
-  await gw?.close();
-  await ctx?.close();
-});
+const { ctx, gw } = useGatewayStub();
 
 /** A card payment that succeeded after its order expired: it must be refunded through the gateway. */
 async function successAfterExpiry(transactionKey: string) {
