@@ -15,13 +15,12 @@ export interface CommandContext {
   pendingToken?: PendingToken | undefined;
 }
 
-export const metadataFor = (ctx: CommandContext, causationId: string | null = null): EventMetadata => ({
-  correlationId: ctx.correlationId,
-  causationId,
-  userId: ctx.userId,
-  occurredAt: ctx.now.toISOString(),
-  ...(ctx.requestHash ? { requestHash: ctx.requestHash } : {}),
-});
+// Built field by field, not with a conditional spread: one object shape per event on the append path.
+export function metadataFor(ctx: CommandContext, causationId: string | null = null): EventMetadata {
+  const metadata: EventMetadata = { correlationId: ctx.correlationId, causationId, userId: ctx.userId, occurredAt: ctx.now.toISOString() };
+  if (ctx.requestHash) metadata.requestHash = ctx.requestHash;
+  return metadata;
+}
 
 /** A system actor for jobs (scheduler, expiry, settlement). */
 export const systemContext = (job: string, now = new Date()): CommandContext => ({

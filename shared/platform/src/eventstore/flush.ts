@@ -119,8 +119,7 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
         commitSent = true;
         await sql`COMMIT`.execute(conn);
       }
-      // Callers of a multi-stream append care about the last position of the whole append.
-      return outcomes.map((o) => (o instanceof Error ? o : o.map((r) => ({ ...r, lastPosition: o[o.length - 1]!.lastPosition }))));
+      return outcomes;
     } catch (err) {
       const rolledBack = await sql`ROLLBACK`.execute(conn).then(
         () => true,
@@ -131,6 +130,24 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
     }
   });
 }
+
+/**
+ * Every field named, in one order: a spread of the prepared event plus the stored columns cost
+ * ~4 µs a row in the in-process append profile (a fresh object shape per row, slow to read back).
+ */
+const rowOf = (e: PreparedEvent, position: number, streamId: string, version: number, recordedAt: Date): Row => ({
+  position,
+  event_id: e.event_id,
+  stream_id: streamId,
+  version,
+  type: e.type,
+  data: e.data,
+  metadata: e.metadata,
+  tag: e.tag,
+  occurred_at: e.occurred_at,
+  recorded_at: recordedAt,
+  chain_format: CHAIN_FORMAT,
+});
 
 /** Checks every request against the current versions and fences and assigns positions: pure. */
 function decideBatch(batch: AppendRequest[], lastPosition: number, versions: Map<string, number>, fences: Map<string, string>, recordedAt: Date) {
@@ -148,16 +165,19 @@ function decideBatch(batch: AppendRequest[], lastPosition: number, versions: Map
       if (!versionMatches(part.expected, current)) return new ConcurrencyError(part.streamId, String(part.expected), current);
       pending.set(part.streamId, current + part.events.length);
     }
-    return req.parts.map((part) => {
+    const results = req.parts.map((part): AppendResult => {
       const current = versions.get(part.streamId) ?? 0;
       const positions = part.events.map((e, i) => {
         position += 1;
-        rows.push({ ...e, position, stream_id: part.streamId, version: current + i + 1, recorded_at: recordedAt, chain_format: CHAIN_FORMAT });
+        rows.push(rowOf(e, position, part.streamId, current + i + 1, recordedAt));
         return position;
       });
       versions.set(part.streamId, current + part.events.length);
-      return { streamId: part.streamId, version: current + part.events.length, positions, lastPosition: position };
+      return { streamId: part.streamId, version: current + part.events.length, positions, lastPosition: 0 };
     });
+    // Callers of a multi-stream append care about the last position of the whole append.
+    for (const r of results) r.lastPosition = position;
+    return results;
   });
   return { outcomes, rows, position };
 }
