@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   projector: () => import("./projector.js"),
   rankings: () => import("./rankings.js"),
   validation: () => import("./validation.js"),
+  floor: () => import("./floor.js"),
   views: () => import("./views.js"),
 };
 
