@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   rankings: () => import("./rankings.js"),
   validation: () => import("./validation.js"),
   floor: () => import("./floor.js"),
+  append: () => import("./append.js"),
   views: () => import("./views.js"),
 };
 

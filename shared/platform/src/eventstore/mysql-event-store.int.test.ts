@@ -230,11 +230,15 @@ describe("pre-encoded rows", () => {
     try {
       const s = `note-'\\-${newId()}`;
       const tag = "tag 'with' \\ quotes\0";
-      const events = nasty.map((text) => rawEvent(NoteTaken, { text }, { correlationId: "c'\\", tag }));
+      const events = nasty.map((text, i) =>
+        rawEvent(NoteTaken, { text }, { correlationId: "c'\\", tag, at: i === 0 ? "2026-12-03T09:00:00.123+09:00" : new Date() }),
+      );
       await local.store.append(s, "no_stream", events);
       const read = await local.store.readStream(s);
       expect(read.map((e) => (e.data as { text: string }).text)).toEqual(nasty);
       expect(read.map((e) => [e.streamId, e.tag, e.metadata.correlationId])).toEqual(nasty.map(() => [s, tag, "c'\\"]));
+      // Times are written as literals of their own: to the millisecond, in UTC whatever offset the metadata used.
+      expect(read.map((e) => e.occurredAt.toISOString())).toEqual(events.map((e) => new Date(e.metadata.occurredAt).toISOString()));
       const { verifyChain } = await import("./chain.js");
       expect(await verifyChain(local.db)).toMatchObject({ checked: nasty.length, broken: null });
     } finally {

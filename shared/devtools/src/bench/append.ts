@@ -1,0 +1,117 @@
+import { sql } from "kysely";
+import { z } from "zod";
+import { createDb } from "@surge/platform/db/database";
+import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
+import { GroupCommit } from "@surge/platform/eventstore/group-commit";
+import { eventType } from "@surge/platform/events/event-type";
+import { newEvent } from "@surge/platform/events/new-event";
+import { newId } from "@surge/platform/ids";
+import { parseBenchArgs } from "./lib/args.js";
+import type { Cleanup } from "./lib/cleanup.js";
+import { readBenchEnv } from "./lib/env.js";
+import { createFixture } from "./lib/fixture.js";
+import { describeMachine, machineLine } from "./lib/machine.js";
+import { probeCommit, serverInfo } from "./lib/database.js";
+import { runLines, writeDocSection } from "./lib/report.js";
+
+const log = (line: string) => console.log(line);
+const WRITERS = 100;
+
+const FloorClaimed = eventType("FloorClaimed", z.object({ claimId: z.string(), couponId: z.string(), userId: z.string(), claimedAt: z.string() }));
+
+interface Run {
+  name: string;
+  perSecond: number;
+  cpuUs: number;
+}
+
+/**
+ * The append alone, in this process, with no HTTP in front: 100 writers append claim-shaped events
+ * to one stream (a drop's coupon) through Surge's event store, then through the smallest durable
+ * equivalent (one group-committed multi-row INSERT, autocommit), in turns. CPU per append is this
+ * process's own (the store's JS, mysql2 and the socket writes), read from process.cpuUsage().
+ */
+export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
+  const args = parseBenchArgs(argv);
+  const fx = await createFixture(readBenchEnv(), cleanup);
+  const machine = machineLine(await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db)));
+  log(`machine: ${machine}`);
+  await sql`CREATE TABLE floor_claims (claim_id CHAR(36) PRIMARY KEY, user_id VARCHAR(64) NOT NULL, data TEXT NOT NULL, claimed_at DATETIME(3) NOT NULL)`.execute(
+    fx.db,
+  );
+  const db = createDb({ url: fx.databaseUrl });
+  cleanup.add(() => db.destroy());
+  const store = new MysqlEventStore(db);
+  const insert = new GroupCommit<unknown[], void>(
+    async (rows) => {
+      await sql`INSERT INTO floor_claims (claim_id, user_id, data, claimed_at) VALUES ${sql.join(rows.map((r) => sql`(${sql.join(r)})`))}`.execute(db);
+      return rows.map(() => undefined);
+    },
+    { maxItems: 500, maxBytes: 4 * 1024 * 1024 },
+  );
+  let user = 0;
+  const viaStore = async () => {
+    const claimId = newId();
+    const userId = `u${user++}`;
+    const claimedAt = new Date().toISOString();
+    const metadata = { correlationId: claimId, causationId: null, userId, occurredAt: claimedAt };
+    await store.append("floor-coupon", "any", [newEvent(FloorClaimed, { claimId, couponId: "floor", userId, claimedAt }, { eventId: claimId, metadata })]);
+  };
+  const viaInsert = async () => {
+    const claimId = newId();
+    const userId = `u${user++}`;
+    const claimedAt = new Date();
+    await insert.submit([claimId, userId, JSON.stringify({ claimId, couponId: "floor", userId, claimedAt }), claimedAt], 200);
+  };
+
+  const runs: Run[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const [name, append] of [
+      ["event store", viaStore],
+      ["bare INSERT", viaInsert],
+    ] as const) {
+      await writers(append, args.warmupS);
+      const started = process.cpuUsage();
+      const n = await writers(append, args.durationS);
+      const cpu = process.cpuUsage(started);
+      runs.push({ name, perSecond: n / args.durationS, cpuUs: (cpu.user + cpu.system) / n });
+      log(`  ${name}: ${(n / args.durationS).toFixed(0)} appends/s, ${((cpu.user + cpu.system) / n).toFixed(1)} µs CPU per append`);
+    }
+  }
+  await store.close();
+  const mean = (name: string) => runs.filter((r) => r.name === name).reduce((s, r, _, all) => s + r.cpuUs / all.length, 0);
+  const lines = [
+    "| round | path | appends/s | CPU µs per append |",
+    "| --: | --- | --: | --: |",
+    ...runs.map((r, i) => `| ${Math.floor(i / 2) + 1} | ${r.name} | ${r.perSecond.toFixed(0)} | ${r.cpuUs.toFixed(1)} |`),
+    "",
+    `- mean CPU per append: event store **${mean("event store").toFixed(1)} µs**, bare INSERT **${mean("bare INSERT").toFixed(1)} µs** (${(mean("event store") / mean("bare INSERT")).toFixed(2)}×)`,
+  ];
+  log(`\n${lines.join("\n")}`);
+  if (args.writeDocs) {
+    const intro = [
+      "## append",
+      "",
+      `The append alone, in the bench's own process with no HTTP in front: ${WRITERS} writers append claim-shaped`,
+      "events to one stream through the event store (schema check, positions under the sequence lock,",
+      "version and fence reads, hash chain, group commit), then through the smallest durable equivalent",
+      "(a group-committed multi-row INSERT in autocommit), three rounds in turns. CPU is the process's own.",
+    ];
+    await writeDocSection("append", [...intro, "", ...runLines("append", argv, machine), "", ...lines].join("\n"));
+  }
+  return 0;
+}
+
+/** `WRITERS` loops appending for `seconds`; answers how many appends completed. */
+async function writers(append: () => Promise<void>, seconds: number): Promise<number> {
+  const until = performance.now() + seconds * 1000;
+  let n = 0;
+  const loop = async () => {
+    while (performance.now() < until) {
+      await append();
+      n++;
+    }
+  };
+  await Promise.all(Array.from({ length: WRITERS }, loop));
+  return n;
+}
