@@ -1,23 +1,13 @@
-import { sql } from "kysely";
-import { z } from "zod";
 import { createDb } from "@surge/platform/db/database";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
-import { GroupCommit } from "@surge/platform/eventstore/group-commit";
-import { eventType } from "@surge/platform/events/event-type";
 import { newEvent } from "@surge/platform/events/new-event";
 import { newId } from "@surge/platform/ids";
-import { parseBenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
-import { readBenchEnv } from "./lib/env.js";
-import { createFixture } from "./lib/fixture.js";
-import { describeMachine, machineLine } from "./lib/machine.js";
-import { probeCommit, serverInfo } from "./lib/database.js";
 import { runLines, writeDocSection } from "./lib/report.js";
+import { bareInsert, floorFixture, FloorClaimed } from "./lib/floor-claims.js";
 
 const log = (line: string) => console.log(line);
 const WRITERS = 100;
-
-const FloorClaimed = eventType("FloorClaimed", z.object({ claimId: z.string(), couponId: z.string(), userId: z.string(), claimedAt: z.string() }));
 
 interface Run {
   name: string;
@@ -32,23 +22,11 @@ interface Run {
  * process's own (the store's JS, mysql2 and the socket writes), read from process.cpuUsage().
  */
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
-  const args = parseBenchArgs(argv);
-  const fx = await createFixture(readBenchEnv(), cleanup);
-  const machine = machineLine(await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db)));
-  log(`machine: ${machine}`);
-  await sql`CREATE TABLE floor_claims (claim_id CHAR(36) PRIMARY KEY, user_id VARCHAR(64) NOT NULL, data TEXT NOT NULL, claimed_at DATETIME(3) NOT NULL)`.execute(
-    fx.db,
-  );
+  const { args, fx, machine } = await floorFixture(argv, cleanup);
   const db = createDb({ url: fx.databaseUrl });
   cleanup.add(() => db.destroy());
   const store = new MysqlEventStore(db);
-  const insert = new GroupCommit<unknown[], void>(
-    async (rows) => {
-      await sql`INSERT INTO floor_claims (claim_id, user_id, data, claimed_at) VALUES ${sql.join(rows.map((r) => sql`(${sql.join(r)})`))}`.execute(db);
-      return rows.map(() => undefined);
-    },
-    { maxItems: 500, maxBytes: 4 * 1024 * 1024 },
-  );
+  const insert = bareInsert(db);
   let user = 0;
   const viaStore = async () => {
     const claimId = newId();

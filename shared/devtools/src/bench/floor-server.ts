@@ -1,13 +1,10 @@
 import { parseArgs } from "node:util";
 import { Hono, type Context } from "hono";
-import { z } from "zod";
 import { listen } from "@surge/platform/http/server";
 import { createRedis } from "@surge/platform/redis/redis";
 import { runScript } from "@surge/platform/redis/guard-kit";
 import { createDb } from "@surge/platform/db/database";
-import { GroupCommit } from "@surge/platform/eventstore/group-commit";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
-import { eventType } from "@surge/platform/events/event-type";
 import { newEvent } from "@surge/platform/events/new-event";
 import { newId } from "@surge/platform/ids";
 import { TokenVerifier } from "@surge/platform/http/token-verifier";
@@ -15,8 +12,8 @@ import { createBaseApp, type AppEnv } from "@surge/platform/http/app";
 import { createMetrics } from "@surge/platform/http/metrics";
 import { createLogger } from "@surge/platform/logging";
 import { requestHeader } from "@surge/platform/http/node-headers";
-import { sql } from "kysely";
 import { FLOOR_STEPS, type FloorStep } from "./lib/floor-steps.js";
+import { bareInsert, FloorClaimed } from "./lib/floor-claims.js";
 
 /**
  * The floor bench's server: a claim built up one piece at a time (see FLOOR_STEPS), each step a
@@ -55,17 +52,10 @@ const GUARD_KEYS = [`floor:{${step}}:meta`, `floor:{${step}}:users`];
 await redis.hset(GUARD_KEYS[0]!, "left", 1e9);
 
 // `insert`: the durable part in its smallest form, one multi-row INSERT per batch, autocommit.
-const insertCommit = new GroupCommit<unknown[], void>(
-  async (rows) => {
-    await sql`INSERT INTO floor_claims (claim_id, user_id, data, claimed_at) VALUES ${sql.join(rows.map((r) => sql`(${sql.join(r)})`))}`.execute(db);
-    return rows.map(() => undefined);
-  },
-  { maxItems: 500, maxBytes: 4 * 1024 * 1024 },
-);
+const insertCommit = bareInsert(db);
 
 // `store`: the same claim through Surge's event store (schema check, positions, versions, hash chain).
 const store = new MysqlEventStore(db);
-const FloorClaimed = eventType("FloorClaimed", z.object({ claimId: z.string(), couponId: z.string(), userId: z.string(), claimedAt: z.string() }));
 
 const verifier = new TokenVerifier({ key: { alg: "HS256", secret: values.secret }, clockSkewS: 30, maxTtlS: 86_400 });
 

@@ -1,16 +1,12 @@
-import { sql } from "kysely";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
-import { parseBenchArgs } from "./lib/args.js";
+import type { BenchArgs } from "./lib/args.js";
+import { floorFixture } from "./lib/floor-claims.js";
 import { startBenchChild } from "./lib/bench-child.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { COUPON_UNITS, createBenchCoupon } from "./lib/coupon.js";
 import { backingServers, cpuLine } from "./lib/cpu-usage.js";
-import { probeCommit, serverInfo } from "./lib/database.js";
-import { readBenchEnv } from "./lib/env.js";
-import { createFixture } from "./lib/fixture.js";
 import { FLOOR_STEPS, STEP_NOTES } from "./lib/floor-steps.js";
 import { cpuUs } from "./lib/goals.js";
-import { describeMachine, machineLine } from "./lib/machine.js";
 import { measure, type Measurement, type Target } from "./lib/measure.js";
 import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
 import { adminToken, benchSigning, rotatingHeaders, userTokens } from "./lib/tokens.js";
@@ -31,13 +27,7 @@ interface Rung {
  * Each rung's CPU per request is read beside the bare route's from the same run.
  */
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
-  const args = parseBenchArgs(argv);
-  const fx = await createFixture(readBenchEnv(), cleanup);
-  const machine = machineLine(await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db)));
-  log(`machine: ${machine}`);
-  await sql`CREATE TABLE floor_claims (claim_id CHAR(36) PRIMARY KEY, user_id VARCHAR(64) NOT NULL, data TEXT NOT NULL, claimed_at DATETIME(3) NOT NULL)`.execute(
-    fx.db,
-  );
+  const { args, fx, machine } = await floorFixture(argv, cleanup);
   const signing = benchSigning(fx.jwtSecret, args);
   const headers = rotatingHeaders(await userTokens(signing, args.users ?? USERS), { "content-length": "0" });
   const servers = await backingServers(fx.redisUrl);
@@ -87,7 +77,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   return non2xx.length === 0 ? 0 : 1;
 }
 
-function docSection(argv: string[], machine: string, args: ReturnType<typeof parseBenchArgs>, lines: string[]): string {
+function docSection(argv: string[], machine: string, args: BenchArgs, lines: string[]): string {
   const intro = [
     "## floor",
     "",
