@@ -1,4 +1,4 @@
-import { CompiledQuery, sql } from "kysely";
+import { CompiledQuery } from "kysely";
 import { newId } from "../ids.js";
 import type { Db } from "../db/database.js";
 import type { EventsTable } from "../db/schema.js";
@@ -57,6 +57,22 @@ const INSERT_HEAD =
 const ROW_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const MOVE_SEQUENCE = "UPDATE event_sequence SET last_position = ?, last_hash = ? WHERE id = 1";
 const insertSql = (rows: number) => INSERT_HEAD + Array.from({ length: rows }, () => ROW_PLACEHOLDERS).join(", ");
+const COMMIT = CompiledQuery.raw("COMMIT");
+const ROLLBACK = CompiledQuery.raw("ROLLBACK");
+
+// The first round trip, written by hand like the INSERT: the sequence lock (and the database's
+// clock), one version read per stream, the fences. Every order is a stream of its own, and kysely's
+// sql template built, compiled and froze nodes for each; by hand an order cost 6 % less CPU.
+const READ_HEAD = "START TRANSACTION; SELECT last_position, last_hash, CURRENT_TIMESTAMP(3) AS now FROM event_sequence WHERE id = 1 FOR UPDATE; ";
+const VERSION_READ = "SELECT ? AS stream_id, (SELECT MAX(version) FROM events WHERE stream_id = ?) AS v";
+function readsQuery(streamIds: string[], fenceKeys: string[]): CompiledQuery {
+  const params: string[] = [];
+  for (const id of streamIds) params.push(id, id);
+  params.push(...fenceKeys);
+  const fences = fenceKeys.length > 0 ? fenceKeys.map(() => "?").join(", ") : "NULL";
+  const versions = streamIds.map(() => VERSION_READ).join(" UNION ALL ");
+  return CompiledQuery.raw(`${READ_HEAD}${versions}; SELECT fence_key, token FROM guard_fences WHERE fence_key IN (${fences})`, params);
+}
 
 function versionMatches(expected: ExpectedVersion, current: number): boolean {
   if (expected === "any") return true;
@@ -80,17 +96,11 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
   return db.connection().execute(async (conn) => {
     const streamIds = [...new Set(batch.flatMap((b) => b.parts.map((p) => p.streamId)))];
     const fenceKeys = [...new Set(batch.flatMap((b) => (b.options.fence ? [b.options.fence.key] : [])))];
-    const reads = sql<never>`START TRANSACTION;
-      SELECT last_position, last_hash, CURRENT_TIMESTAMP(3) AS now FROM event_sequence WHERE id = 1 FOR UPDATE;
-      ${sql.join(
-        streamIds.map((id) => sql`SELECT ${id} AS stream_id, (SELECT MAX(version) FROM events WHERE stream_id = ${id}) AS v`),
-        sql` UNION ALL `,
-      )};
-      SELECT fence_key, token FROM guard_fences WHERE fence_key IN (${fenceKeys.length > 0 ? sql.join(fenceKeys) : sql`NULL`})`;
+    const reads = readsQuery(streamIds, fenceKeys);
     // Set just before the round trip that carries the COMMIT.
     let commitSent = false;
     try {
-      const [, seqRows, versionRows, fenceRows] = (await reads.execute(conn)).rows as unknown as [
+      const [, seqRows, versionRows, fenceRows] = (await conn.executeQuery(reads)).rows as unknown as [
         unknown,
         Array<{ last_position: number; last_hash: string; now: Date }>,
         Array<{ stream_id: string; v: number | null }>,
@@ -101,7 +111,7 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
       const fences = new Map(fenceRows.map((r) => [r.fence_key, r.token]));
       const { outcomes, rows, position } = decideBatch(batch, Number(seq.last_position), versions, fences, seq.now);
       if (rows.length === 0) {
-        await sql`COMMIT`.execute(conn);
+        await conn.executeQuery(COMMIT);
         return outcomes;
       }
       let hash = seq.last_hash;
@@ -117,11 +127,11 @@ export async function flushBatch(db: Db, batch: AppendRequest[], beforeCommit?: 
       if (beforeCommit) {
         await beforeCommit(position);
         commitSent = true;
-        await sql`COMMIT`.execute(conn);
+        await conn.executeQuery(COMMIT);
       }
       return outcomes;
     } catch (err) {
-      const rolledBack = await sql`ROLLBACK`.execute(conn).then(
+      const rolledBack = await conn.executeQuery(ROLLBACK).then(
         () => true,
         () => false,
       );
