@@ -76,7 +76,8 @@ describe("notifications consumer", () => {
       expect(new Set(seen)).toEqual(new Set([head.delivery_id]));
 
       now = new Date(start.getTime() + GIVE_UP_AFTER_MS);
-      await waitFor("both FAILED", async () => (await rows()).every((r) => r.status === "FAILED"));
+      // The outcome is reported after the row's update commits: wait for both, or a fast poll sees the row first.
+      await waitFor("both FAILED", async () => outcomes.length >= 3 && (await rows()).every((r) => r.status === "FAILED"));
       expect(outcomes).toEqual(["retry", "failed", "failed"]);
       expect(await deliverer.oldestPendingSeconds()).toBe(0);
     } finally {
