@@ -2,14 +2,12 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { couponBody } from "./http-schemas.js";
 import { discountSchema } from "./coupon-events.js";
 import { type AppEnv } from "@surge/platform/http/app";
-import { idempotencyKeyParameter, pathParameter } from "@surge/platform/http/openapi";
+import { idempotencyKeyParameter, instant, json, jsonBody, pathParameter, problem, security } from "@surge/platform/http/openapi";
 import { pathParam } from "@surge/platform/http/validation";
 import { commandContext, createdIdFor, keyedIdFor, positionHeader } from "@surge/platform/http/command-context";
 import { jsonResponse } from "@surge/platform/http/response-text";
 import { claimCoupon, type ClaimDeps } from "./claim-command.js";
 import { createCoupon } from "./create-command.js";
-
-const instant = z.iso.datetime({ offset: true });
 
 const createCouponBody = z.strictObject({
   name: z.string().min(1).max(200),
@@ -33,12 +31,6 @@ const claimBody = z
   })
   .openapi("CouponClaim");
 
-const problem = {
-  content: { "application/problem+json": { schema: z.object({ code: z.string(), detail: z.string() }).passthrough() } },
-  description: "Problem",
-};
-const security = [{ bearer: [] }];
-
 /** Coupon and claim ids derive from (user, Idempotency-Key) when the request has one (see createdIdFor). */
 const COUPON_ID_NAMESPACE = "a3c1e7f2-94b6-4d08-8e5a-2b7f1c9d3e64";
 const CLAIM_ID_NAMESPACE = "6e2b9d41-7a3c-4f85-b0d6-9c1e4a7f2b35";
@@ -49,8 +41,8 @@ const createCouponRoute = createRoute({
   tags: ["coupons"],
   security,
   parameters: [idempotencyKeyParameter(false)],
-  request: { body: { required: true, content: { "application/json": { schema: createCouponBody } } } },
-  responses: { 201: { content: { "application/json": { schema: couponBody } }, description: "Created" }, 400: problem, 401: problem, 403: problem },
+  request: { body: jsonBody(createCouponBody) },
+  responses: { 201: json(couponBody, "Created"), 400: problem, 401: problem, 403: problem },
 });
 
 const couponIdParam = z.string().min(1).max(64);
@@ -62,7 +54,7 @@ const claimRoute = createRoute({
   security,
   // The drop's hot route: its one parameter is checked in the handler (see pathParam).
   parameters: [pathParameter("couponId", couponIdParam), idempotencyKeyParameter(false)],
-  responses: { 201: { content: { "application/json": { schema: claimBody } }, description: "Claimed" }, 404: problem, 409: problem, 503: problem },
+  responses: { 201: json(claimBody, "Claimed"), 404: problem, 409: problem, 503: problem },
 });
 
 export function couponRoutes(app: OpenAPIHono<AppEnv>, deps: ClaimDeps): void {
