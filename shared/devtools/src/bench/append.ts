@@ -1,10 +1,10 @@
 import { createDb } from "@surge/platform/db/database";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
-import { newEvent } from "@surge/platform/events/new-event";
-import { newId } from "@surge/platform/ids";
 import type { Cleanup } from "./lib/cleanup.js";
 import { runLines, writeDocSection } from "./lib/report.js";
-import { bareInsert, floorFixture, FloorClaimed } from "./lib/floor-claims.js";
+import { bareInsert, createFloorTable, insertFloorClaim, newFloorClaim, storeFloorClaim } from "./lib/floor-claims.js";
+import { machineLine } from "./lib/machine.js";
+import { openBench } from "./lib/start.js";
 
 const log = (line: string) => console.log(line);
 const WRITERS = 100;
@@ -22,25 +22,15 @@ interface Run {
  * process's own (the store's JS, mysql2 and the socket writes), read from process.cpuUsage().
  */
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
-  const { args, fx, machine } = await floorFixture(argv, cleanup);
+  const { args, fx, machine } = await openBench(argv, cleanup, log);
+  await createFloorTable(fx.db);
   const db = createDb({ url: fx.databaseUrl });
   cleanup.add(() => db.destroy());
   const store = new MysqlEventStore(db);
   const insert = bareInsert(db);
   let user = 0;
-  const viaStore = async () => {
-    const claimId = newId();
-    const userId = `u${user++}`;
-    const claimedAt = new Date().toISOString();
-    const metadata = { correlationId: claimId, causationId: null, userId, occurredAt: claimedAt };
-    await store.append("floor-coupon", "any", [newEvent(FloorClaimed, { claimId, couponId: "floor", userId, claimedAt }, { eventId: claimId, metadata })]);
-  };
-  const viaInsert = async () => {
-    const claimId = newId();
-    const userId = `u${user++}`;
-    const claimedAt = new Date();
-    await insert.submit([claimId, userId, JSON.stringify({ claimId, couponId: "floor", userId, claimedAt }), claimedAt], 200);
-  };
+  const viaStore = () => storeFloorClaim(store, newFloorClaim(`u${user++}`));
+  const viaInsert = () => insertFloorClaim(insert, newFloorClaim(`u${user++}`));
 
   const runs: Run[] = [];
   for (let round = 0; round < 3; round++) {
@@ -75,7 +65,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
       "version and fence reads, hash chain, group commit), then through the smallest durable equivalent",
       "(a group-committed multi-row INSERT in autocommit), three rounds in turns. CPU is the process's own.",
     ];
-    await writeDocSection("append", [...intro, "", ...runLines("append", argv, machine), "", ...lines].join("\n"));
+    await writeDocSection("append", [...intro, "", ...runLines("append", argv, machineLine(machine)), "", ...lines].join("\n"));
   }
   return 0;
 }

@@ -3,17 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { couponStream } from "@surge/areas/coupons/coupon-events";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
-import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
+import { type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { COUPON_UNITS, createBenchCoupon, guardClaimed } from "./lib/coupon.js";
 import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine, cpuPerRequestLine, noiseWarning } from "./lib/cpu-usage.js";
-import { countEvents, probeCommit, serverInfo } from "./lib/database.js";
-import { readBenchEnv } from "./lib/env.js";
-import { createFixture } from "./lib/fixture.js";
+import { countEvents } from "./lib/database.js";
+import { openBench } from "./lib/start.js";
 import { cpuRatioLine, cpuUs, p99Line } from "./lib/goals.js";
 import { runLoad } from "./lib/load.js";
-import { describeMachine, machineLine } from "./lib/machine.js";
+import { machineLine } from "./lib/machine.js";
 import { count, measure, type Measurement, type Target } from "./lib/measure.js";
 import { formatPhases, readPhases } from "./lib/phases.js";
 import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
@@ -37,10 +36,7 @@ export function run(argv: string[], cleanup: Cleanup): Promise<number> {
 }
 
 export async function runClaims(mode: ClaimsMode, argv: string[], cleanup: Cleanup): Promise<number> {
-  const args: BenchArgs = parseBenchArgs(argv);
-  const fx = await createFixture(readBenchEnv(), cleanup);
-  const machine = await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db));
-  log(`machine: ${machineLine(machine)}`);
+  const { args, fx, machine } = await openBench(argv, cleanup, log);
   const workDir = args.profile || args.phases ? await mkdtemp(join(tmpdir(), "surge-bench-")) : undefined;
   const profileRoot = args.profile ? workDir : undefined;
   const phasesFile = args.phases && workDir ? join(workDir, "phases.json") : undefined;

@@ -5,15 +5,14 @@ import { createRedis } from "@surge/platform/redis/redis";
 import { runScript } from "@surge/platform/redis/guard-kit";
 import { createDb } from "@surge/platform/db/database";
 import { MysqlEventStore } from "@surge/platform/eventstore/mysql-event-store";
-import { newEvent } from "@surge/platform/events/new-event";
 import { newId } from "@surge/platform/ids";
 import { TokenVerifier } from "@surge/platform/http/token-verifier";
 import { createBaseApp, type AppEnv } from "@surge/platform/http/app";
 import { createMetrics } from "@surge/platform/http/metrics";
 import { createLogger } from "@surge/platform/logging";
-import { requestHeader } from "@surge/platform/http/node-headers";
+import { requireAuth } from "@surge/platform/http/auth";
 import { FLOOR_STEPS, type FloorStep } from "./lib/floor-steps.js";
-import { bareInsert, FloorClaimed } from "./lib/floor-claims.js";
+import { bareInsert, insertFloorClaim, newFloorClaim, storeFloorClaim } from "./lib/floor-claims.js";
 
 /**
  * The floor bench's server: a claim built up one piece at a time (see FLOOR_STEPS), each step a
@@ -60,31 +59,19 @@ const store = new MysqlEventStore(db);
 const verifier = new TokenVerifier({ key: { alg: "HS256", secret: values.secret }, clockSkewS: 30, maxTtlS: 86_400 });
 
 async function claim(c: Context<AppEnv>, userId: string): Promise<Response> {
-  const claimId = newId();
-  const claimedAt = new Date().toISOString();
-  const code = await runScript<string>(redis, claimLua, GUARD_KEYS, [userId, claimId]);
+  const floorClaim = newFloorClaim(userId);
+  const code = await runScript<string>(redis, claimLua, GUARD_KEYS, [userId, floorClaim.claimId]);
   if (code !== "OK") return c.json({ code }, 409);
-  const body = { claimId, couponId: "floor", userId, status: "AVAILABLE", claimedAt, expiresAt: null };
-  if (at("store")) {
-    const metadata = { correlationId: claimId, causationId: null, userId, occurredAt: claimedAt };
-    await store.append("floor-coupon", "any", [newEvent(FloorClaimed, { claimId, couponId: "floor", userId, claimedAt }, { eventId: claimId, metadata })]);
-  } else if (at("insert")) {
-    await insertCommit.submit([claimId, userId, JSON.stringify(body), new Date(claimedAt)], 200);
-  }
-  return c.json(body, 201);
-}
-
-/** The user a request claims for: from its verified token from `auth` on, else one per request. */
-function userOf(c: Context<AppEnv>): string | Promise<string> {
-  if (!at("auth")) return newId();
-  const match = /^Bearer\s+(\S+)$/i.exec(requestHeader(c, "authorization") ?? "");
-  const user = verifier.verify(match?.[1] ?? "");
-  return user instanceof Promise ? user.then((u) => u.id) : user.id;
+  if (at("store")) await storeFloorClaim(store, floorClaim);
+  else if (at("insert")) await insertFloorClaim(insertCommit, floorClaim);
+  return c.json({ claimId: floorClaim.claimId, couponId: "floor", userId, status: "AVAILABLE", claimedAt: floorClaim.claimedAt, expiresAt: null }, 201);
 }
 
 const logger = createLogger("floor", "warn", false);
 const app: Hono<AppEnv> = at("frame") ? createBaseApp({ title: "floor", logger, metrics: createMetrics("floor"), dependencies: [] }) : new Hono<AppEnv>();
-app.post("/claims", async (c) => claim(c, await userOf(c)));
+// `auth`: the platform's own bearer middleware, as command-api runs it; before it, one user per request.
+if (at("auth")) app.use("/claims", requireAuth(verifier));
+app.post("/claims", (c) => claim(c, at("auth") ? c.get("user").id : newId()));
 if (!at("frame")) app.get("/ready", (c) => c.json({ status: "ready" }));
 
 const server = await listen(app.fetch, port);

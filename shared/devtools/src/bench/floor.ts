@@ -1,6 +1,8 @@
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
 import type { BenchArgs } from "./lib/args.js";
-import { floorFixture } from "./lib/floor-claims.js";
+import { createFloorTable } from "./lib/floor-claims.js";
+import { machineLine } from "./lib/machine.js";
+import { startBench } from "./lib/start.js";
 import { startBenchChild } from "./lib/bench-child.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { COUPON_UNITS, createBenchCoupon } from "./lib/coupon.js";
@@ -9,7 +11,7 @@ import { FLOOR_STEPS, STEP_NOTES } from "./lib/floor-steps.js";
 import { cpuUs } from "./lib/goals.js";
 import { measure, type Measurement, type Target } from "./lib/measure.js";
 import { resultsTable, runLines, writeDocSection } from "./lib/report.js";
-import { adminToken, benchSigning, rotatingHeaders, userTokens } from "./lib/tokens.js";
+import { adminToken } from "./lib/tokens.js";
 import { USERS } from "./claims.js";
 
 const log = (line: string) => console.log(line);
@@ -18,7 +20,6 @@ interface Rung {
   name: string;
   note: string;
   m: Measurement;
-  label: string;
 }
 
 /**
@@ -27,15 +28,14 @@ interface Rung {
  * Each rung's CPU per request is read beside the bare route's from the same run.
  */
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
-  const { args, fx, machine } = await floorFixture(argv, cleanup);
-  const signing = benchSigning(fx.jwtSecret, args);
-  const headers = rotatingHeaders(await userTokens(signing, args.users ?? USERS), { "content-length": "0" });
+  const { args, fx, machine, signing, headers } = await startBench(argv, cleanup, USERS, log);
+  await createFloorTable(fx.db);
   const servers = await backingServers(fx.redisUrl);
   const rungs: Rung[] = [];
   const measureChild = async (name: string, note: string, child: { url: string; pid: number; stop: () => Promise<void> }, path: string) => {
     log(`${name}: ${note}`);
     const target: Target = { url: `${child.url}${path}`, method: "POST", headers };
-    rungs.push({ name, note, label: name, m: await measure(target, args, [{ label: name, pids: [child.pid] }, ...servers], log) });
+    rungs.push({ name, note, m: await measure(target, args, [{ label: name, pids: [child.pid] }, ...servers], log) });
     await child.stop();
   };
 
@@ -56,7 +56,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
   const bareUs = cpuUs(rungs[0]!.m.cpu, "bare", rungs[0]!.m.main.requestsPerSec);
   let previous = bareUs;
   const ladder = rungs.map((r) => {
-    const us = cpuUs(r.m.cpu, r.label, r.m.main.requestsPerSec);
+    const us = cpuUs(r.m.cpu, r.name, r.m.main.requestsPerSec);
     const row = `| ${r.name} | ${r.note} | ${r.m.main.requestsPerSec.toFixed(0)} | ${r.m.main.p99Ms.toFixed(1)} | ${us.toFixed(0)} | ${(us - previous).toFixed(0)} | ${(us / bareUs).toFixed(2)}× |`;
     previous = us;
     return row;
@@ -73,7 +73,7 @@ export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
     ...(non2xx.length > 0 ? [`- **not every answer a 201**: ${non2xx.map((r) => `${r.name} ${JSON.stringify(r.m.main.byStatus)}`).join("; ")}`] : []),
   ];
   log(`\n${lines.join("\n")}`);
-  if (args.writeDocs) await writeDocSection("floor", docSection(argv, machine, args, lines));
+  if (args.writeDocs) await writeDocSection("floor", docSection(argv, machineLine(machine), args, lines));
   return non2xx.length === 0 ? 0 : 1;
 }
 

@@ -3,14 +3,13 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBareChild, startCommandApiChild } from "./lib/apps.js";
-import { parseBenchArgs, type BenchArgs } from "./lib/args.js";
+import { type BenchArgs } from "./lib/args.js";
 import type { Cleanup } from "./lib/cleanup.js";
 import { profileReport } from "./lib/cpuprofile.js";
 import { backingServers, cpuLine, cpuPerRequestLine, noiseWarning } from "./lib/cpu-usage.js";
-import { probeCommit, serverInfo } from "./lib/database.js";
-import { readBenchEnv } from "./lib/env.js";
-import { createFixture, type Fixture } from "./lib/fixture.js";
-import { describeMachine, machineLine } from "./lib/machine.js";
+import { openBench } from "./lib/start.js";
+import { type Fixture } from "./lib/fixture.js";
+import { machineLine } from "./lib/machine.js";
 import { count, measure } from "./lib/measure.js";
 import { createBenchCoupon } from "./lib/coupon.js";
 import { cpuRatioLine, cpuUs, p99Line } from "./lib/goals.js";
@@ -82,10 +81,7 @@ async function orderedUnits(fx: Fixture, eventId: string): Promise<Map<string, n
 }
 
 export async function run(argv: string[], cleanup: Cleanup): Promise<number> {
-  const args: BenchArgs = parseBenchArgs(argv);
-  const fx = await createFixture(readBenchEnv(), cleanup);
-  const machine = await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db));
-  log(`machine: ${machineLine(machine)}`);
+  const { args, fx, machine } = await openBench(argv, cleanup, log);
   const signing = benchSigning(fx.jwtSecret, args);
   const users = args.users ?? USERS;
   const tokens = await userTokens(signing, users);

@@ -3,26 +3,36 @@ import { z } from "zod";
 import type { Db } from "@surge/platform/db/database";
 import { eventType } from "@surge/platform/events/event-type";
 import { GroupCommit } from "@surge/platform/eventstore/group-commit";
-import { parseBenchArgs, type BenchArgs } from "./args.js";
-import type { Cleanup } from "./cleanup.js";
-import { probeCommit, serverInfo } from "./database.js";
-import { readBenchEnv } from "./env.js";
-import { createFixture, type Fixture } from "./fixture.js";
-import { describeMachine, machineLine } from "./machine.js";
+import type { EventStore } from "@surge/platform/eventstore/types";
+import { newEvent } from "@surge/platform/events/new-event";
+import { newId } from "@surge/platform/ids";
 
-/** The claim the floor steps and the append bench write through the event store. */
-export const FloorClaimed = eventType("FloorClaimed", z.object({ claimId: z.string(), couponId: z.string(), userId: z.string(), claimedAt: z.string() }));
+const FloorClaimed = eventType("FloorClaimed", z.object({ claimId: z.string(), couponId: z.string(), userId: z.string(), claimedAt: z.string() }));
 
-/** The bench's own fixture, with the table the bare INSERT writes to; prints the machine line. */
-export async function floorFixture(argv: string[], cleanup: Cleanup): Promise<{ args: BenchArgs; fx: Fixture; machine: string }> {
-  const args = parseBenchArgs(argv);
-  const fx = await createFixture(readBenchEnv(), cleanup);
-  const machine = machineLine(await describeMachine(await serverInfo(fx.db), await probeCommit(fx.db)));
-  console.log(`machine: ${machine}`);
+/** The claim the floor steps and the append bench write, one per request or append. */
+export interface FloorClaim {
+  claimId: string;
+  userId: string;
+  claimedAt: string;
+}
+
+export const newFloorClaim = (userId: string): FloorClaim => ({ claimId: newId(), userId, claimedAt: new Date().toISOString() });
+
+/** The claim through Surge's event store, as a claim's append goes: one stream (a drop's coupon), its id as the event id. */
+export async function storeFloorClaim(store: EventStore, { claimId, userId, claimedAt }: FloorClaim): Promise<void> {
+  const metadata = { correlationId: claimId, causationId: null, userId, occurredAt: claimedAt };
+  await store.append("floor-coupon", "any", [newEvent(FloorClaimed, { claimId, couponId: "floor", userId, claimedAt }, { eventId: claimId, metadata })]);
+}
+
+/** The same claim through the bare INSERT's committer (see bareInsert). */
+export const insertFloorClaim = (insert: GroupCommit<unknown[], void>, claim: FloorClaim): Promise<void> =>
+  insert.submit([claim.claimId, claim.userId, JSON.stringify(claim), new Date(claim.claimedAt)], 200);
+
+/** The table the bare INSERT writes to, in the bench's own database. */
+export async function createFloorTable(db: Db): Promise<void> {
   await sql`CREATE TABLE floor_claims (claim_id CHAR(36) PRIMARY KEY, user_id VARCHAR(64) NOT NULL, data TEXT NOT NULL, claimed_at DATETIME(3) NOT NULL)`.execute(
-    fx.db,
+    db,
   );
-  return { args, fx, machine };
 }
 
 /** The smallest durable append: rows of [claimId, userId, data, claimedAt], one multi-row INSERT a batch, autocommit. */
